@@ -1,0 +1,85 @@
+"""Every setting, read once from the environment with a default. Nothing else reads os.environ."""
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = Path(os.environ.get("FUATILIA_INSTANCE", ROOT / "instance"))
+
+
+def env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+def instance_secret() -> str:
+    """A secret generated once and kept under instance/, so sessions survive restarts."""
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    ENV = os.environ.get("FUATILIA_ENV", "development")  # "production" turns on the start-up checks
+    ALLOW_CONSOLE_BACKENDS = env_flag("ALLOW_CONSOLE_BACKENDS", False)
+
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled from instance/ in development
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'fuatilia.db'}")
+    REDIS_URL = os.environ.get("REDIS_URL", "")  # empty: the embedded Redis under instance/
+    EMBEDDED_REDIS_SOCKET = str(INSTANCE / "redis.sock")
+    SPOOL_DIR = os.environ.get("SPOOL_DIR", str(INSTANCE / "spool"))
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    HOST = os.environ.get("HOST", "127.0.0.1")
+    PORT = env_int("PORT", 5000)
+
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
+    TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+    TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+    TWILIO_FROM = os.environ.get("TWILIO_FROM", "")
+    TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com")
+    SMS_PER_SECOND = env_int("SMS_PER_SECOND", 1)
+
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = env_int("SMTP_PORT", 587)
+    SMTP_USER = os.environ.get("SMTP_USER", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = env_flag("SMTP_STARTTLS", True)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Fuatilia Support <support@fuatilia.test>")
+    IMAP_HOST = os.environ.get("IMAP_HOST", "")
+    IMAP_PORT = env_int("IMAP_PORT", 993)
+    IMAP_USER = os.environ.get("IMAP_USER", "")
+    IMAP_PASSWORD = os.environ.get("IMAP_PASSWORD", "")
+    IMAP_FOLDER = os.environ.get("IMAP_FOLDER", "INBOX")
+    IMAP_SSL = env_flag("IMAP_SSL", True)
+    INBOUND_EMAIL_SECRET = os.environ.get("INBOUND_EMAIL_SECRET", "")
+
+    DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "KE")
+    TIMEZONE = os.environ.get("TIMEZONE", "Africa/Nairobi")
+    HOLIDAY_COUNTRY = os.environ.get("HOLIDAY_COUNTRY", "KE")
+
+    MAX_CONTENT_LENGTH = env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+    MAX_ATTACHMENT_BYTES = env_int("MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)
+    MAX_EMAIL_BYTES = env_int("MAX_EMAIL_BYTES", 25 * 1024 * 1024)
+    REOPEN_WINDOW_DAYS = env_int("REOPEN_WINDOW_DAYS", 14)
+    AUTO_MESSAGES_PER_HOUR = env_int("AUTO_MESSAGES_PER_HOUR", 5)
+    QUEUE_PAGE_SIZE = 50
+    LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_LOCK_MINUTES = env_int("LOGIN_LOCK_MINUTES", 15)
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    SESSION_PROTECTION = "strong"

@@ -1,0 +1,65 @@
+"""Fuatilia: a multichannel helpdesk that follows every ticket up until it is really closed."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from config import INSTANCE, Config, instance_secret
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+class ConfigurationError(RuntimeError):
+    """Production settings that would lose messages or sessions; the message says which."""
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app: load config, bind extensions, register blueprints and commands."""
+    app = Flask(__name__, template_folder=str(PACKAGE.parent / "templates"),
+                instance_path=str(INSTANCE), static_folder="static")
+    app.config.from_object(Config)
+    app.config["MIGRATIONS_DIR"] = PACKAGE / "migrations"
+    app.config.update(overrides or {})
+    _finish_config(app)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from ticketing import cli, extensions, security, templating
+    from ticketing.views import (
+        admin,
+        agent,
+        agent_ticket,
+        api,
+        auth,
+        dev,
+        errors,
+        public,
+        reports,
+        webhooks,
+    )
+
+    extensions.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    for blueprint in (public.bp, webhooks.bp, auth.bp, agent.bp, reports.bp, admin.bp, api.bp,
+                      dev.bp):
+        app.register_blueprint(blueprint)
+    errors.init_app(app)
+    cli.init_app(app)
+    agent_ticket  # noqa: B018 - its routes live on agent.bp
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    config = app.config
+    production = config["ENV"] == "production"
+    if not config["SECRET_KEY"]:
+        if production:
+            raise ConfigurationError("SECRET_KEY must be set in production")
+        config["SECRET_KEY"] = instance_secret()
+    consoles = [name for name in ("SMS_BACKEND", "MAIL_BACKEND") if config[name] == "console"]
+    if production and consoles and not config["ALLOW_CONSOLE_BACKENDS"]:
+        raise ConfigurationError(f"{', '.join(consoles)} is 'console' in production: messages "
+                                 "would not be sent (set ALLOW_CONSOLE_BACKENDS=1 to accept)")
+    if config["PUBLIC_BASE_URL"].startswith("https://"):
+        config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = True

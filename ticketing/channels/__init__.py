@@ -1,0 +1,77 @@
+"""Channel adapters: provider payloads in, normalised Inbound; Outbox rows out, provider calls.
+
+Only modules in this package know about Twilio, SMTP, IMAP or MIME.
+"""
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from flask import current_app
+
+from ticketing.models.enums import Channel
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One message from a customer, whatever the channel."""
+
+    channel: Channel
+    sender: str  # E.164 number or lower-case email address
+    text: str
+    external_id: str  # MessageSid or Message-ID: the dedupe key
+    sender_name: str = ""
+    subject: str = ""
+    html: str = ""
+    full_text: str = ""  # the whole text when `text` is only the new part of a reply
+    thread_refs: tuple[str, ...] = ()
+    attachments: tuple[dict, ...] = ()
+    is_automated: bool = False  # auto-reply, bulk or list mail: never answered automatically
+    notes: tuple[str, ...] = field(default=())  # what was dropped, and why (over-size files)
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    provider_id: str
+    status: str = "queued"  # the provider's first word on it: queued, sent or delivered
+
+
+class PermanentFailure(Exception):
+    """The provider refused for good (invalid number, unsubscribed): do not retry."""
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.code = code
+
+
+class TransientFailure(Exception):
+    """The provider could not take it now (timeout, 5xx, 429): retry later."""
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.code = code
+
+
+def parse_raw(channel: Channel, payload: bytes) -> Inbound:
+    """From a stored raw payload to an Inbound; may raise on garbage (the raw row is kept)."""
+    from ticketing.channels import email, sms
+
+    if channel == Channel.SMS:
+        form = dict(parse_qsl(payload.decode("utf-8"), keep_blank_values=True))
+        return sms.parse(form)
+    if channel == Channel.EMAIL:
+        return email.parse(payload)
+    raise ValueError(f"no parser for channel {channel}")
+
+
+def sender_for(channel: Channel):
+    """The module that sends on `channel` under the configured backend."""
+    from ticketing.channels import console, email, sms
+
+    if channel == Channel.SMS:
+        return sms if current_app.config["SMS_BACKEND"] == "twilio" else console
+    return email if current_app.config["MAIL_BACKEND"] == "smtp" else console
+
+
+def console_backends_on() -> bool:
+    config = current_app.config
+    return config["SMS_BACKEND"] == "console" or config["MAIL_BACKEND"] == "console"

@@ -1,0 +1,13 @@
+"""Development backend: "sends" by logging; /dev/outbox shows what was sent from the database."""
+
+import logging
+
+from ticketing.channels import Sent
+
+log = logging.getLogger("fuatilia.console")
+
+
+def send(outbox) -> Sent:
+    log.info("[%s to %s] %s%s", outbox.channel.value.upper(), outbox.recipient,
+             f"{outbox.subject} | " if outbox.subject else "", outbox.body)
+    return Sent(provider_id=f"console-{outbox.id}", status="delivered")

@@ -1,0 +1,73 @@
+"""Follow-up policy: given a ticket and "now", what happens to it next, and when.
+
+Pure: it reads the ticket's fields, the department's policy and a calendar, and writes nothing.
+`ticket.follow_ups_done` lists the steps already carried out since the last status change;
+lifecycle.follow_up() carries a step out, records it there, and asks again.
+"""
+
+from datetime import datetime, timedelta
+
+from ticketing.hours import Calendar
+from ticketing.models.enums import Category, FollowUpStep, Status
+
+Step = FollowUpStep
+DAY = timedelta(days=1)
+RESOLVED_CLOSE_DAYS = 3  # a resolved ticket that is not after-sale closes by itself after this
+SATISFACTION_DELAY = timedelta(minutes=5)
+
+
+def plan(ticket, now: datetime, calendar: Calendar, setting) -> tuple[Step | None, datetime | None]:
+    """The next step and its time. `setting(name)` reads the department's follow-up policy."""
+    done = list(ticket.follow_ups_done or [])
+    if ticket.merged_into_id:
+        return None, None
+    if ticket.status in (Status.NEW, Status.OPEN):
+        return _plan_open(ticket, done, now, calendar, setting)
+    if ticket.status == Status.PENDING_CUSTOMER:
+        return _plan_pending(ticket, done, setting)
+    if ticket.status == Status.RESOLVED:
+        return _plan_resolved(ticket, done, setting)
+    return _plan_closed(ticket, done, setting)
+
+
+def _plan_open(ticket, done, now, calendar, setting):
+    due = ticket.first_response_due_at
+    awaiting_answer = ticket.first_response_at is None and due is not None
+    if awaiting_answer and Step.FIRST_RESPONSE_BREACH not in done:
+        if Step.FIRST_RESPONSE_REMINDER not in done:
+            total = calendar.minutes_between(ticket.created_at, due)
+            percent = setting("first_response_reminder_percent")
+            remind_at = calendar.add_minutes(ticket.created_at, total * percent // 100)
+            if remind_at > now:
+                return Step.FIRST_RESPONSE_REMINDER, remind_at
+        return Step.FIRST_RESPONSE_BREACH, due
+    if Step.RESOLUTION_BREACH not in done and ticket.resolution_due_at:
+        return Step.RESOLUTION_BREACH, ticket.resolution_due_at
+    return Step.RESOLUTION_BREACH, now + DAY  # still in breach: remind the supervisor daily
+
+
+def _plan_pending(ticket, done, setting):
+    reminders = setting("pending_reminder_days")
+    sent = done.count(Step.PENDING_REMINDER)
+    since = ticket.status_changed_at
+    if sent < len(reminders):
+        return Step.PENDING_REMINDER, since + reminders[sent] * DAY
+    return Step.PENDING_CLOSE, since + setting("pending_close_days") * DAY
+
+
+def _plan_resolved(ticket, done, setting):
+    since = ticket.status_changed_at
+    if ticket.category != Category.AFTER_SALE:
+        return Step.AUTO_CLOSE, since + RESOLVED_CLOSE_DAYS * DAY
+    if Step.CONFIRM_REMINDER not in done:
+        return Step.CONFIRM_REMINDER, since + setting("confirm_reminder_days") * DAY
+    return Step.CONFIRM_CLOSE, since + setting("confirm_close_days") * DAY
+
+
+def _plan_closed(ticket, done, setting):
+    closed_at = ticket.closed_at or ticket.status_changed_at
+    if ticket.satisfaction_score is None and Step.SATISFACTION not in done:
+        return Step.SATISFACTION, closed_at + SATISFACTION_DELAY
+    if ticket.category == Category.AFTER_SALE and Step.FIX_CHECK not in done:
+        return Step.FIX_CHECK, closed_at + setting("fix_check_days") * DAY
+    return None, None

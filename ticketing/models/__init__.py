@@ -1,0 +1,30 @@
+"""Every model, importable from one place."""
+
+from sqlalchemy import Enum
+
+from ticketing.extensions import db  # noqa: F401
+
+
+def stored_as_value(enum) -> Enum:
+    """Store an enum as its value ("pending_customer"), not its Python name."""
+    return Enum(enum, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+
+
+from ticketing.models.enums import *  # noqa: E402,F403
+from ticketing.models.messaging import IdempotencyKey, InboundRaw, Outbox  # noqa: E402
+from ticketing.models.people import (  # noqa: E402
+    CharterTarget,
+    Customer,
+    Department,
+    Holiday,
+    RoutingRule,
+    User,
+    user_departments,
+)
+from ticketing.models.tickets import Attachment, Event, Message, Promise, Ticket  # noqa: E402
+
+__all__ = [
+    "Attachment", "CharterTarget", "Customer", "Department", "Event", "Holiday", "IdempotencyKey",
+    "InboundRaw", "Message", "Outbox", "Promise", "RoutingRule", "Ticket", "User", "db",
+    "stored_as_value", "user_departments",
+]

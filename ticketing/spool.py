@@ -1,0 +1,83 @@
+"""A local, fsync'd spool for inbound payloads that arrive while the database is down.
+
+The webhook answers 200 only once a payload is durable somewhere; when the database is
+back, the next webhook call (or `flask --app wsgi replay-spool`) moves spooled payloads into
+InboundRaw, where the unique external id makes a replay of an already-stored one a no-op.
+"""
+
+import base64
+import json
+import logging
+import os
+import uuid
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from ticketing.extensions import db
+from ticketing.models import InboundRaw
+from ticketing.models.enums import Channel
+
+log = logging.getLogger(__name__)
+
+
+def directory() -> Path:
+    path = Path(current_app.config["SPOOL_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def write(channel: Channel, external_id: str, payload: bytes, source: str) -> Path:
+    record = {"channel": channel.value, "external_id": external_id, "source": source,
+              "payload": base64.b64encode(payload).decode()}
+    final = directory() / f"{uuid.uuid4().hex}.json"
+    partial = final.with_suffix(".part")
+    with open(partial, "w") as handle:
+        json.dump(record, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    partial.rename(final)
+    dir_fd = os.open(final.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return final
+
+
+def replay_some(limit: int = 20) -> int:
+    """Move up to `limit` spooled payloads into the database; stop at the first outage."""
+    path = Path(current_app.config["SPOOL_DIR"])
+    if not path.is_dir():
+        return 0
+    moved = 0
+    for file in sorted(path.glob("*.json"))[:limit]:
+        try:
+            record = json.loads(file.read_text())
+        except FileNotFoundError:
+            continue  # another process replayed it
+        try:
+            _insert(record)
+        except OperationalError:
+            db.session.rollback()
+            return moved
+        file.unlink(missing_ok=True)
+        moved += 1
+    return moved
+
+
+def _insert(record: dict) -> None:
+    from ticketing import queues
+
+    raw = InboundRaw(channel=Channel(record["channel"]), external_id=record["external_id"],
+                     payload=base64.b64decode(record["payload"]), source="spool")
+    try:
+        db.session.add(raw)
+        db.session.flush()
+        queues.enqueue_after_commit("workers.inbound.process_inbound", raw.id,
+                                    job_id=f"inbound-{raw.id}", queue=queues.INBOUND)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        log.info("spooled %s was already stored", record["external_id"])

@@ -1,0 +1,150 @@
+"""Administration: departments with their routing rules and charter, staff, failed inbound."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ticketing.extensions import db
+from ticketing.forms import DepartmentForm, RuleForm, UserForm
+from ticketing.models import CharterTarget, Department, InboundRaw, Outbox, RoutingRule, User
+from ticketing.models.enums import Category, Channel, InboundStatus, OutboxStatus, Priority, Role
+from ticketing.security import role_required
+from workers.inbound import retry as retry_inbound
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@role_required(Role.ADMIN)
+def admins_only():
+    """Every /admin page is for admins."""
+
+
+@bp.get("/")
+def index():
+    departments = db.session.scalars(select(Department).order_by(Department.name)).all()
+    users = db.session.scalars(select(User).order_by(User.name)).all()
+    failed = db.session.scalars(select(InboundRaw).where(
+        InboundRaw.status == InboundStatus.FAILED).order_by(InboundRaw.id.desc()).limit(50)).all()
+    stuck = db.session.scalars(select(Outbox).where(
+        Outbox.status == OutboxStatus.FAILED).order_by(Outbox.id.desc()).limit(50)).all()
+    return render_template("admin/index.html", departments=departments, users=users,
+                           failed=failed, stuck=stuck)
+
+
+@bp.route("/departments/new", methods=["GET", "POST"])
+@bp.route("/departments/<int:department_id>", methods=["GET", "POST"])
+def department(department_id: int | None = None):
+    item = db.get_or_404(Department, department_id) if department_id else Department()
+    form = DepartmentForm(obj=item)
+    form.supervisor_id.choices = [(0, "—")] + [
+        (u.id, u.name) for u in db.session.scalars(select(User).where(
+            User.role.in_([Role.SUPERVISOR, Role.ADMIN])).order_by(User.name))]
+    if form.validate_on_submit():
+        item.name, item.description = form.name.data.strip(), form.description.data or ""
+        item.supervisor_id = form.supervisor_id.data or None
+        if form.is_default.data:
+            for other in db.session.scalars(select(Department).where(Department.is_default)):
+                other.is_default = False
+        item.is_default = form.is_default.data
+        _save_targets(item, request.form)
+        db.session.add(item)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            form.name.errors = ["A department with that name exists."]
+        else:
+            flash(f"Saved {item.name}.", "success")
+            return redirect(url_for("admin.department", department_id=item.id))
+    return render_template("admin/department.html", item=item, form=form, rule_form=RuleForm(),
+                           priorities=list(Priority)), 400 if request.method == "POST" else 200
+
+
+def _save_targets(department: Department, data) -> None:
+    for priority in Priority:
+        first = data.get(f"target_{priority.value}_first", type=int)
+        resolution = data.get(f"target_{priority.value}_resolution", type=int)
+        if not first or not resolution or first <= 0 or resolution < first:
+            continue
+        target = department.target_for(priority)
+        if target is None:
+            target = CharterTarget(priority=priority, first_response_minutes=first,
+                                   resolution_minutes=resolution)
+            department.targets.append(target)
+        target.first_response_minutes, target.resolution_minutes = first, resolution
+
+
+@bp.post("/departments/<int:department_id>/rules")
+def add_rule(department_id: int):
+    item = db.get_or_404(Department, department_id)
+    form = RuleForm()
+    if form.validate_on_submit() and (form.keywords.data or form.channel.data or form.category.data):
+        item.rules.append(RoutingRule(keywords=form.keywords.data or "",
+                                      channel=Channel(form.channel.data) if form.channel.data else None,
+                                      category=Category(form.category.data) if form.category.data else None,
+                                      position=form.position.data or 100))
+        db.session.commit()
+        flash("Rule added.", "success")
+    else:
+        flash("A rule needs keywords, a channel or a category.", "error")
+    return redirect(url_for("admin.department", department_id=item.id))
+
+
+@bp.post("/rules/<int:rule_id>/delete")
+def delete_rule(rule_id: int):
+    rule = db.get_or_404(RoutingRule, rule_id)
+    department_id = rule.department_id
+    db.session.delete(rule)
+    db.session.commit()
+    flash("Rule removed.", "success")
+    return redirect(url_for("admin.department", department_id=department_id))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user(user_id: int | None = None):
+    item = db.get_or_404(User, user_id) if user_id else User()
+    form = UserForm(obj=item)
+    form.departments.choices = [(d.id, d.name) for d in db.session.scalars(
+        select(Department).order_by(Department.name))]
+    if request.method == "GET" and item.id:
+        form.departments.data = [d.id for d in item.departments]
+    if form.validate_on_submit():
+        if not item.id and not form.password.data:
+            form.password.errors = ["A new user needs a password (10 characters or more)."]
+        else:
+            return _save_user(item, form)
+    return render_template("admin/user.html", item=item, form=form), \
+        400 if request.method == "POST" else 200
+
+
+def _save_user(item: User, form: UserForm):
+    item.name, item.email = form.name.data.strip(), form.email.data.strip().lower()
+    item.role = Role(form.role.data)
+    item.is_enabled, item.is_away = form.is_enabled.data, form.is_away.data
+    item.departments = [db.session.get(Department, i) for i in form.departments.data or []]
+    if form.password.data:
+        item.set_password(form.password.data)
+    db.session.add(item)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        form.email.errors = ["Another user has that email."]
+        return render_template("admin/user.html", item=item, form=form), 400
+    flash(f"Saved {item.name}.", "success")
+    return redirect(url_for("admin.index"))
+
+
+@bp.post("/inbound/<int:raw_id>/retry")
+def retry(raw_id: int):
+    raw = db.session.get(InboundRaw, raw_id) or abort(404)
+    retry_inbound(raw.id)
+    db.session.commit()
+    from ticketing import queues
+
+    queues.enqueue_now(queues.INBOUND, "workers.inbound.process_inbound", raw.id,
+                       job_id=f"inbound-{raw.id}-retry-{raw.attempts}")
+    flash(f"Inbound #{raw.id} queued again.", "success")
+    return redirect(url_for("admin.index"))

@@ -1,0 +1,63 @@
+"""The agent's queue, and the page where an agent makes an API token."""
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ticketing import search
+from ticketing.extensions import db
+from ticketing.models import Department
+from ticketing.models.enums import Channel, Priority, Status
+from ticketing.security import issue_token, visible_tickets
+
+bp = Blueprint("agent", __name__, url_prefix="/agent")
+
+
+@bp.before_request
+@login_required
+def staff_only():
+    """Every /agent page needs a signed-in member of staff."""
+
+
+@bp.get("/")
+def queue():
+    view = request.args.get("view") or ("departments" if current_user.sees_all else "mine")
+    if view not in search.VIEWS:
+        abort(404)
+    filters = _filters(request.args)
+    query = search.apply_view(visible_tickets(current_user), view, current_user)
+    query = search.urgency_order(search.apply_filters(query, **filters))
+    page = db.paginate(query, per_page=current_app.config["QUEUE_PAGE_SIZE"], error_out=False,
+                       max_per_page=100)
+    departments = db.session.scalars(select(Department).order_by(Department.name)).all()
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("agent/queue.html", page=page, view=view, views=search.VIEWS,
+                           filters=request.args, args=args, departments=departments,
+                           statuses=[("active", "Active")] + [(s.value, s.label) for s in Status],
+                           priorities=list(Priority), channels=list(Channel),
+                           due_state=search.due_state)
+
+
+def _filters(args) -> dict:
+    status = args.get("status", "active")
+    valid_status = status in ("active", "") or status in Status._value2member_map_
+    return {
+        "status": status if valid_status else "active",
+        "priority": args.get("priority") if args.get("priority") in Priority._value2member_map_ else None,
+        "channel": args.get("channel") if args.get("channel") in Channel._value2member_map_ else None,
+        "department_id": args.get("department", type=int),
+        "q": args.get("q") or None,
+    }
+
+
+@bp.route("/token", methods=["GET", "POST"])
+def token():
+    """Make a new API token; it is shown once, and replaces the previous one."""
+    new_token = None
+    if request.method == "POST":
+        new_token = issue_token(current_user)
+        db.session.commit()
+    return render_template("agent/token.html", new_token=new_token,
+                           has_token=bool(current_user.api_token_hash))
+
+

@@ -1,0 +1,200 @@
+"""The ticket page and every action an agent takes on it; each calls one lifecycle function."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ticketing import hours, lifecycle
+from ticketing.extensions import db
+from ticketing.forms import NoteForm, ProductForm, PromiseForm, ReplyForm
+from ticketing.models import Attachment, Department, Event, Outbox, Promise, Ticket, User
+from ticketing.models.enums import Priority, Status
+from ticketing.security import can_see, ticket_for
+from ticketing.views.agent import bp
+from ticketing.views.public import _send_attachment
+
+
+@bp.get("/tickets/<int:ticket_id>")
+def ticket(ticket_id: int):
+    ticket = ticket_for(current_user, ticket_id)
+    return render_template("agent/ticket.html", **_page_context(ticket))
+
+
+def _page_context(ticket: Ticket, **forms) -> dict:
+    customer = ticket.customer
+    others = db.session.scalars(select(Ticket).where(
+        Ticket.customer_id == customer.id, Ticket.id != ticket.id)
+        .order_by(Ticket.created_at.desc()).limit(10)).all()
+    customer_events = db.session.scalars(select(Event).where(
+        Event.customer_id == customer.id, Event.ticket_id.is_(None))
+        .order_by(Event.id.desc()).limit(5)).all()
+    failures = db.session.scalars(select(Outbox).where(
+        Outbox.ticket_id == ticket.id, Outbox.status.in_(["failed", "suppressed"]))
+        .order_by(Outbox.id.desc()).limit(5)).all()
+    agents = sorted(ticket.department.agents, key=lambda user: user.name)
+    product = ProductForm(obj=ticket) if "product_form" not in forms else forms["product_form"]
+    return {
+        "ticket": ticket, "customer": customer, "others": others,
+        "customer_events": customer_events, "failures": failures, "agents": agents,
+        "departments": db.session.scalars(select(Department).order_by(Department.name)).all(),
+        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "promise_form": forms.get("promise_form") or PromiseForm(),
+        "product_form": product, "priorities": list(Priority),
+        "statuses": [s for s in Status if s in lifecycle.NEXT[ticket.status]],
+        "channel": lifecycle.notify.channel_for(customer, ticket),
+    }
+
+
+def _done(ticket: Ticket, message: str):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("agent.ticket", ticket_id=ticket.id))
+
+
+def _refuse(ticket: Ticket, error: Exception | str, **forms):
+    db.session.rollback()
+    flash(str(error), "error")
+    return render_template("agent/ticket.html", **_page_context(ticket, **forms)), 400
+
+
+@bp.post("/tickets/<int:ticket_id>/reply")
+def reply(ticket_id: int):
+    ticket = ticket_for(current_user, ticket_id)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return _refuse(ticket, "The reply was not sent: " + _errors(form), reply_form=form)
+    try:
+        status = Status(form.status.data) if form.status.data else None
+        lifecycle.reply(ticket, by=current_user, body=form.body.data, status=status)
+    except lifecycle.TransitionError as error:
+        return _refuse(ticket, error, reply_form=form)
+    return _done(ticket, "Reply sent.")
+
+
+@bp.post("/tickets/<int:ticket_id>/note")
+def note(ticket_id: int):
+    ticket = ticket_for(current_user, ticket_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _refuse(ticket, "The note was not saved: " + _errors(form), note_form=form)
+    lifecycle.note(ticket, by=current_user, body=form.body.data)
+    return _done(ticket, "Note added.")
+
+
+@bp.post("/tickets/<int:ticket_id>/assign")
+def assign(ticket_id: int):
+    ticket = ticket_for(current_user, ticket_id)
+    user_id = request.form.get("assignee_id", type=int)
+    assignee = db.session.get(User, user_id) if user_id else None
+    if user_id and assignee is None:
+        abort(400)
+    try:
+        lifecycle.assign(ticket, assignee, by=current_user)
+    except lifecycle.TransitionError as error:
+        return _refuse(ticket, error)
+    return _done(ticket, f"Assigned to {assignee.name}." if assignee else "Unassigned.")
+
+
+@bp.post("/tickets/<int:ticket_id>/transfer")
+def transfer(ticket_id: int):
+    ticket = ticket_for(current_user, ticket_id)
+    department = db.session.get(Department, request.form.get("department_id", type=int) or 0)
+    if department is None:
+        abort(400)
+    lifecycle.transfer(ticket, department, by=current_user)
+    db.session.commit()
+    flash(f"Transferred to {department.name}.", "success")
+    if not can_see(current_user, ticket):
+        return redirect(url_for("agent.queue"))
+    return redirect(url_for("agent.ticket", ticket_id=ticket.id))
+
+
+@bp.post("/tickets/<int:ticket_id>/status")
+def status(ticket_id: int):
+    ticket = ticket_for(current_user, ticket_id)
+    value = request.form.get("status", "")
+    if value not in Status._value2member_map_:
+        return _refuse(ticket, f"Unknown status '{value}'.")
+    try:
+        lifecycle.set_status(ticket, Status(value), by=current_user,
+                             note=request.form.get("note", ""))
+    except lifecycle.TransitionError as error:
+        return _refuse(ticket, error)
+    return _done(ticket, f"Status: {Status(value).label}.")
+
+
+@bp.post("/tickets/<int:ticket_id>/priority")
+def priority(ticket_id: int):
+    ticket = ticket_for(current_user, ticket_id)
+    value = request.form.get("priority", "")
+    if value not in Priority._value2member_map_:
+        return _refuse(ticket, f"Unknown priority '{value}'.")
+    lifecycle.set_priority(ticket, Priority(value), by=current_user)
+    return _done(ticket, f"Priority: {value}.")
+
+
+@bp.post("/tickets/<int:ticket_id>/promise")
+def promise(ticket_id: int):
+    ticket = ticket_for(current_user, ticket_id)
+    form = PromiseForm()
+    if not form.validate_on_submit():
+        return _refuse(ticket, "The promise was not saved: " + _errors(form), promise_form=form)
+    due_at = hours.local_to_utc(form.due_at.data, current_app.config["TIMEZONE"])
+    try:
+        lifecycle.add_promise(ticket, by=current_user, description=form.description.data,
+                              due_at=due_at)
+    except lifecycle.TransitionError as error:
+        return _refuse(ticket, error, promise_form=form)
+    return _done(ticket, "Promise recorded; the customer has been told.")
+
+
+@bp.post("/promises/<int:promise_id>/settle")
+def settle(promise_id: int):
+    promise = db.session.get(Promise, promise_id) or abort(404)
+    ticket = ticket_for(current_user, promise.ticket_id)
+    try:
+        lifecycle.settle_promise(promise, kept=request.form.get("kept") == "1", by=current_user)
+    except lifecycle.TransitionError as error:
+        return _refuse(ticket, error)
+    return _done(ticket, "Promise settled.")
+
+
+@bp.post("/tickets/<int:ticket_id>/product")
+def product(ticket_id: int):
+    ticket = ticket_for(current_user, ticket_id)
+    form = ProductForm()
+    if not form.validate_on_submit():
+        return _refuse(ticket, "Product details not saved: " + _errors(form), product_form=form)
+    lifecycle.set_product(ticket, by=current_user, product=form.product.data or "",
+                          serial_number=form.serial_number.data or "",
+                          purchase_date=form.purchase_date.data)
+    return _done(ticket, "Product details saved.")
+
+
+@bp.post("/tickets/<int:ticket_id>/merge")
+def merge(ticket_id: int):
+    ticket = ticket_for(current_user, ticket_id)
+    reference = (request.form.get("target") or "").strip().upper()
+    target = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
+    if target is None or not can_see(current_user, target):
+        return _refuse(ticket, f"No ticket {reference or '(empty)'} that you can see.")
+    try:
+        lifecycle.merge(ticket, target, by=current_user)
+    except lifecycle.TransitionError as error:
+        return _refuse(ticket, error)
+    db.session.commit()
+    flash(f"Merged into {target.reference}.", "success")
+    return redirect(url_for("agent.ticket", ticket_id=target.id))
+
+
+@bp.get("/files/<int:attachment_id>")
+def attachment(attachment_id: int):
+    item = db.session.get(Attachment, attachment_id) or abort(404)
+    ticket_for(current_user, item.message.ticket_id)
+    return _send_attachment(item)
+
+
+def _errors(form) -> str:
+    return "; ".join(error for errors in form.errors.values() for error in errors)
+

@@ -1,0 +1,195 @@
+"""Public pages: the new-ticket form, the customer's status page, and the health check."""
+
+from io import BytesIO
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from sqlalchemy import func, select, text
+
+from ticketing import hours, intake, lifecycle, queues, ratelimit
+from ticketing.channels import Inbound
+from ticketing.extensions import db
+from ticketing.forms import ConfirmFixForm, CustomerReplyForm, RatingForm, SupportForm
+from ticketing.models import Attachment, Customer, InboundRaw, Outbox, Ticket
+from ticketing.models.enums import Category, Channel, InboundStatus, Language, OutboxStatus, Status
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("public.support"))
+
+
+@bp.route("/support", methods=["GET", "POST"])
+def support():
+    form = SupportForm()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("public/support.html", form=form), status
+    if not ratelimit.allow(f"support:{request.remote_addr}", 20, 3600):
+        abort(429)
+    attachments, error = _uploaded_attachment(form.attachment.data)
+    if error:
+        form.attachment.errors = [error]
+        return render_template("public/support.html", form=form), 400
+    customer = _customer_from_form(form)
+    ticket = lifecycle.open_ticket(customer, subject=form.subject.data,
+                                   body=form.description.data, channel=Channel.WEB,
+                                   category=Category(form.category.data), attachments=attachments)
+    db.session.commit()
+    flash(f"Thank you. Your reference is {ticket.reference}. Keep this page's link to follow "
+          "your request.", "success")
+    return redirect(url_for("public.status", token=ticket.token))
+
+
+def _customer_from_form(form: SupportForm) -> Customer:
+    email = (form.email.data or "").strip().lower() or None
+    phone = form.phone.data or None
+    customer = None
+    if email:
+        customer = db.session.scalar(select(Customer).where(Customer.email == email))
+    if customer is None and phone:
+        customer = db.session.scalar(select(Customer).where(Customer.phone == phone))
+    if customer is None:
+        customer = Customer(email=email, phone=phone)
+        db.session.add(customer)
+    customer.name = form.name.data.strip()
+    customer.language = Language(form.language.data)
+    customer.email = customer.email or email
+    if phone and not customer.phone and not db.session.scalar(
+            select(Customer.id).where(Customer.phone == phone)):
+        customer.phone = phone
+    customer.preferred_channel = Channel.EMAIL if email else Channel.SMS
+    db.session.flush()
+    return customer
+
+
+def _uploaded_attachment(upload) -> tuple[list[dict], str | None]:
+    if not upload or not upload.filename:
+        return [], None
+    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        return [], f"The file is larger than {limit // (1024 * 1024)} MB. Please send a smaller one."
+    name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:255] or "attachment"
+    return [{"filename": name, "content_type": upload.mimetype or "application/octet-stream",
+             "size": len(data), "data": data}], None
+
+
+def _ticket_by_token(token: str) -> Ticket:
+    ticket = db.session.scalar(select(Ticket).where(Ticket.token == token)) if len(token) < 80 else None
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+@bp.get("/t/<token>")
+def status(token: str):
+    ticket = _ticket_by_token(token)
+    return render_template("public/status.html", ticket=ticket, reply_form=CustomerReplyForm(),
+                           rating_form=RatingForm(), confirm_form=ConfirmFixForm(),
+                           lang=ticket.customer.language.value)
+
+
+@bp.post("/t/<token>/reply")
+def status_reply(token: str):
+    ticket = _ticket_by_token(token)
+    form = CustomerReplyForm()
+    if not form.validate_on_submit():
+        return render_template("public/status.html", ticket=ticket, reply_form=form,
+                               rating_form=RatingForm(), confirm_form=ConfirmFixForm()), 400
+    inbound = Inbound(channel=Channel.WEB, sender=ticket.customer.email or ticket.customer.phone,
+                      text=form.body.data.strip(), external_id="")
+    filed = intake.file_message(ticket.customer, inbound, ticket)
+    db.session.commit()
+    flash("Thank you, we have your message.", "success")
+    return redirect(url_for("public.status", token=filed.token))
+
+
+@bp.post("/t/<token>/confirm")
+def status_confirm(token: str):
+    ticket = _ticket_by_token(token)
+    form = ConfirmFixForm()
+    if form.validate_on_submit() and ticket.status == Status.RESOLVED:
+        if form.fixed.data == "1":
+            lifecycle.close(ticket, reason="customer confirmed the fix", message="confirmed_fixed")
+        else:
+            lifecycle.reopen(ticket, reason="customer says it is not fixed",
+                             priority=lifecycle.Priority.HIGH)
+        db.session.commit()
+        flash("Thank you for letting us know.", "success")
+    return redirect(url_for("public.status", token=token))
+
+
+@bp.post("/t/<token>/rate")
+def status_rate(token: str):
+    ticket = _ticket_by_token(token)
+    form = RatingForm()
+    if not form.validate_on_submit():
+        flash("Choose a rating from 1 to 5.", "error")
+    elif ticket.status != Status.CLOSED or ticket.satisfaction_score is not None:
+        flash("This ticket cannot be rated now.", "info")
+    else:
+        lifecycle.record_satisfaction(ticket, form.score.data, form.comment.data or "")
+        db.session.commit()
+        flash("Thank you for your rating.", "success")
+    return redirect(url_for("public.status", token=token))
+
+
+@bp.get("/t/<token>/files/<int:attachment_id>")
+def status_file(token: str, attachment_id: int):
+    ticket = _ticket_by_token(token)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.message.ticket_id != ticket.id or attachment.message.is_internal:
+        abort(404)
+    return _send_attachment(attachment)
+
+
+def _send_attachment(attachment: Attachment):
+    if attachment.url:
+        return redirect(attachment.url)
+    return send_file(BytesIO(attachment.data or b""), mimetype="application/octet-stream",
+                     as_attachment=True, download_name=attachment.filename)
+
+
+@bp.get("/healthz")
+def healthz():
+    report, healthy = {}, True
+    try:
+        db.session.execute(text("SELECT 1"))
+        now = hours.now()
+        oldest = db.session.scalar(select(func.min(Outbox.created_at)).where(
+            Outbox.status == OutboxStatus.PENDING, Outbox.not_before.is_(None)))
+        report["database"] = "ok"
+        report["oldest_pending_outbox_seconds"] = int((now - oldest).total_seconds()) if oldest else 0
+        report["failed_inbound"] = db.session.scalar(select(func.count(InboundRaw.id)).where(
+            InboundRaw.status == InboundStatus.FAILED))
+    except Exception as error:  # noqa: BLE001 - the health check reports, it does not raise
+        db.session.rollback()
+        report["database"], healthy = f"error: {error.__class__.__name__}", False
+    try:
+        queues.connection().ping()
+        report["redis"] = "ok"
+        report["queues"] = {name: queues.get_queue(name).count for name in queues.ALL_QUEUES}
+    except Exception as error:  # noqa: BLE001
+        report["redis"], healthy = f"error: {error.__class__.__name__}", False
+    report["status"] = "ok" if healthy else "degraded"
+    return jsonify(report), 200 if healthy else 503
+
+
+@bp.get("/charter")
+def charter():
+    from ticketing import stats
+
+    return render_template("public/charter.html", rows=stats.charter_record())

@@ -1,0 +1,38 @@
+"""sweep_stuck(): hand over again what Redis lost or never got. The database decides."""
+
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from ticketing import hours, queues
+from ticketing.extensions import db
+from ticketing.models import InboundRaw, Outbox
+from ticketing.models.enums import InboundStatus, OutboxStatus
+from workers.deliver import CLAIM_TIMEOUT
+
+GRACE = timedelta(minutes=1)
+BATCH = 500
+
+
+def sweep_stuck() -> dict:
+    """Re-enqueue due pending outbox rows and pending inbound rows older than a minute."""
+    now = hours.now()
+    outbox_ids = db.session.scalars(
+        select(Outbox.id).where(
+            Outbox.status == OutboxStatus.PENDING,
+            or_(Outbox.not_before.is_(None), Outbox.not_before <= now),
+            or_(Outbox.not_before.is_not(None), Outbox.created_at <= now - GRACE),
+            or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - CLAIM_TIMEOUT),
+        ).order_by(Outbox.id).limit(BATCH)).all()
+    inbound_ids = db.session.scalars(
+        select(InboundRaw.id).where(InboundRaw.status == InboundStatus.PENDING,
+                                    InboundRaw.created_at <= now - GRACE)
+        .order_by(InboundRaw.id).limit(BATCH)).all()
+    db.session.rollback()
+    for outbox_id in outbox_ids:
+        queues.enqueue_now(queues.OUTBOUND, "workers.deliver.deliver", outbox_id,
+                           job_id=f"outbox-{outbox_id}")
+    for raw_id in inbound_ids:
+        queues.enqueue_now(queues.INBOUND, "workers.inbound.process_inbound", raw_id,
+                           job_id=f"inbound-{raw_id}")
+    return {"outbox": len(outbox_ids), "inbound": len(inbound_ids)}
