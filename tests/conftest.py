@@ -94,10 +94,15 @@ def make_app(_schema, redis_url, request):
     return build
 
 
+def _overrides(request) -> dict:
+    marker = request.node.get_closest_marker("config")
+    return marker.kwargs if marker else {}
+
+
 @pytest.fixture
 def app(make_app, request):
-    marker = request.node.get_closest_marker("config")
-    app = make_app(**(marker.kwargs if marker else {}))
+    """The app whose context the test runs in (database access, in-process jobs)."""
+    app = make_app(**_overrides(request))
     with app.app_context():
         _empty_database()
         Redis.from_url(app.config["REDIS_URL"]).flushdb()
@@ -122,8 +127,15 @@ def db(app):
 
 
 @pytest.fixture
-def client(app):
-    return app.test_client()
+def web(make_app, app, request):
+    """A twin app serving requests: each request gets its own app context, session and `g`,
+    as in production, instead of sharing the test's (which would leak the signed-in user)."""
+    return make_app(**_overrides(request))
+
+
+@pytest.fixture
+def client(web):
+    return web.test_client()
 
 
 @pytest.fixture
@@ -131,13 +143,16 @@ def run_jobs(app):
     """Drain every queue with a real RQ worker in this process (it sees the frozen clock)."""
 
     def run() -> int:
+        """Work until every queue is empty; returns how many jobs ran."""
         _db.session.commit()
-        connection = queues.connection()
-        worker = SimpleWorker([queues.get_queue(name) for name in queues.ALL_QUEUES],
-                              connection=connection, job_class=AppJob)
-        worker.work(burst=True, with_scheduler=False)
+        names = [queues.get_queue(name) for name in queues.ALL_QUEUES]
+        ran = 0
+        while waiting := sum(queue.count for queue in names):
+            worker = SimpleWorker(names, connection=queues.connection(), job_class=AppJob)
+            worker.work(burst=True, with_scheduler=False)
+            ran += waiting
         _db.session.expire_all()
-        return worker.successful_job_count
+        return ran
 
     return run
 
@@ -197,7 +212,7 @@ def staff(db):
 
 
 @pytest.fixture
-def login(app):
+def login(web):
     """Sign a test client in through the real login form."""
 
     def sign_in(client, user):

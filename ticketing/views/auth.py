@@ -87,9 +87,10 @@ def password():
         if not current_user.check_password(form.current.data):
             form.current.errors = ["That is not your current password."]
         else:
-            current_user.set_password(form.new.data)
+            user = current_user._get_current_object()
+            user.set_password(form.new.data)
             db.session.commit()
-            login_user(current_user)  # this session carries on; every other one ends
+            login_user(user)  # this session carries on with the new version; others end
             flash("Password changed. Other sessions are signed out.", "success")
             return redirect(url_for("agent.queue"))
     return render_template("auth/password.html", form=form)

@@ -1,0 +1,1 @@
+"""Speed and memory targets, run with `make bench` (python -m bench). Never in unit tests."""
