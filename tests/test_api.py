@@ -1,0 +1,108 @@
+"""The JSON API: bearer tokens, filters, the same lifecycle as the pages, stable error codes."""
+
+import pytest
+from sqlalchemy import func, select
+
+from ticketing.models import Customer, Ticket
+from ticketing.models.enums import Role
+from ticketing.security import issue_token
+
+
+@pytest.fixture
+def api(db, client, department, staff):
+    billing = department("Billing", keywords="refund, charged")
+    sales = department("Sales", keywords="order")
+    kamau = staff("kamau", departments=[billing])
+    grace = staff("grace", role=Role.SUPERVISOR)
+    tokens = {"kamau": issue_token(kamau), "grace": issue_token(grace)}
+    db.session.commit()
+
+    def call(method, path, who="kamau", **kwargs):
+        headers = {"Authorization": f"Bearer {tokens[who]}"} | kwargs.pop("headers", {})
+        return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
+
+    call.sales = sales
+    return call
+
+
+NEW = {"subject": "Charged twice", "body": "I was charged twice for order 11",
+       "customer": {"name": "Brian", "email": "Brian@Example.co.ke"}}
+
+
+def test_create_read_reply_and_close(db, api, run_jobs):
+    created = api("POST", "/tickets", json=NEW)
+    assert created.status_code == 201
+    ticket = created.json
+    assert ticket["reference"].startswith("FT-") and ticket["department"] == "Billing"
+    assert ticket["customer"]["email"] == "brian@example.co.ke" and ticket["channel"] == "api"
+    reply = api("POST", f"/tickets/{ticket['reference']}/replies", json={"body": "Refunded."})
+    assert reply.status_code == 201 and reply.json["direction"] == "outbound"
+    assert api("POST", f"/tickets/{ticket['id']}/notes", json={"body": "done"}).status_code == 201
+    closed = api("PATCH", f"/tickets/{ticket['id']}", json={"status": "closed", "note": "ok"})
+    assert closed.json["status"] == "closed"
+    refused = api("POST", f"/tickets/{ticket['id']}/replies", json={"body": "again"})
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "invalid_transition"
+    read = api("GET", f"/tickets/{ticket['reference']}").json
+    assert [m["internal"] for m in read["messages"]] == [False, False, True]
+    run_jobs()
+    assert api("GET", f"/tickets/{ticket['id']}").json["messages"][1]["delivery"] == "delivered"
+
+
+def test_idempotency_key_creates_once(db, api):
+    first = api("POST", "/tickets", json=NEW, headers={"Idempotency-Key": "order-11"})
+    again = api("POST", "/tickets", json=NEW, headers={"Idempotency-Key": "order-11"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json["id"] == again.json["id"]
+    assert db.session.scalar(select(func.count(Ticket.id))) == 1
+
+
+def test_list_filters_and_department_scope(db, api):
+    api("POST", "/tickets", json=NEW)
+    api("POST", "/tickets", json=NEW | {"subject": "Order late", "body": "order 12 is late",
+                                         "customer": {"phone": "0722000003"}})
+    mine = api("GET", "/tickets").json
+    assert [t["department"] for t in mine["tickets"]] == ["Billing"]
+    everything = api("GET", "/tickets", who="grace").json
+    assert everything["total"] == 2
+    by_phone = api("GET", "/tickets", who="grace", query_string={"phone": "+254722000003"}).json
+    assert [t["subject"] for t in by_phone["tickets"]] == ["Order late"]
+    by_email = api("GET", "/tickets", who="grace",
+                   query_string={"email": "brian@example.co.ke"}).json
+    assert [t["subject"] for t in by_email["tickets"]] == ["Charged twice"]
+    since = api("GET", "/tickets", who="grace", query_string={"updated_since": "2999-01-01"}).json
+    assert since["total"] == 0
+    other = db.session.scalar(select(Ticket).where(Ticket.subject == "Order late"))
+    assert api("GET", f"/tickets/{other.id}").status_code == 404
+
+
+@pytest.mark.parametrize("body, status, code", [
+    ({"subject": "x", "customer": {"email": "a@b.co"}}, 422, "missing_field"),
+    ({"subject": "x", "body": "y", "customer": {}}, 422, "missing_contact"),
+    ({"subject": "x", "body": "y", "customer": {"email": "nope"}}, 422, "invalid_contact"),
+    ({"subject": "x", "body": "y", "priority": "asap", "customer": {"phone": "0722000003"}},
+     422, "invalid_value"),
+    ({"subject": "x" * 201, "body": "y", "customer": {"phone": "0722000003"}}, 422, "too_long"),
+    ([1, 2], 400, "invalid_json"),
+])
+def test_bad_requests_get_stable_error_codes(db, api, body, status, code):
+    response = api("POST", "/tickets", json=body)
+    assert response.status_code == status and response.json["error"]["code"] == code
+    assert db.session.scalar(select(func.count(Customer.id))) == 0
+
+
+def test_missing_or_wrong_token_is_401(client):
+    assert client.get("/api/v1/tickets").json["error"]["code"] == "unauthorized"
+    wrong = client.get("/api/v1/tickets", headers={"Authorization": "Bearer ft_nope"})
+    assert wrong.status_code == 401
+
+
+def test_bad_filters_and_unknown_ticket(api):
+    assert api("GET", "/tickets", query_string={"phone": "12"}).status_code == 400
+    assert api("GET", "/tickets", query_string={"updated_since": "yesterday"}).status_code == 400
+    assert api("GET", "/tickets/FT-ZZZZZ").json["error"]["code"] == "not_found"
+
+
+def test_openapi_document_lists_the_endpoints(client):
+    document = client.get("/api/v1/openapi.json").json
+    assert document["openapi"].startswith("3.")
+    assert {"/tickets", "/tickets/{ref}", "/tickets/{ref}/replies"} <= set(document["paths"])
