@@ -40,7 +40,8 @@ def table(rows: list[dict]) -> str:
     columns = ["bench", "database", "size", "metric", "value", "unit", "target"]
     cells = [[str(row.get(c, "")) for c in columns] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    line = lambda values: "| " + " | ".join(v.ljust(w) for v, w in zip(values, widths)) + " |"
+    def line(values):
+        return "| " + " | ".join(v.ljust(w) for v, w in zip(values, widths, strict=False)) + " |"
     return "\n".join([line(columns), line(["-" * w for w in widths]), *map(line, cells)])
 
 

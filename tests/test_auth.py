@@ -1,12 +1,11 @@
 """Signing in and out: throttled failures, safe redirects, cookies, sessions that really end."""
 
 import pytest
+from conftest import PASSWORD
 from sqlalchemy import select
 
 from ticketing.models import User
 from ticketing.models.enums import Role
-
-from conftest import PASSWORD
 
 
 @pytest.fixture

@@ -51,7 +51,20 @@ def run_all() -> None:
     ]
     for command in commands:
         children.append(subprocess.Popen(command, env=env))
+    _banner(config)
     _wait(children)
+
+
+def _banner(config) -> None:
+    from ticketing.demo import PASSWORD, STAFF
+
+    url = f"http://{config['HOST']}:{config['PORT']}"
+    lines = [f"Fuatilia is running at {url}  (Ctrl-C stops everything)",
+             f"  customer form: {url}/support    staff: {url}/auth/login",
+             f"  dev outbox: {url}/dev/outbox    pretend phone: {url}/dev/sms",
+             f"  demo logins (password '{PASSWORD}'):"]
+    lines += [f"    {role.value:<11} {email}" for email, _, role, _ in STAFF]
+    click.echo("\n".join(lines))
 
 
 def _wait(children: list[subprocess.Popen]) -> None:

@@ -49,7 +49,7 @@ def pick_assignee(department: Department) -> User | None:
         select(User)
         .join(user_departments, user_departments.c.user_id == User.id)
         .where(user_departments.c.department_id == department.id,
-               User.is_enabled, ~User.is_away, User.role != Role.ADMIN)
+               User.is_enabled, ~User.is_away, User.role == Role.AGENT)
         .order_by(open_count, User.last_assigned_at.is_(None).desc(), User.last_assigned_at,
                   User.id)
         .limit(1)

@@ -1,0 +1,56 @@
+"""The walking skeleton in a real browser: a customer writes in on the web, an agent answers,
+the customer reads the answer, and the outbox shows both messages delivered."""
+
+import pytest
+from conftest import PASSWORD
+from sqlalchemy import select
+
+from ticketing.models import Outbox, Ticket
+from ticketing.models.enums import OutboxStatus
+
+pytestmark = pytest.mark.browser
+
+
+def test_customer_writes_in_and_agent_answers(db, live_server, browser, department, staff,
+                                              run_jobs, tmp_path):
+    sales = department("Sales", keywords="delivery")
+    achieng = staff("achieng", departments=[sales])
+    customer = browser.new_page(viewport={"width": 375, "height": 800})
+    customer.goto(f"{live_server.url}/support")
+    customer.fill("#name", "Amina Hassan")
+    customer.fill("#phone", "0712 345 678")
+    customer.select_option("#category", "delivery")
+    customer.fill("#subject", "Delivery is late")
+    customer.fill("#description", "My delivery to Kisumu is 5 days late.")
+    customer.click("button[type=submit]")
+    customer.wait_for_url("**/t/**")
+    ticket = db.session.scalar(select(Ticket))
+    assert ticket.reference in customer.inner_text("main")
+    status_url = customer.url
+    customer.screenshot(path=str(tmp_path / "status.png"), full_page=True)
+    run_jobs()
+
+    agent = browser.new_page()
+    agent.goto(f"{live_server.url}/auth/login")
+    agent.fill("#email", achieng.email)
+    agent.fill("#password", PASSWORD)
+    agent.click("button[type=submit]")
+    agent.wait_for_url("**/agent/")
+    agent.fill("#q", ticket.reference)
+    agent.click("text=Filter")
+    agent.click(f"text={ticket.reference}")
+    agent.fill("#body", "Your parcel leaves Nairobi today.")
+    assert "SMS" in agent.inner_text("#reply-counter")
+    agent.click("text=Send reply")
+    agent.wait_for_selector("text=Reply sent.")
+    run_jobs()
+
+    customer.goto(status_url)
+    assert "Your parcel leaves Nairobi today." in customer.inner_text(".thread")
+    outbox = browser.new_page()
+    outbox.goto(f"{live_server.url}/dev/outbox")
+    text = outbox.inner_text("table")
+    assert "received" in text and "reply" in text
+    db.session.expire_all()
+    statuses = {row.kind: row.status for row in db.session.scalars(select(Outbox))}
+    assert statuses == {"received": OutboxStatus.DELIVERED, "reply": OutboxStatus.DELIVERED}
