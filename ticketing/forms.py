@@ -114,9 +114,9 @@ class DepartmentForm(FlaskForm):
 
 class RuleForm(FlaskForm):
     keywords = StringField("Keywords (comma-separated)", validators=[Optional(), Length(max=2000)])
-    channel = SelectField("Channel", choices=[("", "Any")] + [(c.value, c.value.upper())
-                                                               for c in Channel])
-    category = SelectField("Category", choices=[("", "Any")] + CATEGORY_CHOICES)
+    channel = SelectField("Channel", default="",
+                          choices=[("", "Any")] + [(c.value, c.value.upper()) for c in Channel])
+    category = SelectField("Category", default="", choices=[("", "Any")] + CATEGORY_CHOICES)
     position = IntegerField("Order", default=100, validators=[NumberRange(0, 10000)])
 
 
