@@ -1,7 +1,9 @@
 """Every RQ job runs inside a Flask app context (rq worker --job-class workers.app_job.AppJob).
 
-A job that starts where an app context is already active (tests draining queues in-process)
-uses that app; otherwise the worker builds one app from the environment, once per process.
+The worker imports this module before it forks a work horse per job, so the app is built once
+per worker process here, at import, and every horse inherits it instead of paying for
+create_app() again. A job that starts where an app context is already active (tests draining
+queues in-process) uses that app instead.
 """
 
 import functools
@@ -9,16 +11,10 @@ import functools
 from flask import has_app_context
 from rq.job import Job
 
-_app = None
+from ticketing import create_app
+from ticketing.extensions import db
 
-
-def worker_app():
-    global _app
-    if _app is None:
-        from ticketing import create_app
-
-        _app = create_app()
-    return _app
+app = create_app()
 
 
 class AppJob(Job):
@@ -29,7 +25,8 @@ class AppJob(Job):
             return job_function
 
         def in_app_context(*args, **kwargs):
-            with worker_app().app_context():
+            with app.app_context():
+                db.engine.dispose(close=False)  # never share the parent's pooled connections
                 return job_function(*args, **kwargs)
 
         return functools.update_wrapper(in_app_context, job_function)
