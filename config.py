@@ -46,6 +46,9 @@ class Config:
     TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
     TWILIO_FROM = os.environ.get("TWILIO_FROM", "")
     TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com")
+    TWILIO_PREVIOUS_AUTH_TOKEN = os.environ.get("TWILIO_PREVIOUS_AUTH_TOKEN", "")  # rotation
+    TWILIO_WEBHOOK_SHARED_KEYS = os.environ.get("TWILIO_WEBHOOK_SHARED_KEYS", "")  # comma list
+    TWILIO_TIMEOUT = env_int("TWILIO_TIMEOUT", 15)  # seconds per REST call
     SMS_PER_SECOND = env_int("SMS_PER_SECOND", 1)
 
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")

@@ -261,3 +261,47 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def _release_database_connections():
+    """Every test builds its own app, hence its own engine and pool: close their connections
+    when the test ends, or a full run on PostgreSQL (whose max_connections the parallel runs
+    share) fails with "too many clients" long before the garbage collector would free them."""
+    yield
+    for engines in list(_db._app_engines.values()):
+        for engine in engines.values():
+            engine.dispose()
+
+
+@pytest.fixture
+def dovecot(tmp_path):
+    """A real Dovecot IMAP server with the support@fuatilia.test mailbox, for one test."""
+    from fakes.mailservers import DovecotServer
+
+    server = DovecotServer(tmp_path / "dovecot")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real aiosmtpd SMTP server that records what it accepts."""
+    from fakes.mailservers import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_app(app, dovecot, smtp_server):
+    """The app reading the Dovecot mailbox by IMAP and sending through the SMTP server."""
+    app.config.update(
+        MAIL_BACKEND="smtp", SMTP_HOST=smtp_server.host, SMTP_PORT=smtp_server.port,
+        SMTP_STARTTLS=False, SMTP_USER="", MAIL_FROM="Fuatilia Support <support@fuatilia.test>",
+        IMAP_HOST=dovecot.host, IMAP_PORT=dovecot.port, IMAP_USER=dovecot.user,
+        IMAP_PASSWORD=dovecot.password, IMAP_SSL=False, IMAP_FOLDER="INBOX")
+    return app

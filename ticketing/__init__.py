@@ -28,9 +28,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     from ticketing import cli, extensions, security, templating
     from ticketing.views import (
         admin,
+        admin_policy,  # noqa: F401 - its routes live on admin.bp
         agent,
         agent_ticket,
         api,
+        api_reports,  # noqa: F401 - its routes live on api.bp
         auth,
         dev,
         errors,

@@ -15,8 +15,23 @@ from ticketing.models.enums import Role
 
 def init_app(app) -> None:
     for command in (init_db, seed_demo, create_user, create_token, replay_spool, run_all,
-                    follow_ups):
+                    follow_ups, poll_mail):
         app.cli.add_command(command)
+
+
+@click.command("poll-mail")
+def poll_mail():
+    """Fetch new mail from the IMAP mailbox once (IMAP_HOST, IMAP_USER, IMAP_FOLDER...)."""
+    from workers import mail
+
+    if not current_app.config["IMAP_HOST"]:
+        raise click.ClickException("IMAP_HOST is not set: there is no mailbox to poll")
+    try:
+        counts = mail.poll_mail()
+    except mail.MailboxUnavailable as error:
+        raise click.ClickException(f"the mailbox is unavailable: {error}") from error
+    click.echo(", ".join(f"{count} {what}" for what, count in sorted(counts.items()))
+               or "no new mail")
 
 
 @click.command("init-db")

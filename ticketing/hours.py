@@ -43,8 +43,14 @@ def local_to_utc(local_naive: datetime, tz: str) -> datetime:
     return to_utc(local_naive.replace(tzinfo=ZoneInfo(tz)))
 
 
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
 def parse_hhmm(value: str) -> time:
-    hour, minute = value.split(":")
+    """"08:00" as a time; ValueError for anything else."""
+    hour, minute = (value or "").strip().split(":")
+    if len(minute) != 2:
+        raise ValueError(f"not a HH:MM time: {value!r}")
     return time(int(hour), int(minute))
 
 
@@ -119,14 +125,48 @@ class Calendar:
         for offset in range(0, 400):
             day = local.date() + timedelta(days=offset)
             candidate = datetime.combine(day, morning, zone)
-            if candidate > local and self.holiday_name(day) is None and day.weekday() in self.week:
+            if candidate > local and self.is_working_day(day):
                 return to_utc(candidate)
         raise ValueError("no working day in the calendar")
 
     def quiet_until(self, moment: datetime, quiet_start: time, quiet_end: time) -> datetime | None:
-        """When a proactive message written at `moment` may go out, or None if it may go now."""
+        """When a proactive message written at `moment` may go out, or None if it may go now.
+
+        Quiet are the nightly hours and the whole of a closed day (a public holiday, a day
+        without working hours): what is held goes at `quiet_end` on the next working day.
+        """
         local = to_local(moment, self.tz)
-        clock = local.time()
-        if quiet_end <= clock < quiet_start:
+        if self.is_working_day(local.date()) and not is_quiet(local.time(), quiet_start,
+                                                              quiet_end):
             return None
         return self.next_working_morning(moment, quiet_end)
+
+
+def is_quiet(clock: time, quiet_start: time, quiet_end: time) -> bool:
+    """Whether a wall-clock time falls in the quiet hours; they may span midnight."""
+    if quiet_start == quiet_end:
+        return False
+    if quiet_start > quiet_end:
+        return clock >= quiet_start or clock < quiet_end
+    return quiet_start <= clock < quiet_end
+
+
+def parse_week(spans: dict[int, tuple[str, str] | None]) -> dict[str, list[str]]:
+    """Working hours as typed by an admin, checked, in Department.working_hours form.
+
+    `spans` maps a weekday (0 = Monday) to (opens, closes) as "HH:MM", or None when closed.
+    """
+    week = {}
+    for day, span in sorted(spans.items()):
+        if not span:
+            continue
+        try:
+            opens, closes = parse_hhmm(span[0]), parse_hhmm(span[1])
+        except (ValueError, IndexError):
+            raise ValueError(f"{DAY_NAMES[day]}: give times as HH:MM, e.g. 08:00") from None
+        if opens >= closes:
+            raise ValueError(f"{DAY_NAMES[day]}: the closing time must be after the opening time")
+        week[str(day)] = [opens.strftime("%H:%M"), closes.strftime("%H:%M")]
+    if not week:
+        raise ValueError("at least one day needs working hours, or no deadline could be set")
+    return week

@@ -11,10 +11,18 @@ from flask import current_app
 from sqlalchemy import select
 
 from ticketing import hours, lifecycle, notify
-from ticketing.channels import Inbound
+from ticketing.channels import Bounce, Inbound
 from ticketing.extensions import db
-from ticketing.models import Customer, Ticket
-from ticketing.models.enums import Category, Channel, FollowUpStep, Language, Priority, Status
+from ticketing.models import Customer, Event, Outbox, Ticket
+from ticketing.models.enums import (
+    Category,
+    Channel,
+    FollowUpStep,
+    Language,
+    OutboxStatus,
+    Priority,
+    Status,
+)
 
 OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
 OPT_IN = {"START", "YES", "UNSTOP"}
@@ -32,6 +40,12 @@ def keyword(text: str) -> str:
 
 def receive(inbound: Inbound) -> Ticket | None:
     """File one inbound message; returns the ticket it went to, None for keyword-only texts."""
+    if inbound.channel == Channel.SMS and not inbound.text and not inbound.attachments:
+        return None  # an empty SMS says nothing to answer; its raw row is kept, ignored
+    if inbound.bounce is not None:
+        return record_bounce(inbound.bounce)
+    if inbound.is_automated and find_customer(inbound) is None:
+        return None  # automated mail from a stranger threads nowhere and opens nothing
     customer = find_or_create_customer(inbound)
     word = keyword(inbound.text)
     if inbound.channel == Channel.SMS:
@@ -41,12 +55,38 @@ def receive(inbound: Inbound) -> Ticket | None:
     ticket = thread(customer, inbound)
     if ticket is not None and _answer_question(ticket, word):
         return ticket
-    return file_message(customer, inbound, ticket)
+    ticket = file_message(customer, inbound, ticket)
+    if ticket is not None and inbound.notes:
+        db.session.add(Event(ticket=ticket, customer_id=customer.id, kind="inbound_notes",
+                             data={"notes": list(inbound.notes)}))
+    return ticket
+
+
+def record_bounce(report: Bounce) -> Ticket | None:
+    """A delivery report on mail we sent: fail that Outbox row with the reason (a delay is
+    only noted) and tell the ticket's agents. It opens nothing and is never answered."""
+    row = db.session.scalar(select(Outbox).where(Outbox.message_id == report.message_id)
+                            ) if report.message_id else None
+    if row is None:
+        return None
+    if report.is_permanent:
+        row.status, row.error_code = OutboxStatus.FAILED, report.status or None
+        row.last_error = f"bounced: {report.reason}"
+    ticket = row.ticket
+    if ticket is not None:
+        db.session.add(Event(ticket=ticket, customer_id=ticket.customer_id,
+                             kind="bounced" if report.is_permanent else "delivery_delayed",
+                             data={"recipient": row.recipient, "reason": report.reason}))
+    return ticket
+
+
+def find_customer(inbound: Inbound) -> Customer | None:
+    column = Customer.phone if inbound.channel == Channel.SMS else Customer.email
+    return db.session.scalar(select(Customer).where(column == inbound.sender))
 
 
 def find_or_create_customer(inbound: Inbound) -> Customer:
-    column = Customer.phone if inbound.channel == Channel.SMS else Customer.email
-    customer = db.session.scalar(select(Customer).where(column == inbound.sender))
+    customer = find_customer(inbound)
     if customer is None:
         customer = Customer(name=inbound.sender_name[:120], language=guess_language(inbound.text),
                             preferred_channel=inbound.channel)
@@ -155,10 +195,9 @@ def _answer_question(ticket: Ticket, word: str) -> bool:
                              priority=Priority.HIGH)
         return word in {"1", "2"}
     if ticket.status == Status.CLOSED and FollowUpStep.FIX_CHECK in done and word in {"1", "2"}:
-        if word == "2":
-            lifecycle.reopen(ticket, reason="the fix did not hold", priority=Priority.HIGH)
+        lifecycle.record_fix_check(ticket, held=word == "1")
         return True
-    asked = FollowUpStep.SATISFACTION in done
+    asked = ticket.satisfaction_asked_at is not None
     if ticket.status == Status.CLOSED and ticket.satisfaction_score is None and asked:
         lifecycle.record_satisfaction(ticket, int(word))
         notify.customer(ticket, "thanks_rating")

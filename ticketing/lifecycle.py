@@ -84,7 +84,9 @@ def add_customer_message(ticket: Ticket, *, body: str, channel: Channel, html: s
     if ticket.status == Status.PENDING_CUSTOMER:
         _move(ticket, Status.OPEN, by=None, reason="customer answered")
     elif ticket.status == Status.RESOLVED:
-        reopen(ticket, reason="customer wrote after resolution")
+        after_sale = ticket.category == Category.AFTER_SALE  # a complaint: it is not fixed
+        reopen(ticket, reason="customer wrote after resolution",
+               priority=Priority.HIGH if after_sale else None)
     return message
 
 
@@ -123,6 +125,8 @@ def assign(ticket: Ticket, assignee: User | None, *, by: User | None) -> None:
     if assignee == ticket.assignee:
         return
     _set_assignee(ticket, assignee, by=by, now=hours.now())
+    if assignee is not None:
+        notify.customer(ticket, "assigned", update=True)
 
 
 def transfer(ticket: Ticket, department: Department, *, by: User | None) -> None:
@@ -166,7 +170,7 @@ def set_pending(ticket: Ticket, *, by: User | None, quiet: bool = False) -> None
     """Wait for the customer: the charter clock pauses and reminders are planned."""
     _move(ticket, Status.PENDING_CUSTOMER, by=by)
     if not quiet:
-        notify.customer(ticket, "waiting")
+        notify.customer(ticket, "waiting", update=by is not None)
 
 
 def resolve(ticket: Ticket, *, by: User | None, note: str = "") -> None:
@@ -175,7 +179,7 @@ def resolve(ticket: Ticket, *, by: User | None, note: str = "") -> None:
     ticket.resolved_at = hours.now()
     charter.measure_resolution(ticket, ticket.resolved_at)
     kind = "confirm_fix" if ticket.category == Category.AFTER_SALE else "resolved"
-    notify.customer(ticket, kind)
+    notify.customer(ticket, kind, update=by is not None)
 
 
 def close(ticket: Ticket, *, by: User | None = None, reason: str = "",
@@ -188,7 +192,8 @@ def close(ticket: Ticket, *, by: User | None = None, reason: str = "",
     ticket.closed_at = hours.now()
     _settle_open_promises(ticket, PromiseStatus.CANCELLED)
     if message:
-        notify.customer(ticket, message, proactive=proactive, reason=reason)
+        notify.customer(ticket, message, proactive=proactive, update=by is not None,
+                        reason=reason)
 
 
 def reopen(ticket: Ticket, *, by: User | None = None, reason: str = "",
@@ -209,7 +214,7 @@ def reopen(ticket: Ticket, *, by: User | None = None, reason: str = "",
     if ticket.assignee is None or ticket.assignee.is_away:
         _set_assignee(ticket, routing.pick_assignee(ticket.department), by=None, now=now)
     _replan(ticket, now)
-    notify.customer(ticket, "reopened")
+    notify.customer(ticket, "reopened", update=by is not None)
 
 
 def merge(source: Ticket, target: Ticket, *, by: User | None) -> None:
@@ -251,24 +256,29 @@ def settle_promise(promise: Promise, *, kept: bool, by: User | None) -> None:
     promise.status = PromiseStatus.KEPT if kept else PromiseStatus.MISSED
     promise.settled_at = hours.now()
     ticket = promise.ticket
-    _event(ticket, "promise_kept" if kept else "promise_missed", by,
-           promise_id=promise.id, description=promise.description)
     if kept:
+        _event(ticket, "promise_kept", by, promise_id=promise.id,
+               description=promise.description)
         return
     calendar = charter.calendar_for(ticket.department)
     new_time = calendar.add_minutes(hours.now(), MISSED_PROMISE_RECOVERY_MINUTES)
-    notify.staff(_supervisor(ticket), "promise_missed", ticket, promise=promise,
+    _event(ticket, "promise_missed", by, promise_id=promise.id, description=promise.description,
+           customer_told_by=new_time.isoformat())
+    _alert_staff(_supervisor(ticket), "promise_missed", ticket, promise=promise,
                  dedupe_key=f"promise-missed-staff:{promise.id}")
-    notify.customer(ticket, "promise_missed", promise=promise, new_time=new_time,
-                    dedupe_key=f"promise-missed:{promise.id}")
+    notify.customer(ticket, "promise_missed", proactive=True, promise=promise,
+                    new_time=new_time, dedupe_key=f"promise-missed:{promise.id}")
 
 
 def remind_promise(promise: Promise) -> None:
-    """Remind the agent an hour before their promise falls due."""
+    """Remind the agent an hour before their promise falls due (their supervisor if away)."""
     promise.reminded_at = hours.now()
-    _event(promise.ticket, "promise_reminder", None, promise_id=promise.id)
-    notify.staff(promise.agent, "promise_reminder", promise.ticket, promise=promise,
-                 dedupe_key=f"promise-reminder:{promise.id}")
+    agent = promise.agent
+    on_duty = agent.is_enabled and not agent.is_away
+    _event(promise.ticket, "promise_reminder", None, promise_id=promise.id,
+           to=agent.name if on_duty else "supervisor (agent away)")
+    _alert_staff(agent if on_duty else _supervisor(promise.ticket), "promise_reminder",
+                 promise.ticket, promise=promise, dedupe_key=f"promise-reminder:{promise.id}")
 
 
 def follow_up(ticket: Ticket) -> None:
@@ -290,23 +300,44 @@ def _supervisor(ticket: Ticket) -> User:
     return supervisor
 
 
-def _reassign_if_away(ticket: Ticket) -> None:
-    if ticket.assignee is not None and (ticket.assignee.is_away or not ticket.assignee.is_enabled):
-        _set_assignee(ticket, routing.pick_assignee(ticket.department), by=None, now=hours.now())
+def _hand_over_if_absent(ticket: Ticket) -> None:
+    """An away, disabled or missing assignee hands the ticket to the agent on duty with least
+    work; with nobody on duty it stays put and the supervisor hears of it."""
+    current = ticket.assignee
+    if current is not None and current.is_enabled and not current.is_away:
+        return
+    successor = routing.pick_assignee(ticket.department)
+    if successor is not None and successor != current:
+        _set_assignee(ticket, successor, by=None, now=hours.now())
 
 
 def _remind_assignee(ticket: Ticket, key: str) -> None:
-    _reassign_if_away(ticket)
-    notify.staff(ticket.assignee or _supervisor(ticket), "first_response_reminder", ticket,
-                 dedupe_key=key)
+    _hand_over_if_absent(ticket)
+    agent = ticket.assignee
+    on_duty = agent is not None and agent.is_enabled and not agent.is_away
+    _alert_staff(agent if on_duty else _supervisor(ticket),
+                 "first_response_reminder", ticket, dedupe_key=key)
 
 
 def _alert_breach(what: str):
     def alert(ticket: Ticket, key: str) -> None:
-        _reassign_if_away(ticket)
-        notify.staff(_supervisor(ticket), "breach", ticket, what=what, dedupe_key=key)
+        _hand_over_if_absent(ticket)
+        _alert_staff(_supervisor(ticket), "breach", ticket, what=what, dedupe_key=key)
 
     return alert
+
+
+def _alert_staff(user: User | None, kind: str, ticket: Ticket, **context) -> None:
+    if user is None:
+        _event(ticket, "nobody_to_alert", None, alert=kind)
+        return
+    notify.staff(user, kind, ticket, **context)
+
+
+def _ask_satisfaction(ticket: Ticket, key: str) -> None:
+    ticket.satisfaction_asked_at = hours.now()
+    notify.customer(ticket, "satisfaction", proactive=True,
+                    dedupe_key=f"satisfaction:{ticket.id}")
 
 
 def _chase(kind: str):
@@ -332,7 +363,7 @@ FOLLOW_UPS = {
     FollowUpStep.CONFIRM_REMINDER: _chase("confirm_reminder"),
     FollowUpStep.CONFIRM_CLOSE: _close_with("no answer after the fix", "closed_silence"),
     FollowUpStep.AUTO_CLOSE: _close_with("resolved, no further word", None),
-    FollowUpStep.SATISFACTION: _chase("satisfaction"),
+    FollowUpStep.SATISFACTION: _ask_satisfaction,
     FollowUpStep.FIX_CHECK: _chase("fix_check"),
 }
 
@@ -345,6 +376,13 @@ def record_satisfaction(ticket: Ticket, score: int, comment: str = "") -> None:
     ticket.satisfaction_score = score
     ticket.satisfaction_comment = comment.strip()[:2000] or None
     _event(ticket, "rated", None, score=score)
+
+
+def record_fix_check(ticket: Ticket, *, held: bool) -> None:
+    """The customer's answer to "did the fix hold?": a "no" reopens it with high priority."""
+    _event(ticket, "fix_check_answer", None, held=held)
+    if not held:
+        reopen(ticket, reason="the fix did not hold", priority=Priority.HIGH)
 
 
 def set_product(ticket: Ticket, *, by: User | None, product: str, serial_number: str,

@@ -4,19 +4,26 @@ Honours SMS opt-out, quiet hours for what we send on our own initiative, and a c
 automatic messages per address per hour (the last guard against mail loops).
 """
 
+import logging
 from datetime import timedelta
 from email.utils import make_msgid, parseaddr
 
 from flask import current_app
-from sqlalchemy import func, select
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from sqlalchemy import func, select, update
 
 from ticketing import charter, hours
 from ticketing.extensions import db
-from ticketing.models import Customer, Outbox, Ticket, User
-from ticketing.models.enums import Channel, OutboxStatus
+from ticketing.models import Customer, MessageTemplate, Outbox, Ticket, User
+from ticketing.models.enums import Channel, OutboxStatus, Priority
+from ticketing.models.people import DEFAULT_POLICY
 from ticketing.queues import OUTBOUND, enqueue_after_commit
 
+log = logging.getLogger(__name__)
 DELIVER = "workers.deliver.deliver"
+UPDATE_KINDS = ("assigned", "waiting", "resolved", "confirm_fix", "closed", "reopened")
+COMBINED = "updates"  # the template that says several status changes at once
 
 
 def channel_for(customer: Customer, ticket: Ticket | None = None) -> Channel | None:
@@ -32,17 +39,26 @@ def channel_for(customer: Customer, ticket: Ticket | None = None) -> Channel | N
 
 
 def customer(ticket: Ticket, kind: str, *, proactive: bool = False, automatic: bool = True,
-             dedupe_key: str | None = None, **context) -> Outbox:
-    """Owe the ticket's customer one message rendered from templates/messages/<lang>/<kind>."""
+             update: bool = False, dedupe_key: str | None = None, **context) -> Outbox:
+    """Owe the ticket's customer one message rendered from templates/messages/<lang>/<kind>.
+
+    `proactive`: sent on our own initiative, so held through quiet hours unless urgent.
+    `update`: a status change nobody is waiting for: proactive, and also held a few minutes so
+    that several changes in a row reach the customer as one message.
+    """
     person = ticket.customer
     channel = channel_for(person, ticket)
     if channel is None:
         return _suppressed(ticket, kind, person, "no reachable channel (SMS opted out, no email)")
+    if update and (folded := _fold_into_held_update(ticket, channel, kind)) is not None:
+        return folded
     row = _row(channel, kind, _address(person, channel), ticket=ticket, customer=person,
                language=person.language.value, automatic=automatic, dedupe_key=dedupe_key,
                context=context)
-    if proactive and row.status == OutboxStatus.PENDING:
-        row.not_before = _quiet_until(ticket)
+    if (proactive or update) and row.status != OutboxStatus.SUPPRESSED:  # None until flushed
+        row.not_before = _hold_until(ticket, update)
+        if update:
+            row.combines = [kind]
     return _owe(row)
 
 
@@ -67,9 +83,7 @@ def _address(person: Customer, channel: Channel) -> str:
 
 def _row(channel, kind, recipient, *, ticket=None, customer=None, user=None, language="en",
          automatic=True, dedupe_key=None, context=None) -> Outbox:
-    context = {"ticket": ticket, "customer": customer, "link": status_link(ticket),
-               "base_url": current_app.config["PUBLIC_BASE_URL"]} | (context or {})
-    subject, body, html = render(kind, language, channel, context)
+    subject, body, html = render(kind, language, channel, _context(ticket, customer, context))
     row = Outbox(channel=channel, kind=kind, recipient=recipient, subject=subject, body=body,
                  html=html, ticket=ticket, customer_id=customer.id if customer else None,
                  user_id=user.id if user else None, is_automatic=automatic,
@@ -80,6 +94,12 @@ def _row(channel, kind, recipient, *, ticket=None, customer=None, user=None, lan
     if automatic and over_hourly_cap(recipient):
         row.status, row.last_error = OutboxStatus.SUPPRESSED, "automatic message cap reached"
     return row
+
+
+def _context(ticket: Ticket | None, customer: Customer | None, extra: dict | None) -> dict:
+    policy = DEFAULT_POLICY | ((ticket.department.policy or {}) if ticket else {})
+    return {"ticket": ticket, "customer": customer, "link": status_link(ticket), "policy": policy,
+            "base_url": current_app.config["PUBLIC_BASE_URL"]} | (extra or {})
 
 
 def _suppressed(ticket: Ticket, kind: str, person: Customer, reason: str) -> Outbox:
@@ -106,6 +126,44 @@ def _quiet_until(ticket: Ticket):
                                 hours.parse_hhmm(department.setting("quiet_end")))
 
 
+def _hold_until(ticket: Ticket, update: bool):
+    """When a proactive message may go: after quiet hours (unless urgent), and for a status
+    update not before the combining window closes."""
+    now, holds = hours.now(), []
+    minutes = ticket.department.setting("update_combine_minutes") if update else 0
+    if minutes > 0:
+        holds.append(now + timedelta(minutes=minutes))
+    if ticket.priority != Priority.URGENT and (quiet := _quiet_until(ticket)) is not None:
+        holds.append(quiet)
+    return max(holds, default=None)
+
+
+def _fold_into_held_update(ticket: Ticket, channel: Channel, kind: str) -> Outbox | None:
+    """Merge a status update into one still held for the ticket; None when there is none.
+
+    The conditional UPDATE loses to a worker that has claimed the row: then a new row is owed.
+    """
+    held = db.session.scalar(select(Outbox).where(
+        Outbox.ticket_id == ticket.id, Outbox.channel == channel,
+        Outbox.kind.in_(UPDATE_KINDS + (COMBINED,)), Outbox.status == OutboxStatus.PENDING,
+        Outbox.claimed_at.is_(None), Outbox.not_before > hours.now()).order_by(Outbox.id.desc()))
+    if held is None:
+        return None
+    kinds = [k for k in (held.combines or [held.kind]) if k != kind] + [kind]
+    person = ticket.customer
+    subject, body, html = render(COMBINED, person.language.value, channel,
+                                 _context(ticket, person, {"kinds": kinds}))
+    folded = db.session.execute(
+        update(Outbox).where(Outbox.id == held.id, Outbox.status == OutboxStatus.PENDING,
+                             Outbox.claimed_at.is_(None))
+        .values(kind=COMBINED, combines=kinds, subject=subject, body=body, html=html)
+        .execution_options(synchronize_session=False)).rowcount
+    if folded != 1:
+        return None
+    db.session.refresh(held)
+    return held
+
+
 def over_hourly_cap(recipient: str) -> bool:
     since = hours.now() - timedelta(hours=1)
     count = db.session.scalar(
@@ -116,17 +174,82 @@ def over_hourly_cap(recipient: str) -> bool:
 
 
 def render(kind: str, language: str, channel: Channel, context: dict) -> tuple[str, str, str]:
-    """(subject, text, html) from templates/messages/<language>/<kind>.<channel>.*"""
-    env = current_app.jinja_env
-    base = f"messages/{language}/{kind}"
+    """(subject, text, html): an admin's wording from MessageTemplate if there is one, else
+    templates/messages/<language>/<kind>.<channel>.*"""
+    subject, body = _render_override(kind, language, channel, context) or _render_file(
+        f"messages/{language}/{kind}", channel, context)
     if channel == Channel.SMS:
-        return "", env.get_template(f"{base}.sms.txt").render(context).strip(), ""
+        return "", body, ""
+    html = current_app.jinja_env.get_template("messages/email_layout.html").render(
+        context | {"text": body})
+    return subject, body, html
+
+
+def _render_override(kind, language, channel, context) -> tuple[str, str] | None:
+    """(subject, text) from the admin's MessageTemplate; None when there is none or it fails,
+    so that a faulty edit falls back to the standard wording instead of losing the message."""
+    if language == "staff":
+        return None
+    override = db.session.scalar(select(MessageTemplate).where(
+        MessageTemplate.kind == kind, MessageTemplate.language == language,
+        MessageTemplate.channel == channel))
+    if override is None:
+        return None
+    try:
+        subject = render_text(override.subject, context) if channel == Channel.EMAIL else ""
+        return subject, render_text(override.body, context)
+    except Exception:  # noqa: BLE001 - an admin's text must never stop a message
+        log.exception("message template %s/%s/%s failed; standard one used", kind, language,
+                      channel.value)
+        return None
+
+
+def _render_file(base: str, channel: Channel, context: dict) -> tuple[str, str]:
+    env = current_app.jinja_env
+    if channel == Channel.SMS:
+        return "", env.get_template(f"{base}.sms.txt").render(context).strip()
     text_template = env.get_template(f"{base}.email.txt")
     ctx = text_template.new_context(context)
     subject = "".join(text_template.blocks["subject"](ctx)).strip()
-    body = "".join(text_template.blocks["body"](ctx)).strip()
-    html = env.get_template("messages/email_layout.html").render(context | {"text": body})
-    return subject, body, html
+    return subject, "".join(text_template.blocks["body"](ctx)).strip()
+
+
+class MessageSandbox(ImmutableSandboxedEnvironment):
+    """Where admins' template text runs: it may read the ticket, never change or query data."""
+
+    HIDDEN = frozenset({"query", "query_class", "metadata", "registry"})
+
+    def is_safe_attribute(self, obj, attr, value) -> bool:
+        hidden = isinstance(obj, db.Model) and attr in self.HIDDEN
+        return not hidden and super().is_safe_attribute(obj, attr, value)
+
+    def is_safe_callable(self, obj) -> bool:
+        bound_to_model = isinstance(getattr(obj, "__self__", None), db.Model)
+        return not bound_to_model and super().is_safe_callable(obj)
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator, left, right):
+        """Refuse the arithmetic that builds huge strings or numbers ("x" * 10**9)."""
+        if any(isinstance(side, int) and abs(side) > 10_000 for side in (left, right)):
+            raise SecurityError("numbers above 10000 are not allowed in * or **")
+        return super().call_binop(context, operator, left, right)
+
+
+def render_text(source: str, context: dict) -> str:
+    """Render an admin's template text in the sandbox; raises Jinja's errors as they come."""
+    return sandbox().from_string(source).render(context).strip()
+
+
+def sandbox() -> MessageSandbox:
+    app = current_app._get_current_object()
+    env = app.extensions.get("message_sandbox")
+    if env is None:
+        env = MessageSandbox()
+        env.filters.update({name: f for name, f in app.jinja_env.filters.items()
+                            if name not in env.filters})
+        app.extensions["message_sandbox"] = env
+    return env
 
 
 def status_link(ticket: Ticket | None) -> str:

@@ -16,6 +16,10 @@ _REF = {"name": "ref", "in": "path", "required": True, "schema": {"type": "strin
         "description": "Ticket reference (FT-XXXXX) or numeric id"}
 _BODY = {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "required": ["body"], "properties": {"body": {"type": "string"}}}}}}
+_REPORT_SCOPE = [{"name": n, "in": "query", "schema": {"type": t}} for n, t in (
+    ("period", "string"), ("from", "string"), ("to", "string"), ("department", "integer"),
+    ("agent", "integer"), ("channel", "string"), ("priority", "string"),
+    ("category", "string"))]
 _MESSAGE = {"type": "object", "properties": {
     "id": {"type": "integer"}, "direction": {"enum": ["inbound", "outbound"]},
     "channel": {"type": "string"}, "internal": {"type": "boolean"}, "body": {"type": "string"},
@@ -74,6 +78,32 @@ DOCUMENT = {
         "/tickets/{ref}/notes": {"parameters": [_REF], "post": {
             "summary": "Add an internal note", "requestBody": _BODY,
             "responses": {"201": _json(_MESSAGE, "Saved")} | _errors(401, 404, 422)}},
+        "/reports/summary": {"get": {
+            "summary": "Every dashboard figure (supervisors and admins)",
+            "parameters": _REPORT_SCOPE,
+            "responses": {"200": _json({"type": "object"})} | _errors(400, 401, 403)}},
+        "/reports/{table}": {"get": {
+            "summary": "One dashboard table: figures, times, daily, backlog, channels, "
+                       "follow_ups, after_sale, satisfaction, comments, delivery, failures, "
+                       "agents, departments",
+            "parameters": [{"name": "table", "in": "path", "required": True,
+                            "schema": {"type": "string"}}] + _REPORT_SCOPE,
+            "responses": {"200": _json({"type": "object", "properties": {
+                "scope": {"type": "object"}, "columns": {"type": "array"},
+                "rows": {"type": "array", "items": {"type": "object"}}}})}
+            | _errors(400, 401, 403, 404)}},
+        "/reports/tickets": {"get": {
+            "summary": "The tickets behind one figure, most urgent first",
+            "parameters": _REPORT_SCOPE + [{"name": n, "in": "query", "schema": {"type": t}}
+                                           for n, t in (("figure", "string"),
+                                                        ("part", "string"),
+                                                        ("status", "string"),
+                                                        ("page", "integer"),
+                                                        ("per_page", "integer"))],
+            "responses": {"200": _json({"type": "object", "properties": {
+                "tickets": {"type": "array", "items": _TICKET},
+                "page": {"type": "integer"}, "pages": {"type": "integer"},
+                "total": {"type": "integer"}}})} | _errors(400, 401, 403)}},
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

@@ -4,9 +4,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Select, case, or_, select
 
-from ticketing import hours
+from ticketing import hours, stats
 from ticketing.models import Customer, Ticket
-from ticketing.models.enums import Priority, Status
+from ticketing.models.enums import Category, Channel, Priority, Status
 
 OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING_CUSTOMER)
 VIEWS = {"mine": "My tickets", "departments": "My departments", "unassigned": "Unassigned",
@@ -27,8 +27,10 @@ def apply_view(query: Select, view: str, user) -> Select:
 
 def apply_filters(query: Select, *, status=None, priority=None, channel=None, department_id=None,
                   q=None, phone=None, email=None, updated_since: datetime | None = None,
-                  category=None, assignee_id=None) -> Select:
+                  category=None, assignee_id=None, ticket_ids: Select | None = None) -> Select:
     """Narrow a ticket query; every argument is optional and already validated."""
+    if ticket_ids is not None:  # the tickets behind a report figure
+        query = query.where(Ticket.id.in_(ticket_ids))
     if status == "active":
         query = query.where(Ticket.status.in_(OPEN_STATUSES))
     elif status:
@@ -47,6 +49,27 @@ def apply_filters(query: Select, *, status=None, priority=None, channel=None, de
     if q:
         query = query.where(_text_match(q.strip()[:100]))
     return query
+
+
+def queue_filters(args) -> dict:
+    """The queue's filters from query arguments. Unknown simple values fall back to "any";
+    a report figure (?figure=...&period=...) raises stats.ScopeError when it is malformed."""
+    status = args.get("status", "active")
+    valid_status = status in ("active", "") or status in Status._value2member_map_
+
+    def choice(name, enum):
+        return args.get(name) if args.get(name) in enum._value2member_map_ else None
+
+    return {
+        "status": status if valid_status else "active",
+        "priority": choice("priority", Priority), "channel": choice("channel", Channel),
+        "category": choice("category", Category),
+        "department_id": args.get("department", type=int),
+        "assignee_id": args.get("assignee", type=int),
+        "q": args.get("q") or None,
+        "ticket_ids": stats.tickets_behind(stats.Scope.from_args(args), args["figure"],
+                                           args.get("part", "")) if args.get("figure") else None,
+    }
 
 
 def _text_match(q: str):

@@ -9,11 +9,13 @@ import base64
 import json
 import logging
 import os
+import time
 import uuid
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ticketing.extensions import db
 from ticketing.models import InboundRaw
@@ -31,7 +33,7 @@ def directory() -> Path:
 def write(channel: Channel, external_id: str, payload: bytes, source: str) -> Path:
     record = {"channel": channel.value, "external_id": external_id, "source": source,
               "payload": base64.b64encode(payload).decode()}
-    final = directory() / f"{uuid.uuid4().hex}.json"
+    final = directory() / f"{time.time_ns()}-{uuid.uuid4().hex}.json"  # sorts by arrival
     partial = final.with_suffix(".part")
     with open(partial, "w") as handle:
         json.dump(record, handle)
@@ -54,12 +56,15 @@ def replay_some(limit: int = 20) -> int:
     moved = 0
     for file in sorted(path.glob("*.json"))[:limit]:
         try:
-            record = json.loads(file.read_text())
+            record = _read(file)
         except FileNotFoundError:
             continue  # another process replayed it
+        except (ValueError, KeyError, TypeError) as error:
+            _set_aside(file, error)
+            continue
         try:
             _insert(record)
-        except OperationalError:
+        except (OperationalError, InterfaceError, PoolTimeout):
             db.session.rollback()
             return moved
         file.unlink(missing_ok=True)
@@ -67,11 +72,24 @@ def replay_some(limit: int = 20) -> int:
     return moved
 
 
+def _read(file: Path) -> dict:
+    """A spooled record, checked; raises ValueError, KeyError or TypeError when malformed."""
+    record = json.loads(file.read_text())
+    return {"channel": Channel(record["channel"]), "external_id": str(record["external_id"]),
+            "payload": base64.b64decode(record["payload"], validate=True)}
+
+
+def _set_aside(file: Path, error: Exception) -> None:
+    """Keep an unreadable spool file for a person to look at, out of the replay's way."""
+    log.error("spool file %s is unreadable (%s): renamed to .bad", file.name, error)
+    file.rename(file.with_suffix(".bad"))
+
+
 def _insert(record: dict) -> None:
     from ticketing import queues
 
-    raw = InboundRaw(channel=Channel(record["channel"]), external_id=record["external_id"],
-                     payload=base64.b64decode(record["payload"]), source="spool")
+    raw = InboundRaw(channel=record["channel"], external_id=record["external_id"],
+                     payload=record["payload"], source="spool")
     try:
         db.session.add(raw)
         db.session.flush()

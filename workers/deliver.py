@@ -50,13 +50,22 @@ def deliver(outbox_id: int) -> str:
     except channels.TransientFailure as error:
         _retry_later(row, str(error), error.code)
     else:
-        row.status = PROVIDER_STATUS.get(sent.status, OutboxStatus.QUEUED)
-        row.provider_id, row.sent_at, row.claimed_at = sent.provider_id, hours.now(), None
-        row.last_error = None
-        if row.status == OutboxStatus.DELIVERED:
-            row.delivered_at = row.sent_at
+        _record_sent(row.id, sent)
     db.session.commit()
     return row.status.value
+
+
+def _record_sent(outbox_id: int, sent: channels.Sent) -> None:
+    """Keep the provider's id; its first word on the status counts only if no delivery
+    callback got in first (they may overtake this commit), so a status never goes back."""
+    now = hours.now()
+    status = PROVIDER_STATUS.get(sent.status, OutboxStatus.QUEUED)
+    db.session.execute(update(Outbox).where(Outbox.id == outbox_id).values(
+        provider_id=sent.provider_id, sent_at=now, claimed_at=None))
+    db.session.execute(update(Outbox).where(
+        Outbox.id == outbox_id, Outbox.status == OutboxStatus.PENDING).values(
+        status=status, last_error=None, error_code=None,
+        delivered_at=now if status == OutboxStatus.DELIVERED else None))
 
 
 def _fail(row: Outbox, customer: Customer | None, error: str, code: str | None) -> None:

@@ -1,51 +1,97 @@
-"""run_due_followups(): one scheduler pass over the work that is due, and nothing else.
+"""run_due_followups(): the scheduler pass, every minute under rq cron. It reads only what is due.
 
-Each ticket is claimed with a compare-and-set on (next_follow_up_at, follow_up_step), so two
-passes for the same moment, on one machine or two, carry each step out once.
+Due tickets go to workers in batches whose job ids are made from their contents, so two passes
+for the same moment queue each batch once. Each ticket's step then runs in its own transaction,
+claimed with a compare-and-set on (next_follow_up_at, follow_up_step): however many passes,
+workers or machines race for a step, it is carried out once.
 """
 
+import hashlib
+import json
 import logging
-from datetime import datetime, timedelta
+from contextlib import nullcontext
+from datetime import UTC, datetime, timedelta
 
+from redis.exceptions import RedisError
+from rq.exceptions import DuplicateJobError
 from sqlalchemy import select, update
 
-from ticketing import hours, lifecycle
+from ticketing import hours, lifecycle, queues
 from ticketing.extensions import db
 from ticketing.models import Event, Promise, Ticket
-from ticketing.models.enums import PromiseStatus
+from ticketing.models.enums import FollowUpStep, PromiseStatus
+from workers.sweep import sweep_stuck
 
 log = logging.getLogger(__name__)
 BATCH = 200
-MAX_PER_PASS = 5000
+MAX_PER_PASS = 50_000
 PROMISE_REMINDER = timedelta(hours=1)
 RETRY_FAILED_STEP = timedelta(minutes=15)
+BATCH_FAILURE_TTL = 300  # seconds: then an identical batch may be queued again
 
 
-def run_due_followups(at: str | None = None) -> dict:
-    """Carry out every follow-up step and promise check due at `at` (ISO, UTC) or now."""
-    moment = datetime.fromisoformat(at) if at else hours.now()
+def run_due_followups(at: str | None = None, *, inline: bool = False) -> dict:
+    """One pass at `at` (ISO time, UTC) or now: release held messages, settle promises due,
+    and hand the due follow-up steps to workers (or carry them out here when `inline`)."""
+    moment = parse_moment(at) if at else hours.now()
     with hours.frozen(moment):
-        steps = _run_ticket_steps(moment)
+        released = sweep_stuck()["outbox"]
         reminders, missed = _run_promises(moment)
-    return {"steps": steps, "promise_reminders": reminders, "promises_missed": missed}
+        due = _due_steps(moment)
+        batches = [due[start:start + BATCH] for start in range(0, len(due), BATCH)]
+        ran = queued = 0
+        for batch in batches:
+            if not inline and _queue_batch(batch, at):
+                queued += 1
+            else:
+                ran += run_batch(batch, at)
+    return {"due": len(due), "steps_run": ran, "batches_queued": queued,
+            "promise_reminders": reminders, "promises_missed": missed,
+            "messages_released": released}
 
 
-def _run_ticket_steps(now: datetime) -> int:
-    done = 0
-    while done < MAX_PER_PASS:
-        due = db.session.execute(
-            select(Ticket.id, Ticket.next_follow_up_at, Ticket.follow_up_step)
-            .where(Ticket.next_follow_up_at <= now)
-            .order_by(Ticket.next_follow_up_at).limit(BATCH)).all()
-        db.session.rollback()
-        for ticket_id, planned_at, step in due:
-            done += _run_one(ticket_id, planned_at, step)
-        if len(due) < BATCH:
-            break
-    return done
+def run_batch(keys: list, at: str | None = None) -> int:
+    """Carry out a batch of due steps, each ticket in its own transaction; returns how many
+    were this worker's to do (the others were done already or have moved on)."""
+    clock = hours.frozen(parse_moment(at)) if at else nullcontext()
+    with clock:
+        return sum(_run_one(ticket_id, datetime.fromisoformat(planned), FollowUpStep(step))
+                   for ticket_id, planned, step in keys)
 
 
-def _run_one(ticket_id: int, planned_at: datetime, step) -> int:
+def parse_moment(value: str) -> datetime:
+    """An ISO time as naive UTC; one with an offset is converted, one without is taken as UTC."""
+    moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _due_steps(now: datetime) -> list[list]:
+    rows = db.session.execute(
+        select(Ticket.id, Ticket.next_follow_up_at, Ticket.follow_up_step)
+        .where(Ticket.next_follow_up_at <= now)
+        .order_by(Ticket.next_follow_up_at).limit(MAX_PER_PASS)).all()
+    db.session.rollback()
+    return [[ticket_id, planned.isoformat(), step.value] for ticket_id, planned, step in rows
+            if step is not None]
+
+
+def _queue_batch(keys: list, at: str | None) -> bool:
+    """Queue one batch; True when it is queued (now or by an earlier pass), False when Redis
+    is unreachable and the pass should do the work itself."""
+    digest = hashlib.sha1(json.dumps(keys).encode(), usedforsecurity=False).hexdigest()[:24]
+    try:
+        queues.get_queue(queues.DEFAULT).enqueue(
+            "workers.followups.run_batch", keys, at, job_id=f"followups-{digest}", unique=True,
+            result_ttl=0, failure_ttl=BATCH_FAILURE_TTL)
+    except DuplicateJobError:
+        return True
+    except RedisError as error:
+        log.warning("Redis unavailable (%s): running %s follow-ups in the pass", error, len(keys))
+        return False
+    return True
+
+
+def _run_one(ticket_id: int, planned_at: datetime, step: FollowUpStep) -> int:
     claimed = db.session.execute(
         update(Ticket).where(Ticket.id == ticket_id, Ticket.next_follow_up_at == planned_at,
                              Ticket.follow_up_step == step)
@@ -54,8 +100,7 @@ def _run_one(ticket_id: int, planned_at: datetime, step) -> int:
         db.session.rollback()
         return 0
     try:
-        ticket = db.session.get(Ticket, ticket_id)
-        ticket.follow_up_step = step
+        ticket = db.session.get(Ticket, ticket_id, populate_existing=True)
         lifecycle.follow_up(ticket)
         db.session.commit()
         return 1
@@ -66,35 +111,47 @@ def _run_one(ticket_id: int, planned_at: datetime, step) -> int:
         return 0
 
 
-def _put_back(ticket_id: int, step, error: Exception) -> None:
+def _put_back(ticket_id: int, step: FollowUpStep, error: Exception) -> None:
     """Keep a failed step scheduled (never silent) and leave a trace on the ticket."""
     db.session.execute(update(Ticket).where(Ticket.id == ticket_id).values(
         next_follow_up_at=hours.now() + RETRY_FAILED_STEP, follow_up_step=step))
     db.session.add(Event(ticket_id=ticket_id, kind="follow_up_failed",
-                         data={"step": str(step), "error": str(error)[:500]}))
+                         data={"step": step.value, "error": str(error)[:500]}))
     db.session.commit()
 
 
 def _run_promises(now: datetime) -> tuple[int, int]:
-    reminders = missed = 0
+    """Remind agents of promises due within the hour; settle as missed those now due."""
     to_remind = db.session.scalars(select(Promise.id).where(
         Promise.status == PromiseStatus.OPEN, Promise.reminded_at.is_(None),
-        Promise.due_at <= now + PROMISE_REMINDER, Promise.due_at > now).limit(BATCH)).all()
-    for promise_id in to_remind:
-        claimed = db.session.execute(update(Promise).where(
-            Promise.id == promise_id, Promise.reminded_at.is_(None)).values(reminded_at=now))
-        if claimed.rowcount == 1:
-            lifecycle.remind_promise(db.session.get(Promise, promise_id))
-            reminders += 1
-        db.session.commit()
+        Promise.due_at <= now + PROMISE_REMINDER, Promise.due_at > now).limit(MAX_PER_PASS)).all()
     overdue = db.session.scalars(select(Promise.id).where(
-        Promise.status == PromiseStatus.OPEN, Promise.due_at <= now).limit(BATCH)).all()
-    for promise_id in overdue:
-        claimed = db.session.execute(update(Promise).where(
-            Promise.id == promise_id, Promise.status == PromiseStatus.OPEN,
-            Promise.settled_at.is_(None)).values(settled_at=now))  # the claim
-        if claimed.rowcount == 1:
-            lifecycle.settle_promise(db.session.get(Promise, promise_id), kept=False, by=None)
-            missed += 1
-        db.session.commit()
+        Promise.status == PromiseStatus.OPEN, Promise.due_at <= now).limit(MAX_PER_PASS)).all()
+    db.session.rollback()
+    reminders = sum(_claim_promise(promise_id, now, remind=True) for promise_id in to_remind)
+    missed = sum(_claim_promise(promise_id, now, remind=False) for promise_id in overdue)
     return reminders, missed
+
+
+def _claim_promise(promise_id: int, now: datetime, *, remind: bool) -> int:
+    """Claim one promise check with a conditional update, act on it, commit: 1 if ours."""
+    unclaimed = Promise.reminded_at.is_(None) if remind else Promise.settled_at.is_(None)
+    column = "reminded_at" if remind else "settled_at"
+    claimed = db.session.execute(update(Promise).where(
+        Promise.id == promise_id, Promise.status == PromiseStatus.OPEN, unclaimed)
+        .values({column: now})).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        return 0
+    try:
+        promise = db.session.get(Promise, promise_id, populate_existing=True)
+        if remind:
+            lifecycle.remind_promise(promise)
+        else:
+            lifecycle.settle_promise(promise, kept=False, by=None)
+        db.session.commit()
+        return 1
+    except Exception:  # noqa: BLE001 - unclaimed again, so the next pass retries it
+        db.session.rollback()
+        log.exception("promise %s check failed", promise_id)
+        return 0

@@ -12,6 +12,16 @@ from ticketing.models.enums import Channel
 
 
 @dataclass(frozen=True, slots=True)
+class Bounce:
+    """A delivery status notification about mail we sent: which message, and what went wrong."""
+
+    message_id: str  # the Message-ID of our mail it reports on; "" when the report lacks it
+    reason: str
+    status: str = ""  # the enhanced status code, e.g. 5.1.1
+    is_permanent: bool = True  # False for "delayed": the mail may still arrive
+
+
+@dataclass(frozen=True, slots=True)
 class Inbound:
     """One message from a customer, whatever the channel."""
 
@@ -27,6 +37,7 @@ class Inbound:
     attachments: tuple[dict, ...] = ()
     is_automated: bool = False  # auto-reply, bulk or list mail: never answered automatically
     notes: tuple[str, ...] = field(default=())  # what was dropped, and why (over-size files)
+    bounce: Bounce | None = None  # a delivery report: it updates our Outbox row, opens nothing
 
 
 @dataclass(frozen=True, slots=True)

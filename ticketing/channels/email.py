@@ -1,14 +1,161 @@
-"""Email: SMTP out. The only `import smtplib`; MIME parsing of inbound mail lives beside it."""
+"""Email: parse(raw) -> Inbound for what arrives, send(outbox) over SMTP for what we owe.
+
+The only `import smtplib`. Inbound mail is read with the standard library's `email` package
+through mime.FORGIVING; every message, however broken, either parses or raises one error that
+the caller keeps on the raw row.
+"""
 
 import hashlib
 import re
 import smtplib
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formatdate, parseaddr
 
 from flask import current_app
 
-from ticketing.channels import PermanentFailure, Sent, TransientFailure
+from ticketing.channels import (
+    Inbound,
+    PermanentFailure,
+    Sent,
+    TransientFailure,
+    bounces,
+    mailhtml,
+    mime,
+    replies,
+)
+from ticketing.models.enums import Channel
+
+AUTOMATED_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+ROBOTS = {"mailer-daemon", "postmaster"}
+MAX_TEXT_CHARS = 200_000
+MAX_FILES = 50
+FILE_LIMITS_PER_MESSAGE = 4  # all files of one message: at most 4 times the per-file limit
+MAX_REFERENCES = 50
+
+
+class UnusableMessage(ValueError):
+    """A message we keep raw but cannot file (no sender to answer): the text says why."""
+
+
+def parse(raw: bytes) -> Inbound:
+    """One raw RFC 5322 message as an Inbound; raises UnusableMessage when it has no sender."""
+    msg = mime.read(raw)
+    address, name = mime.sender(msg)
+    found = mime.parts(msg)
+    whole_html = "\n".join(found.html)
+    html = mailhtml.bounded(whole_html)
+    text = _text(msg, found, html)
+    report = bounces.bounce(msg, found, address, text)
+    if not address and report is None:
+        raise UnusableMessage("no sender address in From: nobody to answer")
+    new_text, full_text = replies.split(text)
+    attachments, notes = _attachments(found)
+    return Inbound(
+        channel=Channel.EMAIL, sender=address, sender_name=name, external_id=external_id(raw),
+        text=new_text[:MAX_TEXT_CHARS], full_text=full_text[:MAX_TEXT_CHARS],
+        subject=mime.header(msg, "Subject")[:255], html=_html(html, bool(full_text)),
+        thread_refs=_thread_refs(msg), attachments=attachments, bounce=report,
+        notes=notes + _cuts(found, text, len(whole_html) - len(html)),
+        is_automated=report is not None or is_automated(msg, address))
+
+
+def _cuts(found: mime.Parts, text: str, html_left_out: int) -> tuple[str, ...]:
+    """Notes on what was too big or too deep to read whole."""
+    notes = []
+    if len(text) > MAX_TEXT_CHARS:
+        notes.append(f"the text was cut at {MAX_TEXT_CHARS} characters of {len(text)}")
+    if html_left_out:
+        notes.append(f"the last {html_left_out} characters of the HTML were not read: too long "
+                     "or too deeply nested")
+    if found.too_deep:
+        notes.append(f"parts nested deeper than {mime.MAX_DEPTH} levels were not read")
+    return tuple(notes)
+
+
+def is_automated(msg: EmailMessage, address: str) -> bool:
+    """Mail no program should answer (RFC 3834 and common practice); `Auto-Submitted: no`
+    is how a person says they wrote it themselves."""
+    submitted = mime.header(msg, "Auto-Submitted").split(";")[0].strip().lower()
+    if submitted and submitted != "no":
+        return True
+    if mime.header(msg, "Precedence").lower() in AUTOMATED_PRECEDENCE:
+        return True
+    if any(mime.header(msg, name).lower() not in ("", "no")
+           for name in ("X-Autoreply", "X-Autorespond")):
+        return True
+    if mime.raw_values(msg, "List-Id") or mime.header(msg, "Return-Path") == "<>":
+        return True
+    return address.split("@")[0] in ROBOTS or address == our_address()
+
+
+def our_address() -> str:
+    return parseaddr(current_app.config["MAIL_FROM"])[1].lower()
+
+
+def _text(msg: EmailMessage, found: mime.Parts, html: str) -> str:
+    text = "\n\n".join(part.strip("\n") for part in found.plain if part.strip())
+    if not text and html:
+        text = mailhtml.to_text(html)
+    if msg.get_unixfrom():  # from an mbox file: undo its ">From " escaping
+        text = re.sub(r"(?m)^>(>*From )", r"\1", text)
+    return text.strip()
+
+
+def _html(html: str, text_was_cut: bool) -> str:
+    """Sanitised HTML of the new part; "" when the quoted history can only be cut in the text
+    (the agent then sees the text, with the full message one click away)."""
+    if not html:
+        return ""
+    new = mailhtml.cut_quote(html)
+    if new is not None:
+        return mailhtml.sanitise(new)
+    return "" if text_was_cut else mailhtml.sanitise(html)
+
+
+def _thread_refs(msg: EmailMessage) -> tuple[str, ...]:
+    """In-Reply-To first, then References newest first: the likeliest matches within the cap."""
+    replied = mime.message_ids(msg, "In-Reply-To")
+    references = tuple(reversed(mime.message_ids(msg, "References")))
+    return tuple(dict.fromkeys(replied + references))[:MAX_REFERENCES]
+
+
+def _attachments(found: mime.Parts) -> tuple[tuple[dict, ...], tuple[str, ...]]:
+    """Files within the per-file and per-message limits; a note for each one left out."""
+    per_file = current_app.config["MAX_ATTACHMENT_BYTES"]
+    budget = per_file * FILE_LIMITS_PER_MESSAGE
+    kept, notes = [], []
+    for number, part in enumerate(found.files, 1):
+        item = mime.attachment(part, number)
+        label = f"{item['filename']} ({_size(item['size'])})"
+        if len(kept) == MAX_FILES:
+            notes.append(f"{label} not kept: a message may carry {MAX_FILES} files")
+        elif item["size"] > per_file:
+            notes.append(f"{label} not kept: over the {_size(per_file)} limit per file")
+        elif item["size"] > budget:
+            notes.append(f"{label} not kept: the files of one message may total "
+                         f"{_size(per_file * FILE_LIMITS_PER_MESSAGE)}")
+        else:
+            kept.append(item)
+            budget -= item["size"]
+    return tuple(kept), tuple(notes)
+
+
+def _size(count: int) -> str:
+    return f"{count / 1_048_576:.1f} MB" if count >= 1_048_576 else f"{count / 1024:.0f} KB"
+
+
+def external_id(raw: bytes) -> str:
+    """The dedupe key of a raw message: its Message-ID, or a hash of the bytes when it has none
+    (line endings made alike: IMAP stores CRLF where an MTA may pipe LF).
+
+    Read with a plain byte scan of the header block, so nothing can raise before storage."""
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    match = re.search(rb"^message-id:[ \t]*(?:\r?\n[ \t]+)?(<[^<>\s]{1,250}>|[^<>\s]{1,250})",
+                      head, re.IGNORECASE | re.MULTILINE)
+    if match:
+        value = match.group(1).decode("ascii", errors="replace")
+        return value if value.startswith("<") else f"<{value}>"
+    return "sha256:" + hashlib.sha256(raw.replace(b"\r\n", b"\n")).hexdigest()
 
 
 def build(outbox) -> EmailMessage:
@@ -16,17 +163,18 @@ def build(outbox) -> EmailMessage:
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
-    message["To"] = outbox.recipient
+    message["To"] = mime.clean(outbox.recipient)
     message["Reply-To"] = config["MAIL_FROM"]
-    message["Subject"] = outbox.subject
+    message["Subject"] = mime.clean(outbox.subject)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = outbox.message_id
-    references = (outbox.in_reply_to or "").split()
+    references = mime.MESSAGE_ID.findall(outbox.in_reply_to or "")  # not our "sha256:" keys
     if references:
         message["In-Reply-To"] = references[-1]
         message["References"] = " ".join(references)
     if outbox.is_automatic:
-        message["Auto-Submitted"] = "auto-generated"
+        message["Auto-Submitted"] = "auto-generated"  # RFC 3834: do not answer this
+        message["X-Auto-Response-Suppress"] = "All"  # the same, in Exchange's words
     if outbox.ticket is not None:
         message["X-Fuatilia-Ticket"] = outbox.ticket.reference
     message.set_content(outbox.body)
@@ -38,7 +186,10 @@ def build(outbox) -> EmailMessage:
 def send(outbox) -> Sent:
     """Hand one email to the SMTP server; 4xx and network errors are worth retrying."""
     config = current_app.config
-    message = build(outbox)
+    try:
+        message = build(outbox)
+    except (ValueError, TypeError) as error:
+        raise PermanentFailure(f"cannot write this email: {error}") from error
     try:
         with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=20) as smtp:
             if config["SMTP_STARTTLS"]:
@@ -60,14 +211,3 @@ def _failure(code: int, text) -> Exception:
     text = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
     kind = PermanentFailure if 500 <= code < 600 else TransientFailure
     return kind(f"SMTP {code}: {text}", str(code))
-
-
-def external_id(raw: bytes) -> str:
-    """The dedupe key of a raw message: its Message-ID, or a hash of the bytes when it has none.
-
-    Read with a plain byte scan of the header block, so nothing can raise before storage."""
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-    match = re.search(rb"^message-id:[ \t]*(<[^>\r\n]{1,250}>)", head, re.IGNORECASE | re.MULTILINE)
-    if match:
-        return match.group(1).decode("ascii", errors="replace")
-    return "sha256:" + hashlib.sha256(raw).hexdigest()

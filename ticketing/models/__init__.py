@@ -11,7 +11,13 @@ def stored_as_value(enum) -> Enum:
 
 
 from ticketing.models.enums import *  # noqa: E402,F403
-from ticketing.models.messaging import IdempotencyKey, InboundRaw, Outbox  # noqa: E402
+from ticketing.models.messaging import (  # noqa: E402
+    IdempotencyKey,
+    InboundRaw,
+    MailboxState,
+    MessageTemplate,
+    Outbox,
+)
 from ticketing.models.people import (  # noqa: E402
     CharterTarget,
     Customer,
@@ -25,6 +31,6 @@ from ticketing.models.tickets import Attachment, Event, Message, Promise, Ticket
 
 __all__ = [
     "Attachment", "CharterTarget", "Customer", "Department", "Event", "Holiday", "IdempotencyKey",
-    "InboundRaw", "Message", "Outbox", "Promise", "RoutingRule", "Ticket", "User", "db",
-    "stored_as_value", "user_departments",
+    "InboundRaw", "MailboxState", "Message", "MessageTemplate", "Outbox", "Promise", "RoutingRule", "Ticket",
+    "User", "db", "stored_as_value", "user_departments",
 ]

@@ -2,7 +2,16 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ticketing import hours
@@ -19,6 +28,7 @@ class Outbox(db.Model):
         Index("ix_outbox_recipient_created", "recipient", "created_at"),
         Index("ix_outbox_provider_id", "provider_id"),
         Index("ix_outbox_message_id", "message_id"),
+        Index("ix_outbox_created", "created_at"),  # reports: delivery in a period
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,6 +45,7 @@ class Outbox(db.Model):
     message_id: Mapped[str | None] = mapped_column(String(255))  # our email Message-ID
     in_reply_to: Mapped[str | None] = mapped_column(Text)  # email threading headers
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    combines: Mapped[list | None] = mapped_column(JSON)  # status updates folded into this one
     status: Mapped[OutboxStatus] = mapped_column(stored_as_value(OutboxStatus),
                                                  default=OutboxStatus.PENDING)
     not_before: Mapped[datetime | None]  # held (quiet hours, retry back-off) until then
@@ -77,6 +88,18 @@ class InboundRaw(db.Model):
     processed_at: Mapped[datetime | None]
 
 
+class MailboxState(db.Model):
+    """How far IMAP polling has read one folder: by UID within a UIDVALIDITY, never by \\Seen."""
+
+    __tablename__ = "mailbox_states"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(300), unique=True)  # user@host/folder
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)  # 32-bit unsigned on the server
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)  # stored and committed up to here
+    updated_at: Mapped[datetime] = mapped_column(default=hours.now, onupdate=hours.now)
+
+
 class IdempotencyKey(db.Model):
     """An API client's Idempotency-Key: the second request with it gets the first answer."""
 
@@ -90,3 +113,18 @@ class IdempotencyKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=hours.now)
 
     user = relationship("User")
+
+
+class MessageTemplate(db.Model):
+    """An admin's wording for one notification, used instead of the file under templates/messages."""
+
+    __tablename__ = "message_templates"
+    __table_args__ = (UniqueConstraint("kind", "language", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[Channel] = mapped_column(stored_as_value(Channel))
+    subject: Mapped[str] = mapped_column(String(255), default="")
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=hours.now)

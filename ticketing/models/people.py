@@ -26,7 +26,10 @@ DEFAULT_POLICY = {
     "confirm_reminder_days": 2,
     "confirm_close_days": 5,
     "fix_check_days": 14,
+    "resolved_close_days": 3,
+    "satisfaction_delay_minutes": 5,
     "first_response_reminder_percent": 75,
+    "update_combine_minutes": 3,
     "quiet_start": "21:00",
     "quiet_end": "08:00",
 }

@@ -39,6 +39,7 @@ class Ticket(db.Model):
         Index("ix_tickets_customer", "customer_id", "updated_at"),
         Index("ix_tickets_created", "created_at"),
         Index("ix_tickets_resolved", "resolved_at"),
+        Index("ix_tickets_first_response", "first_response_at"),  # reports: answered in a period
         Index("ix_tickets_updated", "updated_at"),
     )
 
@@ -84,6 +85,7 @@ class Ticket(db.Model):
     purchase_date: Mapped[date | None]
     satisfaction_score: Mapped[int | None]
     satisfaction_comment: Mapped[str | None] = mapped_column(Text)
+    satisfaction_asked_at: Mapped[datetime | None]  # asked once per ticket, ever
 
     customer = relationship("Customer", backref="tickets")
     department = relationship("Department")
@@ -176,7 +178,8 @@ class Event(db.Model):
 
 class Promise(db.Model):
     __tablename__ = "promises"
-    __table_args__ = (Index("ix_promises_status_due", "status", "due_at"),)
+    __table_args__ = (Index("ix_promises_status_due", "status", "due_at"),
+                      Index("ix_promises_settled", "settled_at"))  # reports: kept or missed
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ticketing import search
+from ticketing import search, stats
 from ticketing.extensions import db
 from ticketing.models import Department
 from ticketing.models.enums import Channel, Priority, Status
@@ -39,15 +39,10 @@ def queue():
 
 
 def _filters(args) -> dict:
-    status = args.get("status", "active")
-    valid_status = status in ("active", "") or status in Status._value2member_map_
-    return {
-        "status": status if valid_status else "active",
-        "priority": args.get("priority") if args.get("priority") in Priority._value2member_map_ else None,
-        "channel": args.get("channel") if args.get("channel") in Channel._value2member_map_ else None,
-        "department_id": args.get("department", type=int),
-        "q": args.get("q") or None,
-    }
+    try:
+        return search.queue_filters(args)
+    except stats.ScopeError as error:  # a malformed link to the tickets behind a report figure
+        abort(400, str(error))
 
 
 @bp.route("/token", methods=["GET", "POST"])

@@ -6,7 +6,8 @@ import logging
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ticketing import hours, queues, ratelimit, spool
 from ticketing.channels import email as email_channel
@@ -41,7 +42,7 @@ def store_raw(channel: Channel, external_id: str, payload: bytes, source: str) -
     except IntegrityError:
         db.session.rollback()
         return "duplicate"
-    except OperationalError as error:
+    except (OperationalError, InterfaceError, PoolTimeout) as error:
         db.session.rollback()
         log.error("database unavailable (%s): spooling %s %s", error, channel, external_id)
         spool.write(channel, external_id, payload, source)
@@ -66,25 +67,47 @@ def twilio_sms():
 @sms.verified
 def twilio_status():
     sid, status, code = sms.parse_status(request.form)
-    row = db.session.scalar(db.select(Outbox).where(Outbox.provider_id == sid)) if sid else None
+    row = _sms_outbox_for(sid, request.args.get("outbox", type=int))
     new = TWILIO_STATUS.get(status)
     if row is None or new is None:
+        log.info("status callback %r for unknown message %s: ignored", status, sid)
         return Response(status=204)
     if STATUS_RANK[new] > STATUS_RANK[row.status]:
-        row.status = new
-        if new == OutboxStatus.DELIVERED:
-            row.delivered_at = hours.now()
-        if new == OutboxStatus.FAILED:
-            row.error_code = code
-            row.last_error = f"Twilio {status}" + (f" (error {code})" if code else "")
-            if code == sms.OPT_OUT_CODE and row.customer_id:
-                from ticketing import lifecycle
-                from ticketing.models import Customer
-
-                lifecycle.set_sms_opt_out(db.session.get(Customer, row.customer_id), True,
-                                          source=f"provider error {code}")
+        _advance(row, new, status, code)
         db.session.commit()
     return Response(status=204)
+
+
+def _sms_outbox_for(sid: str, outbox_id: int | None) -> Outbox | None:
+    """The row a callback is about: by SID, or by the outbox id in the callback URL when the
+    callback overtook our commit of the SID (never a row that holds another SID)."""
+    if not sid:
+        return None
+    row = db.session.scalar(db.select(Outbox).where(Outbox.provider_id == sid))
+    if row is None and outbox_id:
+        row = db.session.get(Outbox, outbox_id)
+        if row is None or row.channel != Channel.SMS or row.provider_id not in (None, sid):
+            return None
+        row.provider_id = sid
+    return row
+
+
+def _advance(row: Outbox, new: OutboxStatus, status: str, code: str | None) -> None:
+    """Move forward only: a late "sent" never undoes "delivered", a failure keeps its code."""
+    row.status = new
+    if new in (OutboxStatus.SENT, OutboxStatus.DELIVERED):
+        row.sent_at, row.last_error, row.error_code = row.sent_at or hours.now(), None, None
+    if new == OutboxStatus.DELIVERED:
+        row.delivered_at = hours.now()
+    if new == OutboxStatus.FAILED:
+        row.error_code = code
+        row.last_error = f"Twilio {status}" + (f" (error {code})" if code else "")
+        if code == sms.OPT_OUT_CODE and row.customer_id:
+            from ticketing import lifecycle
+            from ticketing.models import Customer
+
+            lifecycle.set_sms_opt_out(db.session.get(Customer, row.customer_id), True,
+                                      source=f"provider error {code}")
 
 
 @bp.post("/email")

@@ -1,10 +1,10 @@
-"""Report queries: SQL aggregates over indexed columns, returning rows."""
+"""Department figures: backlog, silent tickets, and the public charter record."""
 
 from sqlalchemy import case, func, select
 
 from ticketing import hours
 from ticketing.extensions import db
-from ticketing.models import Department, Ticket
+from ticketing.models import Department, Ticket, User
 from ticketing.models.enums import Status
 
 OPEN = (Status.NEW, Status.OPEN, Status.PENDING_CUSTOMER)
@@ -48,3 +48,10 @@ def charter_record() -> list[dict]:
         rows.append({"department": department, "answered": row.answered if row else 0,
                      "answered_in_time": (row.in_time or 0) if row else 0})
     return rows
+
+
+def filter_choices() -> tuple[list[Department], list[User]]:
+    """The departments and the staff a report can be narrowed to."""
+    departments = db.session.scalars(select(Department).order_by(Department.name)).all()
+    people = db.session.scalars(select(User).where(User.is_enabled).order_by(User.name)).all()
+    return list(departments), list(people)

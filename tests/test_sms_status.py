@@ -1,0 +1,121 @@
+"""Delivery status callbacks, sent by the stub over real HTTP: signed, idempotent, monotonic,
+and safe when they overtake our own record of the send."""
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+from test_sms_support import STATUS, outbox_rows, serving
+
+from ticketing import lifecycle
+from ticketing.extensions import db
+from ticketing.models import Customer, Outbox
+from ticketing.models.enums import Channel, OutboxStatus
+
+pytest_plugins = ["test_sms_support"]  # the sms_app fixture
+
+MONDAY_10_NAIROBI = datetime(2026, 11, 23, 7, 0)  # naive UTC
+CUSTOMER = "+254712345678"
+
+
+@pytest.fixture
+def live(sms_app, department, staff, clock, run_jobs, twilio):
+    """The app served over HTTP (Twilio's callbacks reach it) and an SMS ticket."""
+    clock.set(MONDAY_10_NAIROBI)
+    agent = staff("otieno", departments=[department("General")])
+    person = Customer(name="Wanjiku", phone=CUSTOMER)
+    db.session.add(person)
+    ticket = lifecycle.open_ticket(person, subject="", body="Friji haipoi", channel=Channel.SMS,
+                                   acknowledge=False)
+    db.session.commit()
+    with serving(sms_app) as base:
+        sms_app.config["PUBLIC_BASE_URL"] = base
+        yield base, agent, ticket
+
+
+def send_reply(live, run_jobs, body: str) -> Outbox:
+    _, agent, ticket = live
+    message = lifecycle.reply(ticket, by=agent, body=body)
+    db.session.commit()
+    run_jobs()
+    return fresh(message.outbox)
+
+
+def fresh(row: Outbox) -> Outbox:
+    db.session.expire_all()
+    return db.session.get(Outbox, row.id)
+
+
+def test_callbacks_out_of_order_or_twice_never_move_a_message_back(live, run_jobs, twilio,
+                                                                   clock, login, sms_app):
+    good = send_reply(live, run_jobs, "A technician comes tomorrow")
+    bad = send_reply(live, run_jobs, "Please confirm")
+    for status in ("sent", "delivered", "sent", "queued"):
+        assert twilio.send_status(good.provider_id, status) == 204
+        if status == "delivered":
+            delivered_at = fresh(good).delivered_at
+            clock.advance(minutes=5)
+    assert twilio.send_status(good.provider_id, "delivered") == 204  # Twilio retried it
+    assert (fresh(good).status, fresh(good).delivered_at) == (OutboxStatus.DELIVERED, delivered_at)
+
+    assert twilio.send_status(bad.provider_id, "undelivered", error_code=30003) == 204
+    assert twilio.send_status(bad.provider_id, "failed", error_code=30005) == 204
+    assert twilio.send_status(bad.provider_id, "sent") == 204
+    failed = fresh(bad)
+    assert (failed.status, failed.error_code) == (OutboxStatus.FAILED, "30003")
+    assert failed.last_error == "Twilio undelivered (error 30003)"
+
+    html = login(sms_app.test_client(), live[1]).get(f"/agent/tickets/{live[2].id}").get_data(
+        as_text=True)
+    assert 'class="ticks delivered"' in html and 'class="ticks failed"' in html
+    assert "(code 30003)" in html
+
+
+def test_unknown_forged_and_unsigned_callbacks(live, run_jobs, twilio):
+    row = send_reply(live, run_jobs, "Hello")
+    base = live[0]
+    twilio._resources["SMunknown"] = dict(twilio._resources[row.provider_id], sid="SMunknown")
+    assert twilio.send_status("SMunknown", "delivered", url=base + STATUS) == 204
+    assert twilio.send_status(row.provider_id, "delivered", signature="forged") == 403
+    assert twilio.send_status(row.provider_id, "delivered", signature="") == 403
+    assert fresh(row).status == OutboxStatus.QUEUED
+    assert twilio.send_status(row.provider_id, "bogus-status") == 204
+    assert fresh(row).status == OutboxStatus.QUEUED
+
+
+def test_a_callback_for_another_rows_id_never_touches_it(live, run_jobs, twilio):
+    first = send_reply(live, run_jobs, "First")
+    second = send_reply(live, run_jobs, "Second")
+    url = live[0] + STATUS + f"?outbox={second.id}"
+    assert twilio.send_status(first.provider_id, "delivered", url=url) == 204
+    assert fresh(first).status == OutboxStatus.DELIVERED  # found by its own SID
+    assert fresh(second).status == OutboxStatus.QUEUED
+
+
+def test_callbacks_that_overtake_our_record_of_the_send_still_count(live, run_jobs, twilio,
+                                                                    monkeypatch):
+    accept = twilio._accept
+
+    def report_before_answering(fields):
+        reply = accept(fields)
+        sid = reply.body["sid"]
+        assert twilio.send_status(sid, "sent") == 204
+        assert twilio.send_status(sid, "delivered") == 204
+        return reply
+
+    monkeypatch.setattr(twilio, "_accept", report_before_answering)
+    row = send_reply(live, run_jobs, "Quick news")
+    assert row.status == OutboxStatus.DELIVERED  # the API's later "queued" did not undo it
+    assert row.provider_id == twilio.messages[0]["sid"]
+    assert row.claimed_at is None and row.attempts == 1
+
+
+def test_a_21610_failure_callback_marks_the_customer_opted_out(live, run_jobs, twilio):
+    row = send_reply(live, run_jobs, "Hello")
+    assert twilio.send_status(row.provider_id, "failed", error_code=21610) == 204
+    db.session.expire_all()
+    assert db.session.scalar(select(Customer.sms_opted_out)) is True
+    later = send_reply(live, run_jobs, "Anyone there?")
+    assert later.status == OutboxStatus.SUPPRESSED and len(twilio.messages) == 1
+    assert [r.status for r in outbox_rows(kind="reply")] == [OutboxStatus.FAILED,
+                                                               OutboxStatus.SUPPRESSED]

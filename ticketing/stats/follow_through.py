@@ -1,0 +1,128 @@
+"""Follow-through figures: chases, after-sale outcomes, promises, satisfaction and delivery."""
+
+from sqlalchemy import distinct, func, select
+
+from ticketing.extensions import db
+from ticketing.models import Customer, Event, Outbox, Promise, Ticket
+from ticketing.models.enums import Category, Channel, PromiseStatus
+from ticketing.stats.figures import (
+    AFTER_SALE_OUTCOMES,
+    CHASES,
+    MESSAGE_STATES,
+    SURVEY,
+    after_sale_outcome,
+    step_of,
+)
+from ticketing.stats.scope import Scope
+from ticketing.stats.tickets import percent
+
+LATEST_COMMENTS = 5
+
+
+def follow_ups(scope: Scope) -> dict:
+    """Follow-up steps carried out in the period, by step, on the tickets in scope."""
+    rows = select(step_of().label("step")).join(Ticket, Ticket.id == Event.ticket_id).where(
+        Event.kind == "follow_up", scope.during(Event.created_at),
+        *scope.ticket_conditions()).subquery()
+    return {step: n for step, n in db.session.execute(
+        select(rows.c.step, func.count()).group_by(rows.c.step))}
+
+
+def chases(steps: dict) -> dict:
+    return {"total": sum(steps.get(step, 0) for step in CHASES),
+            "by_step": {step: steps.get(step, 0) for step in CHASES}}
+
+
+def after_sale(scope: Scope) -> dict:
+    """After-sale tickets confirmed fixed, reopened and closed by silence in the period."""
+    rows = select(after_sale_outcome().label("outcome"), Event.ticket_id) \
+        .join(Ticket, Ticket.id == Event.ticket_id) \
+        .where(Event.kind == "status", scope.during(Event.created_at),
+               Ticket.category == Category.AFTER_SALE, *scope.ticket_conditions()).subquery()
+    counts = dict(db.session.execute(
+        select(rows.c.outcome, func.count(distinct(rows.c.ticket_id)))
+        .where(rows.c.outcome.is_not(None)).group_by(rows.c.outcome)).all())
+    return {outcome: counts.get(outcome, 0) for outcome in AFTER_SALE_OUTCOMES}
+
+
+def promises(scope: Scope, by_agent: bool = False) -> dict:
+    """Promises settled in the period as kept or missed, by the agent who made them."""
+    agent = Promise.agent_id if by_agent else None
+    query = select(*([agent] if by_agent else []), Promise.status, func.count()) \
+        .join(Ticket, Ticket.id == Promise.ticket_id) \
+        .where(Promise.status.in_([PromiseStatus.KEPT, PromiseStatus.MISSED]),
+               scope.during(Promise.settled_at),
+               *scope.ticket_conditions(agent_column=Promise.agent_id)) \
+        .group_by(*([agent] if by_agent else []), Promise.status)
+    result = {}
+    for *key, status, count in db.session.execute(query):
+        figures = result.setdefault(key[0] if by_agent else None, {"kept": 0, "missed": 0})
+        figures[PromiseStatus(status).value] = count
+    for figures in result.values():
+        figures["kept_percent"] = percent(figures["kept"], figures["kept"] + figures["missed"])
+    return result if by_agent else result.get(None, {"kept": 0, "missed": 0,
+                                                      "kept_percent": None})
+
+
+def _rated(scope: Scope, *columns):
+    return select(*columns).join(Event, Event.ticket_id == Ticket.id).where(
+        Event.kind == "rated", scope.during(Event.created_at),
+        Ticket.satisfaction_score.is_not(None), *scope.ticket_conditions())
+
+
+def satisfaction(scope: Scope, steps: dict) -> dict:
+    """Ratings given in the period: how many, their spread, the average and the answer rate."""
+    score = Ticket.satisfaction_score
+    spread = dict(db.session.execute(_rated(scope, score, func.count()).group_by(score)).all())
+    count, average = db.session.execute(_rated(scope, func.count(), func.avg(score))).one()
+    comments = db.session.execute(_rated(
+        scope, Ticket.id, Ticket.reference, score, Ticket.satisfaction_comment, Event.created_at)
+        .where(Ticket.satisfaction_comment.is_not(None))
+        .order_by(Event.created_at.desc(), Event.id.desc()).limit(LATEST_COMMENTS)).all()
+    surveys = steps.get(SURVEY, 0)
+    return {"surveys": surveys, "ratings": count,
+            "response_rate_percent": percent(count, surveys),
+            "average": None if average is None else round(float(average), 2),
+            "distribution": {str(n): spread.get(n, 0) for n in range(1, 6)},
+            "latest_comments": [{"ticket_id": c.id, "reference": c.reference, "score": c[2],
+                                 "comment": c.satisfaction_comment,
+                                 "at": c.created_at.isoformat(timespec="seconds") + "Z"}
+                                for c in comments]}
+
+
+def agent_satisfaction(scope: Scope) -> dict:
+    rows = db.session.execute(_rated(scope, Ticket.assignee_id, func.count(),
+                                     func.avg(Ticket.satisfaction_score))
+                              .group_by(Ticket.assignee_id))
+    return {agent: {"ratings": n, "average": round(float(avg), 2)} for agent, n, avg in rows}
+
+
+def delivery(scope: Scope) -> dict:
+    """Messages to customers written in the period, by channel and state; failures by code."""
+    query = select(Outbox.channel, Outbox.status, Outbox.error_code, func.count()).where(
+        scope.during(Outbox.created_at), Outbox.user_id.is_(None))
+    if scope.has_dimensions:
+        query = query.join(Ticket, Ticket.id == Outbox.ticket_id) \
+            .where(*scope.ticket_conditions(merged=True))
+    counts = db.session.execute(
+        query.group_by(Outbox.channel, Outbox.status, Outbox.error_code)).all()
+    channels = {}
+    for channel in (Channel.SMS, Channel.EMAIL):
+        channels[channel.value] = {state: sum(n for c, s, _, n in counts if c == channel
+                                              and s in statuses)
+                                   for state, statuses in MESSAGE_STATES.items()}
+    failures = [{"channel": c.value, "code": code or "unknown", "count": n}
+                for c, s, code, n in counts if s in MESSAGE_STATES["failed"]]
+    failures.sort(key=lambda f: (-f["count"], f["channel"], f["code"]))
+    return {"channels": channels, "failures": failures, "opted_out": _opted_out(scope)}
+
+
+def _opted_out(scope: Scope) -> dict:
+    now = select(func.count(Customer.id)).where(Customer.sms_opted_out)
+    during = select(func.count(Event.id)).where(Event.kind == "sms_opt_out",
+                                                scope.during(Event.created_at))
+    if scope.has_dimensions:
+        theirs = select(Ticket.customer_id).where(*scope.ticket_conditions(merged=True))
+        now = now.where(Customer.id.in_(theirs))
+        during = during.where(Event.customer_id.in_(theirs))
+    return {"now": db.session.scalar(now), "in_period": db.session.scalar(during)}

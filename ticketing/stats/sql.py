@@ -1,0 +1,111 @@
+"""SQL that PostgreSQL and SQLite write differently: percentiles, durations, local days.
+
+Percentiles follow PostgreSQL's percentile_cont: sort the n values, take the position
+p * (n - 1) counted from 0, and interpolate linearly between the two values around it.
+SQLite has no ordered-set aggregates, so there the same definition is written with
+row_number() and count() windows; both give the same figure for the same rows.
+"""
+
+from datetime import timedelta
+
+from sqlalchemy import Date, Float, Integer, Interval, case, cast, func, literal, literal_column
+from sqlalchemy import select as sql_select
+
+from ticketing.extensions import db
+
+PERCENTILES = {"median": 0.5, "p90": 0.9}
+
+
+def dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def seconds_between(start, end):
+    """Whole seconds from `start` to `end`."""
+    if dialect() == "postgresql":
+        return cast(func.round(func.extract("epoch", end - start)), Integer)
+    return cast(func.round((func.julianday(end) - func.julianday(start)) * 86400), Integer)
+
+
+def local_day(column, offset_minutes: int):
+    """The local calendar day of a naive UTC timestamp, in a zone `offset_minutes` east."""
+    if dialect() == "postgresql":
+        return cast(column + literal(timedelta(minutes=offset_minutes), Interval), Date)
+    return func.date(column, f"{offset_minutes:+d} minutes")
+
+
+def distribution(conditions: list, values: dict, *, group=None, flags: dict | None = None,
+                 method: str | None = None) -> dict:
+    """Per group: row count, how many rows match each flag, and median, p90 and mean of
+    each value, over the rows where every value is known. Groups without rows are absent."""
+    conditions = [*conditions, *(value.is_not(None) for value in values.values())]
+    flags = flags or {}
+    method = method or ("ordered_set" if dialect() == "postgresql" else "window")
+    build = _ordered_set if method == "ordered_set" else _window
+    rows = db.session.execute(build(conditions, values, group, flags))
+    return {row.g: _unpack(row._mapping, values, flags) for row in rows if row.n}
+
+
+def empty(values, flags=()) -> dict:
+    """What distribution() says about a group without rows."""
+    return {"count": 0, **{f: 0 for f in flags},
+            **{v: {"median": None, "p90": None, "mean": None} for v in values}}
+
+
+def _ordered_set(conditions, values, group, flags):
+    columns = [_group_label(group), func.count().label("n")]
+    columns += [func.sum(case((flag, 1), else_=0)).label(f"flag_{name}")
+                for name, flag in flags.items()]
+    for name, value in values.items():
+        for label, p in PERCENTILES.items():
+            columns.append(func.percentile_cont(literal(p, Float)).within_group(value)
+                           .label(f"{name}_{label}"))
+        columns.append(func.avg(value).label(f"{name}_mean"))
+    query = sql_select(*columns).where(*conditions)
+    return query.group_by(group) if group is not None else query
+
+
+def _window(conditions, values, group, flags):
+    partition = {"partition_by": group} if group is not None else {}
+    inner = [_group_label(group), func.count().over(**partition).label("n")]
+    inner += [case((flag, 1), else_=0).label(f"flag_{name}") for name, flag in flags.items()]
+    for name, value in values.items():
+        inner += [value.label(f"v_{name}"),
+                  func.row_number().over(order_by=value, **partition).label(f"rn_{name}")]
+    ranked = sql_select(*inner).where(*conditions).subquery()
+    n = ranked.c.n
+    columns = [ranked.c.g, n]
+    columns += [func.sum(ranked.c[f"flag_{name}"]).label(f"flag_{name}") for name in flags]
+    for name in values:
+        value, rank = ranked.c[f"v_{name}"], ranked.c[f"rn_{name}"]
+        for label, p in PERCENTILES.items():
+            position = literal(p, Float) * (n - 1)
+            below = _floor(position)
+            low = func.max(case((rank == below + 1, value)))
+            high = func.coalesce(func.max(case((rank == below + 2, value))), low)
+            columns.append((low + (high - low) * (position - below)).label(f"{name}_{label}"))
+        columns.append(func.avg(value).label(f"{name}_mean"))
+    return sql_select(*columns).group_by(ranked.c.g, n)
+
+
+def _group_label(group):
+    return (group if group is not None else literal_column("0")).label("g")
+
+
+def _floor(expression):
+    if dialect() == "postgresql":
+        return func.floor(expression)
+    return cast(expression, Integer)  # positions are never negative: truncation is floor
+
+
+def _unpack(row, values, flags) -> dict:
+    result = {"count": int(row["n"])}
+    result |= {name: int(row[f"flag_{name}"] or 0) for name in flags}
+    for name in values:
+        result[name] = {label: _float(row[f"{name}_{label}"])
+                        for label in (*PERCENTILES, "mean")}
+    return result
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
