@@ -115,10 +115,12 @@ class Facts:
 
 
 def _status(rng: random.Random, age: float) -> int:
-    """Index in STATUSES: recent tickets are still in progress, old ones mostly closed."""
-    if age < 14 * 86400:
-        return rng.choices(range(5), (10, 25, 15, 20, 30))[0]
-    return rng.choices(range(5), (1, 1, 1, 2, 95))[0]
+    """Index in STATUSES: the newer the ticket, the likelier it is still in progress."""
+    days = age / 86400
+    in_progress = 0.6 if days < 2 else 0.3 if days < 7 else 0.15 if days < 14 else 0.003
+    if rng.random() < in_progress:
+        return rng.choices(range(3), (25, 45, 30))[0]
+    return 3 if days < 7 and rng.random() < 0.5 else 4
 
 
 def _fill(size: int, people: dict, now: datetime) -> None:
@@ -144,7 +146,8 @@ TICKET_COLUMNS = [
     "status", "priority", "category", "channel", "created_at", "updated_at",
     "status_changed_at", "first_response_at", "resolved_at", "closed_at",
     "first_response_due_at", "resolution_due_at", "due_at", "first_response_business_minutes",
-    "resolution_business_minutes", "follow_ups_done", "reopened_count", "satisfaction_score"]
+    "resolution_business_minutes", "follow_ups_done", "reopened_count", "satisfaction_score",
+    "satisfaction_comment"]
 
 
 def _tickets(facts: Facts, customers: int, rng: random.Random):
@@ -164,7 +167,8 @@ def _tickets(facts: Facts, customers: int, rng: random.Random):
                facts.at(age, closed) if closed >= 0 else None, first_due, resolution_due, due,
                int(answered / 120) if answered >= 0 else None,
                int(resolved / 150) if resolved >= 0 else None, "[]",
-               int(rng.random() < 0.05), facts.score[i] or None)
+               int(rng.random() < 0.05), facts.score[i] or None,
+               "Quick and kind" if facts.score[i] and i % 10 == 0 else None)
 
 
 def _events(facts: Facts):

@@ -58,15 +58,16 @@ def receive(inbound: Inbound) -> Ticket | None:
     ticket = file_message(customer, inbound, ticket)
     if ticket is not None and inbound.notes:
         db.session.add(Event(ticket=ticket, customer_id=customer.id, kind="inbound_notes",
-                             data={"notes": list(inbound.notes)}))
+                             data={"notes": "; ".join(inbound.notes)}))
     return ticket
 
 
 def record_bounce(report: Bounce) -> Ticket | None:
     """A delivery report on mail we sent: fail that Outbox row with the reason (a delay is
     only noted) and tell the ticket's agents. It opens nothing and is never answered."""
-    row = db.session.scalar(select(Outbox).where(Outbox.message_id == report.message_id)
-                            ) if report.message_id else None
+    if not report.message_id:
+        return None  # a report that names no message of ours: kept raw, ignored
+    row = db.session.scalar(select(Outbox).where(Outbox.message_id == report.message_id))
     if row is None:
         return None
     if report.is_permanent:

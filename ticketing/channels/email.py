@@ -44,7 +44,8 @@ def parse(raw: bytes) -> Inbound:
     found = mime.parts(msg)
     whole_html = "\n".join(found.html)
     html = mailhtml.bounded(whole_html)
-    text = _text(msg, found, html)
+    clean_html = mailhtml.sanitise(html) if html else ""
+    text = _text(msg, found, clean_html)
     report = bounces.bounce(msg, found, address, text)
     if not address and report is None:
         raise UnusableMessage("no sender address in From: nobody to answer")
@@ -53,7 +54,7 @@ def parse(raw: bytes) -> Inbound:
     return Inbound(
         channel=Channel.EMAIL, sender=address, sender_name=name, external_id=external_id(raw),
         text=new_text[:MAX_TEXT_CHARS], full_text=full_text[:MAX_TEXT_CHARS],
-        subject=mime.header(msg, "Subject")[:255], html=_html(html, bool(full_text)),
+        subject=mime.header(msg, "Subject")[:255], html=_html(html, clean_html, bool(full_text)),
         thread_refs=_thread_refs(msg), attachments=attachments, bounce=report,
         notes=notes + _cuts(found, text, len(whole_html) - len(html)),
         is_automated=report is not None or is_automated(msg, address))
@@ -92,24 +93,22 @@ def our_address() -> str:
     return parseaddr(current_app.config["MAIL_FROM"])[1].lower()
 
 
-def _text(msg: EmailMessage, found: mime.Parts, html: str) -> str:
+def _text(msg: EmailMessage, found: mime.Parts, clean_html: str) -> str:
     text = "\n\n".join(part.strip("\n") for part in found.plain if part.strip())
-    if not text and html:
-        text = mailhtml.to_text(html)
+    if not text and clean_html:
+        text = mailhtml.to_text(clean_html, sanitised=True)
     if msg.get_unixfrom():  # from an mbox file: undo its ">From " escaping
         text = re.sub(r"(?m)^>(>*From )", r"\1", text)
     return text.strip()
 
 
-def _html(html: str, text_was_cut: bool) -> str:
+def _html(html: str, clean_html: str, text_was_cut: bool) -> str:
     """Sanitised HTML of the new part; "" when the quoted history can only be cut in the text
     (the agent then sees the text, with the full message one click away)."""
-    if not html:
-        return ""
-    new = mailhtml.cut_quote(html)
+    new = mailhtml.cut_quote(html) if html else None
     if new is not None:
         return mailhtml.sanitise(new)
-    return "" if text_was_cut else mailhtml.sanitise(html)
+    return "" if text_was_cut else clean_html
 
 
 def _thread_refs(msg: EmailMessage) -> tuple[str, ...]:

@@ -51,11 +51,6 @@ def _keep_safe_links(tag: str, attribute: str, value: str) -> str | None:
 CLEANER = nh3.Cleaner(tags=TAGS, clean_content_tags=DROPPED_WITH_CONTENT, attributes=ATTRIBUTES,
                       attribute_filter=_keep_safe_links, url_schemes={"http", "https", "mailto"},
                       link_rel="noopener noreferrer nofollow", strip_comments=True)
-# The same tags without attributes: only for reading the structure into text.
-STRUCTURE = nh3.Cleaner(tags=TAGS, clean_content_tags=DROPPED_WITH_CONTENT, attributes={},
-                        link_rel=None, strip_comments=True)
-
-
 def bounded(html: str) -> str:
     """The HTML cut to what can be sanitised in bounded time (see MAX_HTML_CHARS, MAX_NESTING)."""
     html = html[:MAX_HTML_CHARS]
@@ -146,11 +141,11 @@ class _TextMaker(HTMLParser):
         return re.sub(r"\n{3,}", "\n\n", "\n".join(rendered)).strip()
 
 
-def to_text(html: str) -> str:
-    """Readable plain text from HTML (for HTML-only mail and for searching)."""
+def to_text(html: str, *, sanitised: bool = False) -> str:
+    """Readable plain text from HTML (for HTML-only mail); pass sanitise()'s output as is."""
     maker = _TextMaker()
     # html.parser is quadratic on unclosed tags ("<div<div<div..."); the sanitiser's output is
     # well-formed and keeps what matters here (blocks, quotes, text), so read that instead.
-    maker.feed(STRUCTURE.clean(bounded(html)))
+    maker.feed(html if sanitised else sanitise(html))
     maker.close()
     return maker.text().replace("\xa0", " ")

@@ -31,6 +31,6 @@ from ticketing.models.tickets import Attachment, Event, Message, Promise, Ticket
 
 __all__ = [
     "Attachment", "CharterTarget", "Customer", "Department", "Event", "Holiday", "IdempotencyKey",
-    "InboundRaw", "MailboxState", "Message", "MessageTemplate", "Outbox", "Promise", "RoutingRule", "Ticket",
-    "User", "db", "stored_as_value", "user_departments",
+    "InboundRaw", "MailboxState", "Message", "MessageTemplate", "Outbox", "Promise",
+    "RoutingRule", "Ticket", "User", "db", "stored_as_value", "user_departments",
 ]

@@ -40,6 +40,7 @@ class Ticket(db.Model):
         Index("ix_tickets_created", "created_at"),
         Index("ix_tickets_resolved", "resolved_at"),
         Index("ix_tickets_first_response", "first_response_at"),  # reports: answered in a period
+        Index("ix_tickets_merged", "merged_into_id"),  # reports leave the few merged ones out
         Index("ix_tickets_updated", "updated_at"),
     )
 

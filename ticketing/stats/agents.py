@@ -8,23 +8,24 @@ from sqlalchemy import func, or_, select
 from ticketing.extensions import db
 from ticketing.models import Ticket, User, user_departments
 from ticketing.models.enums import Role
+from ticketing.stats import sql
 from ticketing.stats.figures import OPEN
 from ticketing.stats.follow_through import agent_satisfaction, promises
 from ticketing.stats.scope import Scope
-from ticketing.stats.tickets import times, timing
+from ticketing.stats.tickets import timing
 
 
-def agents(scope: Scope) -> list[dict]:
-    """One row per agent with work in scope, and every enabled agent of the filtered team."""
+def agents(scope: Scope, timings: dict) -> list[dict]:
+    """One row per agent with work in scope, and every enabled agent of the filtered team.
+    `timings`: tickets.times(scope), which has them per assignee."""
     open_now = dict(db.session.execute(
         select(Ticket.assignee_id, func.count()).where(
             Ticket.status.in_(OPEN), Ticket.assignee_id.is_not(None),
             *scope.ticket_conditions()).group_by(Ticket.assignee_id)).all())
-    timings = times(scope, group=Ticket.assignee_id, clocks=("business",))
     kept = promises(scope, by_agent=True)
     ratings = agent_satisfaction(scope)
     ids = set(open_now) | set(kept) | set(ratings) | {
-        key for figures in timings.values() for key in figures}
+        key for figures in timings.values() for key in figures if key != sql.TOTAL}
     rows = []
     for user in _people(scope, ids - {None}):
         answered = timings["first_response"].get(user.id) or timing(None)

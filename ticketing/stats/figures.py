@@ -37,6 +37,15 @@ def step_of(event=Event):
     return event.data["step"].as_string()
 
 
+def score_of(event=Event):
+    return event.data["score"].as_integer()
+
+
+def is_outcome_move(event=Event):
+    """Status events that can be an after-sale outcome: a plain test the planner can count."""
+    return event.data["new"].as_string().in_([Status.CLOSED.value, Status.OPEN.value])
+
+
 def after_sale_outcome(event=Event):
     """Which after-sale outcome a status event is, or NULL."""
     new, old = event.data["new"].as_string(), event.data["old"].as_string()

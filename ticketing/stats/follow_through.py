@@ -11,6 +11,8 @@ from ticketing.stats.figures import (
     MESSAGE_STATES,
     SURVEY,
     after_sale_outcome,
+    is_outcome_move,
+    score_of,
     step_of,
 )
 from ticketing.stats.scope import Scope
@@ -21,9 +23,9 @@ LATEST_COMMENTS = 5
 
 def follow_ups(scope: Scope) -> dict:
     """Follow-up steps carried out in the period, by step, on the tickets in scope."""
-    rows = select(step_of().label("step")).join(Ticket, Ticket.id == Event.ticket_id).where(
+    rows = select(step_of().label("step")).where(
         Event.kind == "follow_up", scope.during(Event.created_at),
-        *scope.ticket_conditions()).subquery()
+        *scope.of_tickets(Event.ticket_id)).subquery()
     return {step: n for step, n in db.session.execute(
         select(rows.c.step, func.count()).group_by(rows.c.step))}
 
@@ -35,10 +37,9 @@ def chases(steps: dict) -> dict:
 
 def after_sale(scope: Scope) -> dict:
     """After-sale tickets confirmed fixed, reopened and closed by silence in the period."""
-    rows = select(after_sale_outcome().label("outcome"), Event.ticket_id) \
-        .join(Ticket, Ticket.id == Event.ticket_id) \
-        .where(Event.kind == "status", scope.during(Event.created_at),
-               Ticket.category == Category.AFTER_SALE, *scope.ticket_conditions()).subquery()
+    rows = select(after_sale_outcome().label("outcome"), Event.ticket_id).where(
+        Event.kind == "status", scope.during(Event.created_at), is_outcome_move(),
+        *scope.of_tickets(Event.ticket_id, Ticket.category == Category.AFTER_SALE)).subquery()
     counts = dict(db.session.execute(
         select(rows.c.outcome, func.count(distinct(rows.c.ticket_id)))
         .where(rows.c.outcome.is_not(None)).group_by(rows.c.outcome)).all())
@@ -48,11 +49,11 @@ def after_sale(scope: Scope) -> dict:
 def promises(scope: Scope, by_agent: bool = False) -> dict:
     """Promises settled in the period as kept or missed, by the agent who made them."""
     agent = Promise.agent_id if by_agent else None
+    mine = [Promise.agent_id == scope.agent_id] if scope.agent_id is not None else []
     query = select(*([agent] if by_agent else []), Promise.status, func.count()) \
-        .join(Ticket, Ticket.id == Promise.ticket_id) \
         .where(Promise.status.in_([PromiseStatus.KEPT, PromiseStatus.MISSED]),
-               scope.during(Promise.settled_at),
-               *scope.ticket_conditions(agent_column=Promise.agent_id)) \
+               scope.during(Promise.settled_at), *mine,
+               *scope.of_tickets(Promise.ticket_id, by_assignee=False)) \
         .group_by(*([agent] if by_agent else []), Promise.status)
     result = {}
     for *key, status, count in db.session.execute(query):
@@ -64,20 +65,24 @@ def promises(scope: Scope, by_agent: bool = False) -> dict:
                                                       "kept_percent": None})
 
 
-def _rated(scope: Scope, *columns):
-    return select(*columns).join(Event, Event.ticket_id == Ticket.id).where(
-        Event.kind == "rated", scope.during(Event.created_at),
-        Ticket.satisfaction_score.is_not(None), *scope.ticket_conditions())
+def _rated(scope: Scope):
+    """Ratings given in the period (one per ticket; the event carries the score)."""
+    return [Event.kind == "rated", scope.during(Event.created_at),
+            *scope.of_tickets(Event.ticket_id)]
 
 
 def satisfaction(scope: Scope, steps: dict) -> dict:
     """Ratings given in the period: how many, their spread, the average and the answer rate."""
-    score = Ticket.satisfaction_score
-    spread = dict(db.session.execute(_rated(scope, score, func.count()).group_by(score)).all())
-    count, average = db.session.execute(_rated(scope, func.count(), func.avg(score))).one()
-    comments = db.session.execute(_rated(
-        scope, Ticket.id, Ticket.reference, score, Ticket.satisfaction_comment, Event.created_at)
-        .where(Ticket.satisfaction_comment.is_not(None))
+    scores = select(score_of().label("score")).where(*_rated(scope)).subquery()
+    spread = dict(db.session.execute(
+        select(scores.c.score, func.count()).group_by(scores.c.score)).all())
+    count, average = db.session.execute(
+        select(func.count(), func.avg(scores.c.score))).one()
+    comments = db.session.execute(
+        select(Ticket.id, Ticket.reference, Ticket.satisfaction_score,
+               Ticket.satisfaction_comment, Event.created_at)
+        .join(Ticket, Ticket.id == Event.ticket_id)
+        .where(*_rated(scope), Ticket.satisfaction_comment.is_not(None))
         .order_by(Event.created_at.desc(), Event.id.desc()).limit(LATEST_COMMENTS)).all()
     surveys = steps.get(SURVEY, 0)
     return {"surveys": surveys, "ratings": count,
@@ -91,9 +96,11 @@ def satisfaction(scope: Scope, steps: dict) -> dict:
 
 
 def agent_satisfaction(scope: Scope) -> dict:
-    rows = db.session.execute(_rated(scope, Ticket.assignee_id, func.count(),
-                                     func.avg(Ticket.satisfaction_score))
-                              .group_by(Ticket.assignee_id))
+    rows = db.session.execute(
+        select(Ticket.assignee_id, func.count(), func.avg(score_of()))
+        .join(Ticket, Ticket.id == Event.ticket_id)
+        .where(Event.kind == "rated", scope.during(Event.created_at),
+               *scope.ticket_conditions()).group_by(Ticket.assignee_id))
     return {agent: {"ratings": n, "average": round(float(avg), 2)} for agent, n, avg in rows}
 
 
@@ -102,8 +109,8 @@ def delivery(scope: Scope) -> dict:
     query = select(Outbox.channel, Outbox.status, Outbox.error_code, func.count()).where(
         scope.during(Outbox.created_at), Outbox.user_id.is_(None))
     if scope.has_dimensions:
-        query = query.join(Ticket, Ticket.id == Outbox.ticket_id) \
-            .where(*scope.ticket_conditions(merged=True))
+        query = query.where(Outbox.ticket_id.in_(
+            select(Ticket.id).where(*scope.ticket_conditions(merged=True))))
     counts = db.session.execute(
         query.group_by(Outbox.channel, Outbox.status, Outbox.error_code)).all()
     channels = {}

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import and_
+from sqlalchemy import and_, select
 
 from ticketing import hours
 from ticketing.models import Ticket
@@ -80,6 +80,16 @@ class Scope:
             if value is not None:
                 conditions.append(column == value)
         return conditions
+
+    def of_tickets(self, ticket_id, *extra, by_assignee: bool = True) -> list:
+        """Where-clauses on another table's ticket_id: its ticket is in scope and meets
+        `extra`. Without filters that only leaves out the few merged duplicates, which needs
+        no look-up of every ticket. by_assignee=False: the agent filter applies elsewhere."""
+        scope = self if by_assignee else replace(self, agent_id=None)
+        if not extra and not scope.has_dimensions:
+            merged = select(Ticket.id).where(Ticket.merged_into_id.is_not(None))
+            return [ticket_id.not_in(merged)]
+        return [ticket_id.in_(select(Ticket.id).where(*scope.ticket_conditions(), *extra))]
 
     def query_args(self) -> dict:
         """The arguments that give this scope back: for links, exports and the API."""

@@ -8,12 +8,24 @@ row_number() and count() windows; both give the same figure for the same rows.
 
 from datetime import timedelta
 
-from sqlalchemy import Date, Float, Integer, Interval, case, cast, func, literal, literal_column
+from sqlalchemy import (
+    Date,
+    Float,
+    Integer,
+    Interval,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    tuple_,
+)
 from sqlalchemy import select as sql_select
 
 from ticketing.extensions import db
 
 PERCENTILES = {"median": 0.5, "p90": 0.9}
+TOTAL = "total"  # distribution()'s key for all rows together
 
 
 def dialect() -> str:
@@ -22,8 +34,8 @@ def dialect() -> str:
 
 def seconds_between(start, end):
     """Whole seconds from `start` to `end`."""
-    if dialect() == "postgresql":
-        return cast(func.round(func.extract("epoch", end - start)), Integer)
+    if dialect() == "postgresql":  # date_part is float8: cheaper than extract's numeric
+        return cast(func.round(func.date_part("epoch", end - start)), Integer)
     return cast(func.round((func.julianday(end) - func.julianday(start)) * 86400), Integer)
 
 
@@ -35,15 +47,25 @@ def local_day(column, offset_minutes: int):
 
 
 def distribution(conditions: list, values: dict, *, group=None, flags: dict | None = None,
-                 method: str | None = None) -> dict:
+                 with_total: bool = False, method: str | None = None) -> dict:
     """Per group: row count, how many rows match each flag, and median, p90 and mean of
-    each value, over the rows where every value is known. Groups without rows are absent."""
-    conditions = [*conditions, *(value.is_not(None) for value in values.values())]
+    each value (the conditions must exclude unknown values). with_total adds the figures
+    of all rows together under TOTAL. Groups without rows are absent."""
     flags = flags or {}
     method = method or ("ordered_set" if dialect() == "postgresql" else "window")
-    build = _ordered_set if method == "ordered_set" else _window
-    rows = db.session.execute(build(conditions, values, group, flags))
-    return {row.g: _unpack(row._mapping, values, flags) for row in rows if row.n}
+    if method == "ordered_set":
+        queries = [_ordered_set(conditions, values, group, flags, with_total)]
+    else:
+        queries = [_window(conditions, values, group, flags)]
+        if with_total and group is not None:
+            queries.append(_window(conditions, values, None, flags))
+    found = {}
+    for query in queries:
+        for row in db.session.execute(query):
+            key = TOTAL if group is None or row._mapping.get("is_total") else row.g
+            if row.n:
+                found[key] = _unpack(row._mapping, values, flags)
+    return found
 
 
 def empty(values, flags=()) -> dict:
@@ -52,7 +74,7 @@ def empty(values, flags=()) -> dict:
             **{v: {"median": None, "p90": None, "mean": None} for v in values}}
 
 
-def _ordered_set(conditions, values, group, flags):
+def _ordered_set(conditions, values, group, flags, with_total):
     columns = [_group_label(group), func.count().label("n")]
     columns += [func.sum(case((flag, 1), else_=0)).label(f"flag_{name}")
                 for name, flag in flags.items()]
@@ -62,7 +84,12 @@ def _ordered_set(conditions, values, group, flags):
                            .label(f"{name}_{label}"))
         columns.append(func.avg(value).label(f"{name}_mean"))
     query = sql_select(*columns).where(*conditions)
-    return query.group_by(group) if group is not None else query
+    if group is None:
+        return query
+    if with_total:  # one pass for the groups and the whole
+        return query.add_columns(func.grouping(group).label("is_total")) \
+            .group_by(func.grouping_sets(tuple_(), tuple_(group)))
+    return query.group_by(group)
 
 
 def _window(conditions, values, group, flags):

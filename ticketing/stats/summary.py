@@ -1,6 +1,6 @@
 """Every figure of the dashboard as one JSON-ready dict, and the same figures as tables."""
 
-from ticketing.stats import follow_through, tickets
+from ticketing.stats import follow_through, sql, tickets
 from ticketing.stats.agents import agents
 from ticketing.stats.departments import backlog_by_department
 from ticketing.stats.figures import AFTER_SALE_OUTCOMES
@@ -13,8 +13,8 @@ def summary(scope: Scope) -> dict:
     steps = follow_through.follow_ups(scope)
     return {
         "scope": scope.as_json(),
-        "first_response": times["first_response"],
-        "resolution": times["resolution"],
+        "first_response": times["first_response"].get(sql.TOTAL) or tickets.timing(None),
+        "resolution": times["resolution"].get(sql.TOTAL) or tickets.timing(None),
         "charter": tickets.breaches(scope),
         "volume": tickets.volume(scope),
         "backlog": tickets.backlog(scope),
@@ -23,7 +23,7 @@ def summary(scope: Scope) -> dict:
                            "promises": follow_through.promises(scope)},
         "satisfaction": follow_through.satisfaction(scope, steps),
         "delivery": follow_through.delivery(scope),
-        "agents": agents(scope),
+        "agents": agents(scope, times),
     }
 
 

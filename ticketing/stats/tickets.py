@@ -23,23 +23,21 @@ TIMES = {"first_response": (Ticket.first_response_at, Ticket.first_response_busi
 VALUES = ("business", "calendar")
 
 
-def times(scope: Scope, group=None, clocks=VALUES) -> dict:
-    """For first response and resolution: {group: figures}, or the figures when ungrouped.
-    `clocks` picks business and/or calendar durations; the others come back as None."""
+def times(scope: Scope) -> dict:
+    """For first response and resolution: {sql.TOTAL or an assignee's id: figures}."""
     result = {}
     for kind, (at, business, in_time) in TIMES.items():
         values = {"business": business, "calendar": sql.seconds_between(Ticket.created_at, at)}
-        values = {name: value for name, value in values.items() if name in clocks}
-        stats = sql.distribution([scope.during(at), *scope.ticket_conditions()], values,
-                                 group=group, flags={"in_time": in_time})
-        timings = {key: timing(stat) for key, stat in stats.items()}
-        result[kind] = timings if group is not None else timings.get(0, timing(None))
+        stats = sql.distribution(
+            [scope.during(at), business.is_not(None), *scope.ticket_conditions()], values,
+            group=Ticket.assignee_id, flags={"in_time": in_time}, with_total=True)
+        result[kind] = {key: timing(stat) for key, stat in stats.items()}
     return result
 
 
 def timing(stat: dict | None) -> dict:
     """Counts, compliance and durations (minutes, one decimal) from a distribution."""
-    stat = sql.empty(VALUES, ("in_time",)) | (stat or {})
+    stat = stat or sql.empty(VALUES, ("in_time",))
     count, in_time = stat["count"], stat["in_time"]
     return {"count": count, "in_time": in_time, "late": count - in_time,
             "in_time_percent": percent(in_time, count),

@@ -140,6 +140,7 @@ def upgrade():
         batch_op.create_index('ix_tickets_assignee_status', ['assignee_id', 'status', 'due_at'], unique=False)
         batch_op.create_index('ix_tickets_created', ['created_at'], unique=False)
         batch_op.create_index('ix_tickets_first_response', ['first_response_at'], unique=False)
+        batch_op.create_index('ix_tickets_merged', ['merged_into_id'], unique=False)
         batch_op.create_index('ix_tickets_customer', ['customer_id', 'updated_at'], unique=False)
         batch_op.create_index('ix_tickets_department_status', ['department_id', 'status', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_next_follow_up_at'), ['next_follow_up_at'], unique=False)
@@ -369,6 +370,7 @@ def downgrade():
         batch_op.drop_index('ix_tickets_customer')
         batch_op.drop_index('ix_tickets_created')
         batch_op.drop_index('ix_tickets_first_response')
+        batch_op.drop_index('ix_tickets_merged')
         batch_op.drop_index('ix_tickets_assignee_status')
 
     op.drop_table('tickets')
