@@ -10,7 +10,7 @@ import pytest
 from fakes.twilio_stub import DEFAULT_AUTH_TOKEN, inbound_sms_params, sign
 from sqlalchemy import func, select
 
-from ticketing import hours, lifecycle, stats
+from ticketing import hours, lifecycle, queues, stats
 from ticketing.extensions import db as _db
 from ticketing.models import Customer, Event, MessageTemplate, Outbox, Promise, Ticket
 from ticketing.models.enums import (
@@ -357,6 +357,15 @@ def test_urgent_tickets_are_not_held_by_quiet_hours(db, desk, brian, scheduler, 
     assert waiting.not_before == clock.moment + timedelta(minutes=3)  # only the combining wait
 
 
+def test_a_status_update_just_before_quiet_hours_waits_for_the_morning(db, desk, brian, clock):
+    clock.set(eat(2026, 11, 23, 20, 59))
+    ticket = lifecycle.open_ticket(brian, subject="Fridge", body="Broken", channel=Channel.EMAIL)
+    lifecycle.set_pending(ticket, by=desk.otieno)
+    db.session.commit()
+    assert outbox(ticket, kind="received")[0].not_before is None
+    assert outbox(ticket, kind="waiting")[0].not_before == eat(2026, 11, 24, 8, 0)
+
+
 def test_templates_follow_the_customers_language(db, desk, phone, run_jobs, scheduler, clock):
     phone.texts("Friji yangu haipoi tangu jana")
     run_jobs()
@@ -409,6 +418,8 @@ def test_two_passes_for_the_same_moment_send_nothing_twice(db, desk, clock, run_
     first, second = run_due_followups(at.isoformat()), run_due_followups(at.isoformat())
     assert (first["due"], first["batches_queued"]) == (12, 1)
     assert second["due"] == 12  # nothing was carried out yet: the same batch, queued once
+    queued = queues.get_queue(queues.DEFAULT).job_ids
+    assert len(queued) == 1 and queued[0].startswith("followups-")
     run_jobs()
     assert run_due_followups(at.isoformat()) | {"messages_released": 0} == {
         "due": 0, "steps_run": 0, "batches_queued": 0, "promise_reminders": 0,
@@ -421,7 +432,7 @@ def test_two_passes_for_the_same_moment_send_nothing_twice(db, desk, clock, run_
 
 def test_two_passes_running_at_once_carry_each_step_out_once(db, app, desk, clock):
     open_tickets(30)
-    at = eat(2026, 11, 23, 15, 0).isoformat()
+    at = clock.set(eat(2026, 11, 23, 15, 0)).isoformat()  # hours.now() is process-wide
     results, errors, start = [], [], threading.Barrier(2)
 
     def one_pass():

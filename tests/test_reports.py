@@ -597,3 +597,23 @@ def test_charts_are_accessible_svg_with_the_numbers_as_a_table(client, login, we
         assert "<table" in figure and "<details" in figure
     assert "9 tickets created (bars) and 6 resolved" in html
     assert "4 open tickets by age: under 1 day 1; 1-3 days 3;" in html
+
+
+def test_every_report_endpoint_is_in_the_openapi_document(client, web):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    routes = {rule.rule.removeprefix("/api/v1").replace("<name>", "{table}")
+              for rule in web.url_map.iter_rules() if rule.rule.startswith("/api/v1/reports")}
+    assert routes == {"/reports/summary", "/reports/{table}", "/reports/tickets"}
+    assert routes <= set(paths)
+    names = {p["name"] for p in paths["/reports/summary"]["get"]["parameters"]}
+    assert names == {"period", "from", "to", "department", "agent", "channel", "priority",
+                     "category"}
+
+
+def test_the_csv_links_on_the_dashboard_export_the_tickets_behind_them(client, login, week):
+    html, _ = dashboard(client, login, week)
+    links = {re.search(r"figure=(\w+)", href).group(1): href.replace("&amp;", "&")
+             for href in re.findall(r'href="(/reports/tickets\.csv[^"]*)"', html)}
+    expected = {"answered": 7, "resolved": 6, "created": 9, "open": 4, "breached": 2}
+    assert {figure: len(csv_rows(client.get(href))) - 1 for figure, href in links.items()} \
+        == expected

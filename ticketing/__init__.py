@@ -24,6 +24,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     _finish_config(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin chatter hides ours
 
     from ticketing import cli, extensions, security, templating
     from ticketing.views import (

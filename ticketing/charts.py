@@ -110,7 +110,8 @@ def _figure(chart_id, title, description, height, parts, legend, table) -> Marku
     return Markup(f'<figure class="chart" id="{chart_id}"><figcaption>{escape(title)}'
                   f'</figcaption><div class="chart-frame">{svg}</div>'
                   f'<ul class="chart-legend">{keys}</ul><details class="chart-data">'
-                  f'<summary>The numbers</summary>{table}</details></figure>')
+                  f'<summary>The numbers</summary><div class="table-wrap">{table}</div></details>'
+                  '</figure>')
 
 
 def _ticks(peak: int) -> tuple[int, int]:

@@ -119,23 +119,21 @@ def _owe(row: Outbox) -> Outbox:
     return row
 
 
-def _quiet_until(ticket: Ticket):
+def _quiet_until(ticket: Ticket, moment):
     department = ticket.department
     calendar = charter.calendar_for(department)
-    return calendar.quiet_until(hours.now(), hours.parse_hhmm(department.setting("quiet_start")),
+    return calendar.quiet_until(moment, hours.parse_hhmm(department.setting("quiet_start")),
                                 hours.parse_hhmm(department.setting("quiet_end")))
 
 
 def _hold_until(ticket: Ticket, update: bool):
-    """When a proactive message may go: after quiet hours (unless urgent), and for a status
-    update not before the combining window closes."""
-    now, holds = hours.now(), []
+    """When a proactive message may go, None for now: a status update waits out the combining
+    window, and then anything proactive waits out quiet hours unless the ticket is urgent."""
     minutes = ticket.department.setting("update_combine_minutes") if update else 0
-    if minutes > 0:
-        holds.append(now + timedelta(minutes=minutes))
-    if ticket.priority != Priority.URGENT and (quiet := _quiet_until(ticket)) is not None:
-        holds.append(quiet)
-    return max(holds, default=None)
+    earliest = hours.now() + timedelta(minutes=minutes)
+    if ticket.priority != Priority.URGENT and (quiet := _quiet_until(ticket, earliest)):
+        return quiet
+    return earliest if minutes > 0 else None
 
 
 def _fold_into_held_update(ticket: Ticket, channel: Channel, kind: str) -> Outbox | None:

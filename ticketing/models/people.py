@@ -152,7 +152,7 @@ class Customer(db.Model):
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)  # E.164
     preferred_channel: Mapped[Channel | None] = mapped_column(stored_as_value(Channel))
     language: Mapped[Language] = mapped_column(stored_as_value(Language), default=Language.EN)
-    sms_opted_out: Mapped[bool] = mapped_column(default=False)
+    sms_opted_out: Mapped[bool] = mapped_column(default=False, index=True)  # reports count them
     sms_opted_out_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=hours.now)
 

@@ -10,24 +10,23 @@ from ticketing.models import Ticket, User, user_departments
 from ticketing.models.enums import Role
 from ticketing.stats import sql
 from ticketing.stats.figures import OPEN
-from ticketing.stats.follow_through import agent_satisfaction, promises
+from ticketing.stats.follow_through import agent_satisfaction
 from ticketing.stats.scope import Scope
 from ticketing.stats.tickets import timing
 
 
-def agents(scope: Scope, timings: dict) -> list[dict]:
+def agents(scope: Scope, timings: dict, kept: dict) -> list[dict]:
     """One row per agent with work in scope, and every enabled agent of the filtered team.
-    `timings`: tickets.times(scope), which has them per assignee."""
+    `timings` and `kept`: tickets.times() and follow_through.promises(), per agent."""
     open_now = dict(db.session.execute(
         select(Ticket.assignee_id, func.count()).where(
             Ticket.status.in_(OPEN), Ticket.assignee_id.is_not(None),
             *scope.ticket_conditions()).group_by(Ticket.assignee_id)).all())
-    kept = promises(scope, by_agent=True)
     ratings = agent_satisfaction(scope)
     ids = set(open_now) | set(kept) | set(ratings) | {
-        key for figures in timings.values() for key in figures if key != sql.TOTAL}
+        key for figures in timings.values() for key in figures}
     rows = []
-    for user in _people(scope, ids - {None}):
+    for user in _people(scope, ids - {None, sql.TOTAL}):
         answered = timings["first_response"].get(user.id) or timing(None)
         resolved = timings["resolution"].get(user.id) or timing(None)
         rows.append({

@@ -16,6 +16,7 @@ from ticketing.stats.figures import (
     step_of,
 )
 from ticketing.stats.scope import Scope
+from ticketing.stats.sql import TOTAL
 from ticketing.stats.tickets import percent
 
 LATEST_COMMENTS = 5
@@ -46,23 +47,23 @@ def after_sale(scope: Scope) -> dict:
     return {outcome: counts.get(outcome, 0) for outcome in AFTER_SALE_OUTCOMES}
 
 
-def promises(scope: Scope, by_agent: bool = False) -> dict:
-    """Promises settled in the period as kept or missed, by the agent who made them."""
-    agent = Promise.agent_id if by_agent else None
+def promises(scope: Scope) -> dict:
+    """Promises settled in the period, kept or missed: {agent id or TOTAL: figures}. A
+    promise counts for the agent who made it."""
     mine = [Promise.agent_id == scope.agent_id] if scope.agent_id is not None else []
-    query = select(*([agent] if by_agent else []), Promise.status, func.count()) \
+    rows = db.session.execute(
+        select(Promise.agent_id, Promise.status, func.count())
         .where(Promise.status.in_([PromiseStatus.KEPT, PromiseStatus.MISSED]),
                scope.during(Promise.settled_at), *mine,
-               *scope.of_tickets(Promise.ticket_id, by_assignee=False)) \
-        .group_by(*([agent] if by_agent else []), Promise.status)
-    result = {}
-    for *key, status, count in db.session.execute(query):
-        figures = result.setdefault(key[0] if by_agent else None, {"kept": 0, "missed": 0})
-        figures[PromiseStatus(status).value] = count
+               *scope.of_tickets(Promise.ticket_id, by_assignee=False))
+        .group_by(Promise.agent_id, Promise.status))
+    result = {TOTAL: {"kept": 0, "missed": 0}}
+    for agent, status, count in rows:
+        for key in (agent, TOTAL):
+            result.setdefault(key, {"kept": 0, "missed": 0})[PromiseStatus(status).value] += count
     for figures in result.values():
         figures["kept_percent"] = percent(figures["kept"], figures["kept"] + figures["missed"])
-    return result if by_agent else result.get(None, {"kept": 0, "missed": 0,
-                                                      "kept_percent": None})
+    return result
 
 
 def _rated(scope: Scope):

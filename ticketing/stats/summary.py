@@ -9,8 +9,10 @@ from ticketing.stats.scope import Scope
 
 def summary(scope: Scope) -> dict:
     """All report figures for the scope. Durations in minutes, percentages 0-100 or None."""
+    sql.tune_for_reports()
     times = tickets.times(scope)
     steps = follow_through.follow_ups(scope)
+    promises = follow_through.promises(scope)
     return {
         "scope": scope.as_json(),
         "first_response": times["first_response"].get(sql.TOTAL) or tickets.timing(None),
@@ -20,10 +22,10 @@ def summary(scope: Scope) -> dict:
         "backlog": tickets.backlog(scope),
         "follow_through": {"chases": follow_through.chases(steps), "steps": steps,
                            "after_sale": follow_through.after_sale(scope),
-                           "promises": follow_through.promises(scope)},
+                           "promises": promises[sql.TOTAL]},
         "satisfaction": follow_through.satisfaction(scope, steps),
         "delivery": follow_through.delivery(scope),
-        "agents": agents(scope, times),
+        "agents": agents(scope, times, promises),
     }
 
 

@@ -98,9 +98,8 @@ def _links(scope: stats.Scope) -> dict:
 
 
 def _charts(data: dict, queue) -> dict:
-    def one_day(day, series):
-        figure = "created" if series == "created" else "resolved"
-        return queue(figure, period="custom", **{"from": day, "to": day})
+    def one_day(day, series):  # series: "created" or "resolved", figures of the same name
+        return queue(series, period="custom", **{"from": day, "to": day})
 
     return {"trend": charts.created_vs_resolved("chart-trend", data["volume"]["daily"], one_day),
             "backlog": charts.backlog_by_age(
