@@ -91,7 +91,8 @@ def _row(channel, kind, recipient, *, ticket=None, customer=None, user=None, lan
     if channel == Channel.EMAIL:
         row.message_id = make_msgid(domain=mail_domain())
         row.in_reply_to = " ".join(thread_references(ticket)) if ticket else None
-    if automatic and over_hourly_cap(recipient):
+    # The cap guards against loops with outside auto-responders; staff alerts are never dropped.
+    if automatic and user is None and over_hourly_cap(recipient):
         row.status, row.last_error = OutboxStatus.SUPPRESSED, "automatic message cap reached"
     return row
 
