@@ -50,7 +50,7 @@ def run(database_url: str, size: int) -> list[dict]:
         rows.append(_row(kind, size, f"{name} p50", round(statistics.median(timings), 1), "ms",
                          ""))
         rows.append(_row(kind, size, f"{name} p95", round(_p95(timings), 1), "ms",
-                         f"< {TARGET_MS}"))
+                         f"< {TARGET_MS}" if name == "7 days" else ""))  # the default view
     return rows
 
 

@@ -150,29 +150,35 @@ def _random_ticket(rng: random.Random, number: int, staff: dict[str, User], now)
         customer.phone = f"+2547{30000000 + number:08d}"
     db.session.add(customer)
     age = rng.uniform(0.05, 45)
-    with _at(age, rng.choice([8, 9, 10, 11, 14, 15, 16, 20])):
+    with _at(age, rng.choice([8, 9, 10, 11, 14, 15, 16, 20])) as created:
         ticket = lifecycle.open_ticket(customer, subject=subject, body=subject, channel=channel,
                                        priority=rng.choice(list(Priority)))
     agent = ticket.assignee or staff["wanjiru"]
     fate = rng.random()
-    if fate < 0.15 or age < 0.3:
+    steps = [(timedelta(hours=rng.uniform(0.2, 10)), lambda: lifecycle.reply(
+        ticket, by=agent, body="Thank you, we are looking into it."))]
+    if 0.35 <= fate < 0.5:
+        steps.append((timedelta(hours=1), lambda: lifecycle.set_pending(ticket, by=agent)))
+    elif fate >= 0.5:
+        steps.append((timedelta(days=rng.uniform(0.5, 3)),
+                      lambda: lifecycle.resolve(ticket, by=agent, note="Sorted")))
+        if fate >= 0.65:
+            steps.append((timedelta(days=1), lambda: _close_and_rate(rng, ticket)))
+    if fate < 0.15:
         return  # still new: waiting for a first answer
-    with _at(max(age - rng.uniform(0.01, 0.5), 0.01)):
-        lifecycle.reply(ticket, by=agent, body="Thank you, we are looking into it.")
-    if fate < 0.35:
-        return
-    if fate < 0.5:
-        with _at(max(age - 0.6, 0.02)):
-            lifecycle.set_pending(ticket, by=agent)
-        return
-    with _at(max(age - rng.uniform(0.7, 3), 0.02)):
-        lifecycle.resolve(ticket, by=agent, note="Sorted")
-    if fate < 0.65 or age < 3:
-        return
-    with _at(max(age - 4, 0.01)):
-        lifecycle.close(ticket, by=None, reason="customer confirmed")
-        if rng.random() < 0.7:
-            lifecycle.record_satisfaction(ticket, rng.choice([3, 4, 4, 5, 5, 2]))
+    moment = created
+    for delay, action in steps:
+        moment += delay
+        if moment >= now:
+            return  # the rest has not happened yet
+        with hours.frozen(moment):
+            action()
+
+
+def _close_and_rate(rng: random.Random, ticket) -> None:
+    lifecycle.close(ticket, by=None, reason="customer confirmed")
+    if rng.random() < 0.7:
+        lifecycle.record_satisfaction(ticket, rng.choice([3, 4, 4, 5, 5, 2]))
 
 
 def _settle_history(now) -> None:
