@@ -9,7 +9,6 @@ from email.message import EmailMessage
 from email.policy import SMTP
 
 import pytest
-
 from fakes.mailservers import DovecotServer, SmtpServer
 
 

@@ -6,12 +6,11 @@ from urllib.parse import parse_qs
 
 import pytest
 import requests
+from fakes.twilio_stub import TwilioStub, inbound_sms_params, sign
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
-
-from fakes.twilio_stub import TwilioStub, inbound_sms_params, sign
 
 CUSTOMER = "+254712345678"
 OUR_NUMBER = "+254700000001"
@@ -161,7 +160,7 @@ def receiver():
 
 
 def test_send_status_posts_signed_form(stub, receiver):
-    url = "http://127.0.0.1:%d/sms/status" % receiver.server_address[1]
+    url = f"http://127.0.0.1:{receiver.server_address[1]}/sms/status"
     message = send(make_client(stub), status_callback=url)
 
     assert stub.send_status(message.sid, "undelivered", error_code=30003) == 204

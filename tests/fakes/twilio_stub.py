@@ -13,7 +13,7 @@ import secrets
 import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -368,7 +368,7 @@ def _not_found(path: str) -> _Reply:
 
 
 def _now() -> str:
-    return format_datetime(datetime.now(timezone.utc).replace(microsecond=0))
+    return format_datetime(datetime.now(UTC).replace(microsecond=0))
 
 
 def _message_resource(account_sid: str, sid: str, fields: dict) -> dict:
