@@ -25,7 +25,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/pip install --quiet ruff
+	$(BIN)/pip install --quiet ruff==0.17.6
 	$(BIN)/ruff check ticketing workers tests bench config.py wsgi.py
 
 clean:
