@@ -2,13 +2,14 @@
 crash on odd input, and every keyword obeyed."""
 
 import threading
-from datetime import datetime
 
 import pytest
 import requests
 from fakes.twilio_stub import DEFAULT_AUTH_TOKEN, inbound_sms_params, sign
 from sqlalchemy import select
 from test_sms_support import (
+    CUSTOMER,
+    MONDAY_10_NAIROBI,
     OUR_NUMBER,
     WEBHOOK,
     Phone,
@@ -26,8 +27,6 @@ from ticketing.models.enums import InboundStatus, Language, OutboxStatus, Status
 
 pytest_plugins = ["test_sms_support"]  # the sms_app fixture
 
-MONDAY_10_NAIROBI = datetime(2026, 11, 23, 7, 0)  # naive UTC
-CUSTOMER = "+254712345678"
 OPT_OUT = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"]
 
 

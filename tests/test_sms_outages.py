@@ -4,11 +4,10 @@ the sweep. Database down: the request is spooled to disk, and replayed exactly o
 import json
 import socket
 import time
-from datetime import datetime
 from pathlib import Path
 
 import pytest
-from test_sms_support import Phone, counts, raw_rows
+from test_sms_support import CUSTOMER, MONDAY_10_NAIROBI, Phone, counts, raw_rows
 
 from ticketing import queues
 from ticketing.extensions import db
@@ -17,8 +16,6 @@ from workers.sweep import sweep_stuck
 
 pytest_plugins = ["test_sms_support"]  # the sms_app fixture
 
-MONDAY_10_NAIROBI = datetime(2026, 11, 23, 7, 0)  # naive UTC
-CUSTOMER = "+254712345678"
 
 
 def closed_port() -> int:

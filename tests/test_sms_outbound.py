@@ -2,37 +2,33 @@
 back-off until delivered, permanent ones recorded and shown, opt-outs honoured, rate kept."""
 
 import time
-from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 from test_sms_support import (
+    CUSTOMER,
+    MONDAY_10_NAIROBI,
     OUR_NUMBER,
     SERVICE_SID,
     serving,
+    sms_ticket,
 )
 
 from ticketing import lifecycle
 from ticketing.extensions import db
 from ticketing.models import Customer, Event, Outbox
-from ticketing.models.enums import Channel, OutboxStatus
+from ticketing.models.enums import OutboxStatus
 from workers.sweep import sweep_stuck
 
 pytest_plugins = ["test_sms_support"]  # the sms_app fixture
 
-MONDAY_10_NAIROBI = datetime(2026, 11, 23, 7, 0)  # naive UTC
-CUSTOMER = "+254712345678"
 
 
 @pytest.fixture
 def desk(sms_app, department, staff, clock, run_jobs, twilio):
     """An SMS ticket whose acknowledgment has gone out; returns (agent, ticket)."""
     clock.set(MONDAY_10_NAIROBI)
-    agent = staff("otieno", departments=[department("General")])
-    person = Customer(name="Wanjiku", phone=CUSTOMER)
-    db.session.add(person)
-    ticket = lifecycle.open_ticket(person, subject="", body="Friji haipoi", channel=Channel.SMS)
-    db.session.commit()
+    agent, ticket = sms_ticket(department, staff)
     run_jobs()
     assert len(twilio.sent_to(CUSTOMER)) == 1
     twilio.clear()

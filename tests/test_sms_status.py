@@ -1,33 +1,31 @@
 """Delivery status callbacks, sent by the stub over real HTTP: signed, idempotent, monotonic,
 and safe when they overtake our own record of the send."""
 
-from datetime import datetime
 
 import pytest
 from sqlalchemy import select
-from test_sms_support import STATUS, outbox_rows, serving
+from test_sms_support import (
+    MONDAY_10_NAIROBI,
+    STATUS,
+    outbox_rows,
+    serving,
+    sms_ticket,
+)
 
 from ticketing import lifecycle
 from ticketing.extensions import db
 from ticketing.models import Customer, Outbox
-from ticketing.models.enums import Channel, OutboxStatus
+from ticketing.models.enums import OutboxStatus
 
 pytest_plugins = ["test_sms_support"]  # the sms_app fixture
 
-MONDAY_10_NAIROBI = datetime(2026, 11, 23, 7, 0)  # naive UTC
-CUSTOMER = "+254712345678"
 
 
 @pytest.fixture
 def live(sms_app, department, staff, clock, run_jobs, twilio):
     """The app served over HTTP (Twilio's callbacks reach it) and an SMS ticket."""
     clock.set(MONDAY_10_NAIROBI)
-    agent = staff("otieno", departments=[department("General")])
-    person = Customer(name="Wanjiku", phone=CUSTOMER)
-    db.session.add(person)
-    ticket = lifecycle.open_ticket(person, subject="", body="Friji haipoi", channel=Channel.SMS,
-                                   acknowledge=False)
-    db.session.commit()
+    agent, ticket = sms_ticket(department, staff, acknowledge=False)
     with serving(sms_app) as base:
         sms_app.config["PUBLIC_BASE_URL"] = base
         yield base, agent, ticket

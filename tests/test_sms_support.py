@@ -3,19 +3,24 @@ the app served over real HTTP, and a customer's phone that texts in signed as Tw
 
 import threading
 from contextlib import contextmanager
+from datetime import datetime
 
 import pytest
 from fakes.twilio_stub import inbound_sms_params, sign
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
+from ticketing import lifecycle
 from ticketing.extensions import db
 from ticketing.models import Customer, InboundRaw, Message, Outbox, Ticket
+from ticketing.models.enums import Channel
 
 OUR_NUMBER = "+254700000100"  # TWILIO_FROM in the test configuration
 SERVICE_SID = "MG" + "5e" * 16
 WEBHOOK = "/webhooks/twilio/sms"
 STATUS = "/webhooks/twilio/status"
+MONDAY_10_NAIROBI = datetime(2026, 11, 23, 7, 0)  # naive UTC
+CUSTOMER = "+254712345678"
 
 
 @pytest.fixture
@@ -87,3 +92,14 @@ def serving(app):
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def sms_ticket(department, staff, *, acknowledge: bool = True) -> tuple:
+    """An agent and an SMS ticket from CUSTOMER, committed: (agent, ticket)."""
+    agent = staff("otieno", departments=[department("General")])
+    person = Customer(name="Wanjiku", phone=CUSTOMER)
+    db.session.add(person)
+    ticket = lifecycle.open_ticket(person, subject="", body="Friji haipoi", channel=Channel.SMS,
+                                   acknowledge=acknowledge)
+    db.session.commit()
+    return agent, ticket
