@@ -1,6 +1,5 @@
 """`flask --app wsgi <command>`: administration from the shell."""
 
-from datetime import datetime
 
 import click
 from flask import current_app
@@ -124,7 +123,7 @@ def follow_ups_run(at: str | None):
 
     if at:
         try:
-            at = datetime.fromisoformat(at.rstrip("Z")).isoformat()
+            at = hours.parse_utc(at).isoformat()
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--at") from error
     result = run_due_followups(at)

@@ -38,6 +38,12 @@ def to_utc(local: datetime) -> datetime:
     return local.astimezone(UTC).replace(tzinfo=None)
 
 
+def parse_utc(value: str) -> datetime:
+    """An ISO time as naive UTC; one with an offset is converted, one without is taken as UTC."""
+    moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    return to_utc(moment) if moment.tzinfo else moment
+
+
 def local_to_utc(local_naive: datetime, tz: str) -> datetime:
     """A wall-clock time typed by a person in zone `tz`, as naive UTC."""
     return to_utc(local_naive.replace(tzinfo=ZoneInfo(tz)))

@@ -10,7 +10,7 @@ import hashlib
 import json
 import logging
 from contextlib import nullcontext
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
 from rq.exceptions import DuplicateJobError
@@ -37,7 +37,7 @@ STEP_LOADS = [joinedload(Ticket.customer), joinedload(Ticket.assignee),
 def run_due_followups(at: str | None = None, *, inline: bool = False) -> dict:
     """One pass at `at` (ISO time, UTC) or now: release held messages, settle promises due,
     and hand the due follow-up steps to workers (or carry them out here when `inline`)."""
-    moment = parse_moment(at) if at else hours.now()
+    moment = hours.parse_utc(at) if at else hours.now()
     with hours.frozen(moment):
         released = sweep_stuck()["outbox"]
         reminders, missed = _run_promises(moment)
@@ -57,16 +57,10 @@ def run_due_followups(at: str | None = None, *, inline: bool = False) -> dict:
 def run_batch(keys: list, at: str | None = None) -> int:
     """Carry out a batch of due steps, each ticket in its own transaction; returns how many
     were this worker's to do (the others were done already or have moved on)."""
-    clock = hours.frozen(parse_moment(at)) if at else nullcontext()
+    clock = hours.frozen(hours.parse_utc(at)) if at else nullcontext()
     with clock:
         return sum(_run_one(ticket_id, datetime.fromisoformat(planned), FollowUpStep(step))
                    for ticket_id, planned, step in keys)
-
-
-def parse_moment(value: str) -> datetime:
-    """An ISO time as naive UTC; one with an offset is converted, one without is taken as UTC."""
-    moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _due_steps(now: datetime) -> list[list]:

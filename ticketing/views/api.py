@@ -1,13 +1,12 @@
 """JSON API under /api/v1 with bearer tokens. It calls the same lifecycle functions as the pages."""
 
-from datetime import datetime
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from ticketing import lifecycle, search
+from ticketing import hours, lifecycle, search
 from ticketing.contacts import InvalidContact, normalise_email, normalise_phone
 from ticketing.extensions import csrf, db
 from ticketing.models import Customer, IdempotencyKey, Ticket, User
@@ -67,9 +66,9 @@ def list_tickets():
         filters = {
             "status": _choice(args.get("status"), Status, "status"),
             "department_id": args.get("department_id", type=int),
-            "phone": normalise_phone(args["phone"], "KE") if args.get("phone") else None,
+            "phone": normalise_phone(args["phone"], _region()) if args.get("phone") else None,
             "email": normalise_email(args["email"]) if args.get("email") else None,
-            "updated_since": datetime.fromisoformat(args["updated_since"].rstrip("Z"))
+            "updated_since": hours.parse_utc(args["updated_since"])
             if args.get("updated_since") else None,
         }
     except (InvalidContact, ValueError) as error:
@@ -185,7 +184,7 @@ def _choice(value, enum, name: str):
 def _customer(data: dict) -> Customer:
     try:
         email = normalise_email(data["email"]) if data.get("email") else None
-        phone = normalise_phone(data["phone"], "KE") if data.get("phone") else None
+        phone = normalise_phone(data["phone"], _region()) if data.get("phone") else None
     except InvalidContact as error:
         raise ApiError(422, "invalid_contact", str(error)) from error
     if not (email or phone):
@@ -197,6 +196,10 @@ def _customer(data: dict) -> Customer:
         db.session.add(customer)
         db.session.flush()
     return customer
+
+
+def _region() -> str:
+    return current_app.config["DEFAULT_PHONE_REGION"]
 
 
 def summary(ticket: Ticket) -> dict:
