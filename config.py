@@ -65,6 +65,7 @@ class Config:
     IMAP_FOLDER = os.environ.get("IMAP_FOLDER", "INBOX")
     IMAP_SSL = env_flag("IMAP_SSL", True)
     INBOUND_EMAIL_SECRET = os.environ.get("INBOUND_EMAIL_SECRET", "")
+    MAIL_ALIASES = os.environ.get("MAIL_ALIASES", "")  # other addresses of ours, comma list
 
     DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "KE")
     TIMEZONE = os.environ.get("TIMEZONE", "Africa/Nairobi")
@@ -72,6 +73,7 @@ class Config:
 
     MAX_CONTENT_LENGTH = env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
     MAX_ATTACHMENT_BYTES = env_int("MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)
+    MAX_MESSAGE_ATTACHMENT_BYTES = env_int("MAX_MESSAGE_ATTACHMENT_BYTES", 20 * 1024 * 1024)
     MAX_EMAIL_BYTES = env_int("MAX_EMAIL_BYTES", 25 * 1024 * 1024)
     REOPEN_WINDOW_DAYS = env_int("REOPEN_WINDOW_DAYS", 14)
     AUTO_MESSAGES_PER_HOUR = env_int("AUTO_MESSAGES_PER_HOUR", 5)

@@ -115,7 +115,7 @@ def test_file_names_cannot_climb_directories_or_hide_their_extension(app):
     assert len(names[3]) <= 200 and names[3].endswith(".pdf")
 
 
-@pytest.mark.config(MAX_ATTACHMENT_BYTES=1000)
+@pytest.mark.config(MAX_ATTACHMENT_BYTES=1000, MAX_MESSAGE_ATTACHMENT_BYTES=4000)
 def test_attachment_limits_leave_a_note_and_keep_the_rest(app):
     message = EmailMessage()
     message["From"] = "a@example.test"
@@ -130,6 +130,18 @@ def test_attachment_limits_leave_a_note_and_keep_the_rest(app):
                                                             "d.jpg"]
     assert inbound.notes == ("huge.mp4 (12 KB) not kept: over the 1 KB limit per file",
                              "e.jpg (1 KB) not kept: the files of one message may total 4 KB")
+
+
+@pytest.mark.config(MAX_ATTACHMENT_BYTES=1000, MAX_MESSAGE_ATTACHMENT_BYTES=1500)
+def test_the_per_message_limit_is_its_own_setting(app):
+    message = EmailMessage()
+    message["From"] = "a@example.test"
+    message.set_content("Two photos")
+    for name in ("a.jpg", "b.jpg"):
+        message.add_attachment(b"x" * 900, maintype="image", subtype="jpeg", filename=name)
+    inbound = email.parse(message.as_bytes())
+    assert [a["filename"] for a in inbound.attachments] == ["a.jpg"]
+    assert inbound.notes == ("b.jpg (1 KB) not kept: the files of one message may total 1 KB",)
 
 
 def test_html_with_thousands_of_links_is_sanitised_quickly_and_cut_with_a_note(app):
@@ -194,6 +206,23 @@ def test_automated_mail_is_recognised_and_people_are_not_silenced(app, headers, 
                                     "support@fuatilia.test"])
 def test_robots_and_our_own_address_are_automated(app, sender):
     assert email.parse(mail(head=f"From: {sender}\r\n")).is_automated
+
+
+@pytest.mark.config(IMAP_USER="inbox@fuatilia.test", MAIL_ALIASES="help@fuatilia.test, ")
+@pytest.mark.parametrize("headers, expected", [
+    ("Cc: Amina <Amina@Company.example>\r\n", ("amina@company.example",)),
+    ("Cc: a@x.example\r\nCc: b@x.example, a@x.example\r\n", ("a@x.example", "b@x.example")),
+    ("Cc: Kamau <kamau@example.test>, support@fuatilia.test, INBOX@fuatilia.test, "
+     "help@fuatilia.test\r\n", ()),  # the sender and every address of ours
+    ('Cc: "Wekesa, Amina" <amina@company.example>, team: ben@x.example, c@x.example;\r\n',
+     ("amina@company.example", "ben@x.example", "c@x.example")),
+    ("Cc: =?utf-8?q?J=C3=BCrgen?= <jurgen@example.de>\r\n", ("jurgen@example.de",)),
+    ("Cc: \x80\xff <<<>>> z@y.example,,,\r\n", ("z@y.example",)),
+    ("Cc: undisclosed-recipients:;\r\n", ()),
+    ("Cc: @@, <>, a@b, " + "x" * 300 + "@long.example\r\n", ()),
+], ids=lambda value: str(value)[:30])
+def test_the_others_written_to_are_read_from_to_and_cc_without_us(app, headers, expected):
+    assert email.parse(mail(headers)).cc == expected
 
 
 def test_a_delayed_delivery_report_is_not_a_failure(app):

@@ -4,11 +4,14 @@ once the raw message is stored; what cannot be filed stays visible to admins."""
 import pytest
 from sqlalchemy import func, select
 
-from ticketing.models import InboundRaw, Ticket
+from ticketing.models import Event, InboundRaw, Ticket
 from ticketing.models.enums import InboundStatus, Role
 
 MAIL = (b"From: Amina <amina@example.test>\r\nSubject: Delivery late\r\n"
         b"Message-ID: <amina-1@example.test>\r\n\r\nMy order has not arrived.\r\n")
+
+
+AUTH = {"Authorization": "Bearer inbound-secret"}
 
 
 def stored(db) -> int:
@@ -97,3 +100,40 @@ def test_nul_bytes_and_control_characters_never_reach_the_database(db, client, r
     assert row.status == InboundStatus.DONE, row.error
     ticket = db.session.get(Ticket, row.ticket_id)
     assert (ticket.subject, ticket.messages[0].body) == ("Late order", "My order is late.")
+
+
+def test_a_different_message_reusing_a_message_id_is_kept_too_and_flagged(
+        db, client, run_jobs, department):
+    department("General")
+    relayed = b"Received: from mx.example.test by us\r\n" + MAIL  # the same mail, via a relay
+    piped = MAIL.replace(b"\r\n", b"\n")  # the same mail, LF line endings
+    other = MAIL.replace(b"Delivery late", b"Wrong colour").replace(
+        b"My order has not arrived.", b"The fridge I got is red, not white.")
+    outcomes = [client.post("/webhooks/email", data=body, headers=AUTH).json["status"]
+                for body in (MAIL, relayed, piped, other, other)]
+    run_jobs()
+
+    assert outcomes == ["stored", "duplicate", "duplicate", "stored", "duplicate"]
+    first, second = db.session.scalars(select(InboundRaw).order_by(InboundRaw.id)).all()
+    assert first.external_id == "<amina-1@example.test>"
+    assert second.external_id.startswith("<amina-1@example.test>~")
+    assert second.payload == other and second.status == InboundStatus.DONE
+    tickets = db.session.scalars(select(Ticket).order_by(Ticket.id)).all()
+    assert [t.subject for t in tickets] == ["Delivery late", "Wrong colour"]
+    note = db.session.scalar(select(Event).where(Event.kind == "inbound_notes"))
+    assert note.ticket_id == tickets[1].id
+    assert "the same Message-ID <amina-1@example.test>" in note.data["notes"]
+
+
+@pytest.mark.config(MAIL_ALIASES="sales@fuatilia.test, billing@fuatilia.test")
+def test_one_mail_to_two_of_our_addresses_is_one_ticket_and_neither_is_a_cc(
+        db, client, run_jobs, department):
+    department("General")
+    mail = MAIL.replace(b"Subject:", b"To: sales@fuatilia.test\r\nCc: Billing "
+                                     b"<billing@fuatilia.test>\r\nSubject:")
+    for _ in ("sales", "billing"):  # each alias delivers its own copy
+        client.post("/webhooks/email", data=mail, headers=AUTH)
+    run_jobs()
+
+    [ticket] = db.session.scalars(select(Ticket)).all()
+    assert ticket.cc_emails == [] and len(ticket.messages) == 1

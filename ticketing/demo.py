@@ -129,7 +129,8 @@ def _stories(staff: dict[str, User]) -> None:
         charge = lifecycle.open_ticket(brian, subject="Charged twice for order 1182",
                                        body="I was charged KES 4,500 twice. M-Pesa codes "
                                             "QK7H2LX9P1 and QK7H2LX9P2.",
-                                       channel=Channel.EMAIL, category=Category.BILLING)
+                                       channel=Channel.EMAIL, category=Category.BILLING,
+                                       cc=["accounts@otieno-hardware.example"])
     with _at(2, 10):
         lifecycle.reply(charge, by=charge.assignee or staff["kamau"],
                         body="Sorry about this. Please send the second transaction code.",

@@ -1,5 +1,8 @@
 """Flask-WTF forms: validation with friendly messages, CSRF on every post."""
 
+import re
+
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -98,6 +101,23 @@ class ProductForm(FlaskForm):
     product = StringField("Product", validators=[Optional(), Length(max=120)])
     serial_number = StringField("Serial number", validators=[Optional(), Length(max=80)])
     purchase_date = DateField("Purchase date", validators=[Optional()])
+
+
+class CcForm(FlaskForm):
+    addresses = TextAreaField("Copied on email replies", validators=[Optional(),
+                                                                   Length(max=6000)])
+
+    def validate_addresses(self, field):
+        """Commas, semicolons or new lines between addresses; each must be a real address."""
+        wanted, wrong = [], []
+        for item in filter(None, re.split(r"[\s,;]+", field.data or "")):
+            try:
+                wanted.append(validate_email(item, check_deliverability=False).normalized.lower())
+            except EmailNotValidError:
+                wrong.append(item[:80])
+        if wrong:
+            raise ValidationError(f"Not an email address: {', '.join(wrong)}.")
+        field.data = wanted
 
 
 class PasswordChangeForm(FlaskForm):

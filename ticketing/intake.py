@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from ticketing import hours, lifecycle, notify
 from ticketing.channels import Bounce, Inbound
+from ticketing.channels import email as email_channel
 from ticketing.extensions import db
-from ticketing.models import Customer, Event, Outbox, Ticket
+from ticketing.models import Customer, Event, InboundRaw, Outbox, Ticket
 from ticketing.models.enums import (
     Category,
     Channel,
@@ -38,6 +39,19 @@ def keyword(text: str) -> str:
     return re.sub(r"^[\W_]+|[\W_]+$", "", text or "").upper()
 
 
+def email_key(raw: bytes) -> str:
+    """The key a raw email is stored under: its Message-ID, so that a second copy is a
+    duplicate; but a different message reusing a stored Message-ID gets a key of its own."""
+    key = email_channel.external_id(raw)
+    if key.startswith("sha256:"):  # no Message-ID: the key is the content already
+        return key
+    stored = db.session.scalar(select(InboundRaw).where(InboundRaw.channel == Channel.EMAIL,
+                                                        InboundRaw.external_id == key))
+    if stored is None or email_channel.same_message(stored.payload, raw):
+        return key
+    return email_channel.variant_key(key, raw)
+
+
 def receive(inbound: Inbound) -> Ticket | None:
     """File one inbound message; returns the ticket it went to, None for keyword-only texts."""
     if inbound.channel == Channel.SMS and not inbound.text and not inbound.attachments:
@@ -53,7 +67,8 @@ def receive(inbound: Inbound) -> Ticket | None:
         if handled is not False:
             return handled
     ticket = thread(customer, inbound)
-    if ticket is not None and _answer_question(ticket, word):
+    is_theirs = ticket is not None and ticket.customer_id == customer.id
+    if is_theirs and _answer_question(ticket, word):  # a CC does not rate or confirm
         return ticket
     ticket = file_message(customer, inbound, ticket)
     if ticket is not None and inbound.notes:
@@ -103,15 +118,16 @@ def guess_language(text: str) -> Language:
 
 
 def thread(customer: Customer, inbound: Inbound) -> Ticket | None:
-    """The ticket this message continues: by email references, by a reference the sender owns,
-    or the sender's most recent ticket still in progress (or closed within the reopen window)."""
+    """The ticket this message continues: by email references or a ticket reference, when the
+    sender is on that ticket (its customer or a CC); else the sender's most recent SMS ticket
+    still in progress (or closed within the reopen window)."""
     ticket = _by_references(inbound.thread_refs) if inbound.thread_refs else None
-    if ticket is not None and ticket.customer_id == customer.id:
+    if ticket is not None and _is_on(ticket, customer, inbound):
         return _follow_merges(ticket)
     for match in REFERENCE.finditer(f"{inbound.subject} {inbound.text}"):
         ticket = db.session.scalar(select(Ticket).where(
-            Ticket.reference == f"FT-{match.group(1).upper()}", Ticket.customer_id == customer.id))
-        if ticket is not None:
+            Ticket.reference == f"FT-{match.group(1).upper()}"))
+        if ticket is not None and _is_on(ticket, customer, inbound):
             return _follow_merges(ticket)
     if inbound.channel != Channel.SMS:
         return None  # a new email subject without a reference is a new request
@@ -121,10 +137,17 @@ def thread(customer: Customer, inbound: Inbound) -> Ticket | None:
     return in_progress or db.session.scalar(mine.order_by(*newest).limit(1))
 
 
+def _is_on(ticket: Ticket, customer: Customer, inbound: Inbound) -> bool:
+    """A stranger who learns a reference or a Message-ID cannot write on someone's ticket."""
+    return any(t.customer_id == customer.id or inbound.sender in (t.cc_emails or [])
+               for t in (ticket, _follow_merges(ticket)))
+
+
 def file_message(customer: Customer, inbound: Inbound, ticket: Ticket | None) -> Ticket | None:
     """Add to the threaded ticket (reopening it within the window) or open a new one."""
     fields = {"body": inbound.text, "html": inbound.html, "full_text": inbound.full_text,
-              "external_id": inbound.external_id or None, "attachments": inbound.attachments}
+              "external_id": inbound.external_id or None, "attachments": inbound.attachments,
+              "cc": inbound.cc}
     if ticket is not None and ticket.status == Status.CLOSED:
         if inbound.is_automated or not _within_reopen_window(ticket):
             previous, ticket = ticket, None
@@ -133,14 +156,28 @@ def file_message(customer: Customer, inbound: Inbound, ticket: Ticket | None) ->
     else:
         previous = None
     if ticket is not None:
-        lifecycle.add_customer_message(ticket, channel=inbound.channel,
+        sender = inbound.sender if ticket.customer_id != customer.id else None
+        lifecycle.add_customer_message(ticket, channel=inbound.channel, sender=sender,
                                        is_automated=inbound.is_automated, **fields)
         return ticket
     if inbound.is_automated:
         return None  # an auto-reply that threads nowhere opens nothing
-    return lifecycle.open_ticket(customer, subject=inbound.subject or inbound.text,
-                                 channel=inbound.channel, category=guess_category(inbound.text),
-                                 previous=previous, **fields)
+    ticket = lifecycle.open_ticket(customer, subject=inbound.subject or inbound.text,
+                                   channel=inbound.channel, category=guess_category(inbound.text),
+                                   previous=previous, **fields)
+    _note_mentions(ticket, inbound)
+    return ticket
+
+
+def _note_mentions(ticket: Ticket, inbound: Inbound) -> None:
+    """References to tickets the sender is not on: agents see the link, the sender nothing."""
+    named = {f"FT-{m.group(1).upper()}" for m in REFERENCE.finditer(
+        f"{inbound.subject} {inbound.text}")}
+    found = db.session.scalars(select(Ticket.reference).where(
+        Ticket.reference.in_(sorted(named)[:10]), Ticket.id != ticket.id)).all()
+    if found:
+        db.session.add(Event(ticket=ticket, customer_id=ticket.customer_id, kind="mentions",
+                             data={"references": ", ".join(sorted(found))}))
 
 
 def guess_category(text: str) -> Category:

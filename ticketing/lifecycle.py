@@ -5,9 +5,10 @@ Functions take plain values (by=user) and never commit: the view or job that cal
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ticketing import charter, followup, hours, notify, routing
+from ticketing.channels.email import our_addresses
 from ticketing.extensions import db
 from ticketing.models import Attachment, Customer, Department, Event, Message, Promise, Ticket, User
 from ticketing.models.enums import (
@@ -32,6 +33,7 @@ NEXT = {
 
 
 MISSED_PROMISE_RECOVERY_MINUTES = 120  # what we tell a customer after a missed promise
+MAX_CC = 20  # people copied on one ticket's email replies
 
 
 class TransitionError(ValueError):
@@ -42,8 +44,10 @@ def open_ticket(customer: Customer, *, subject: str, body: str, channel: Channel
                 category: Category = Category.GENERAL, priority: Priority = Priority.NORMAL,
                 html: str = "", full_text: str = "", external_id: str | None = None,
                 attachments=(), by: User | None = None, department: Department | None = None,
-                previous: Ticket | None = None, acknowledge: bool = True) -> Ticket:
-    """Create a ticket from what a customer sent, route and assign it, and acknowledge it."""
+                previous: Ticket | None = None, acknowledge: bool = True, cc=()) -> Ticket:
+    """Create a ticket from what a customer sent, route and assign it, and acknowledge it.
+
+    `cc`: the others the customer wrote to; they are copied on agents' replies."""
     now = hours.now()
     subject = (subject or body or "(no subject)").strip().splitlines()[0][:200] or "(no subject)"
     department = department or routing.pick_department(f"{subject}\n{body}", channel, category)
@@ -57,6 +61,7 @@ def open_ticket(customer: Customer, *, subject: str, body: str, channel: Channel
                  external_id=external_id, attachments=attachments, author=by)
     _event(ticket, "created", by, channel=channel.value, department=department.name,
            previous=previous.reference if previous else None)
+    add_ccs(ticket, cc)
     charter.start_clock(ticket, now)
     assignee = routing.pick_assignee(department)
     if assignee is not None:
@@ -69,17 +74,22 @@ def open_ticket(customer: Customer, *, subject: str, body: str, channel: Channel
 
 def add_customer_message(ticket: Ticket, *, body: str, channel: Channel, html: str = "",
                          full_text: str = "", external_id: str | None = None, attachments=(),
-                         is_automated: bool = False) -> Message:
-    """File what the customer sent on their ticket; it wakes a waiting or resolved ticket."""
+                         is_automated: bool = False, sender: str | None = None,
+                         cc=()) -> Message:
+    """File what the customer (or `sender`, one of the ticket's CCs) sent on their ticket;
+    it wakes a waiting or resolved ticket."""
     if ticket.status == Status.CLOSED:
         raise TransitionError(f"{ticket.reference} is closed: reopen it before adding to it")
     now = hours.now()
     message = _add_message(ticket, Direction.INBOUND, channel, body, html=html,
                            full_text=full_text, external_id=external_id,
                            attachments=attachments, is_automated=is_automated)
-    _event(ticket, "customer_message", None, channel=channel.value, automated=is_automated)
+    message.sender = sender
+    _event(ticket, "customer_message", None, channel=channel.value, automated=is_automated,
+           sender=sender)
     if is_automated:
         return message
+    add_ccs(ticket, cc)
     ticket.last_customer_message_at = now
     if ticket.status == Status.PENDING_CUSTOMER:
         _move(ticket, Status.OPEN, by=None, reason="customer answered")
@@ -230,8 +240,50 @@ def merge(source: Ticket, target: Ticket, *, by: User | None) -> None:
     _event(target, "merged_in", by, source=source.reference)
     _event(source, "merged_into", by, target=target.reference)
     source.merged_into = target
+    add_ccs(target, [source.customer.email or "", *(source.cc_emails or [])], by=by)
     close(source, by=by, reason=f"merged into {target.reference}", message=None)
     _touch(target)
+
+
+def add_ccs(ticket: Ticket, addresses, *, by: User | None = None) -> list[str]:
+    """Copy more people on the ticket's email replies: never the customer, staff, us (a copy
+    to our own mailbox would loop) or a repeat; beyond MAX_CC the rest are left out, and the
+    event says so. Returns those added."""
+    current = list(ticket.cc_emails or [])
+    fresh = [a for a in dict.fromkeys(a.strip().lower() for a in addresses if a and a.strip())
+             if a not in current and a != (ticket.customer.email or "").lower()]
+    if fresh:
+        refused = _staff_or_us(fresh)
+        fresh = [a for a in fresh if a not in refused]
+    added = fresh[:max(MAX_CC - len(current), 0)]
+    if fresh:
+        ticket.cc_emails = current + added
+        _event(ticket, "cc_added", by, added=", ".join(added) or None,
+               left_out=", ".join(fresh[len(added):]) or None)
+    return added
+
+
+def set_ccs(ticket: Ticket, addresses, *, by: User) -> None:
+    """An agent's own list of who is copied; the customer is always the one addressed."""
+    wanted = list(dict.fromkeys(a.strip().lower() for a in addresses if a.strip()))
+    if len(wanted) > MAX_CC:
+        raise TransitionError(f"a ticket can copy at most {MAX_CC} people")
+    if (ticket.customer.email or "").lower() in wanted:
+        raise TransitionError(f"{ticket.customer.email} is the customer: they get every reply")
+    if refused := sorted(_staff_or_us(wanted)):
+        raise TransitionError(f"{', '.join(refused)}: staff and our own addresses are never "
+                              "copied; assign the ticket or add a note instead")
+    removed = [a for a in ticket.cc_emails or [] if a not in wanted]
+    if removed:
+        ticket.cc_emails = [a for a in ticket.cc_emails if a in wanted]
+        _event(ticket, "cc_removed", by, removed=", ".join(removed))
+    add_ccs(ticket, wanted, by=by)
+
+
+def _staff_or_us(addresses: list[str]) -> set[str]:
+    staff = db.session.scalars(select(func.lower(User.email)).where(
+        func.lower(User.email).in_(addresses)))
+    return set(staff) | (our_addresses() & set(addresses))
 
 
 def add_promise(ticket: Ticket, *, by: User, description: str, due_at: datetime) -> Promise:

@@ -55,6 +55,8 @@ def customer(ticket: Ticket, kind: str, *, proactive: bool = False, automatic: b
     row = _row(channel, kind, _address(person, channel), ticket=ticket, customer=person,
                language=person.language.value, automatic=automatic, dedupe_key=dedupe_key,
                context=context)
+    if channel == Channel.EMAIL and not automatic and ticket.cc_emails:
+        row.cc = list(ticket.cc_emails)  # people's own words reach everyone on the thread
     if (proactive or update) and row.status != OutboxStatus.SUPPRESSED:  # None until flushed
         row.not_before = _hold_until(ticket, update)
         if update:

@@ -24,6 +24,7 @@ _MESSAGE = {"type": "object", "properties": {
     "id": {"type": "integer"}, "direction": {"enum": ["inbound", "outbound"]},
     "channel": {"type": "string"}, "internal": {"type": "boolean"}, "body": {"type": "string"},
     "author": {"type": ["string", "null"]}, "created_at": {"type": "string", "format": "date-time"},
+    "sender": {"type": ["string", "null"], "description": "a CC who wrote, not the customer"},
     "delivery": {"type": ["string", "null"]}}}
 
 DOCUMENT = {
@@ -118,6 +119,7 @@ DOCUMENT = {
                 "assignee": {"type": ["string", "null"]}, "customer": {"type": "object"},
                 "created_at": {"type": "string"}, "updated_at": {"type": "string"},
                 "due_at": {"type": ["string", "null"]},
+                "cc": {"type": "array", "items": {"type": "string", "format": "email"}},
                 "messages": {"type": "array", "items": _MESSAGE}}},
         },
     },

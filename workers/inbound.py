@@ -1,6 +1,7 @@
 """process_inbound(raw_id): parse a stored raw payload and file it; failures stay visible."""
 
 import logging
+from dataclasses import replace
 
 from ticketing import channels, hours, intake
 from ticketing.extensions import db
@@ -17,7 +18,11 @@ def process_inbound(raw_id: int) -> str:
         return "already handled"
     raw.attempts += 1
     try:
-        ticket = intake.receive(channels.parse_raw(raw.channel, raw.payload))
+        inbound = channels.parse_raw(raw.channel, raw.payload)
+        if inbound.external_id != raw.external_id:  # a reused Message-ID: see intake.email_key
+            note = f"another message came earlier with the same Message-ID {inbound.external_id}"
+            inbound = replace(inbound, external_id=raw.external_id, notes=inbound.notes + (note,))
+        ticket = intake.receive(inbound)
     except Exception as error:  # noqa: BLE001 - any failure must be kept, not lost
         db.session.rollback()
         log.exception("inbound %s failed", raw_id)

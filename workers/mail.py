@@ -15,8 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ticketing import queues
-from ticketing.channels import email as email_channel
+from ticketing import intake, queues
 from ticketing.channels import imap
 from ticketing.extensions import db
 from ticketing.models import InboundRaw, MailboxState
@@ -96,7 +95,7 @@ def _take(box: imap.Mailbox, state: MailboxState, uid: int, size: int | None) ->
         payload = payload.split(b"\r\n\r\n", 1)[0][:limit]
         error = (f"the message is {size} bytes, over MAX_EMAIL_BYTES ({limit}): only its "
                  "headers were kept")
-    key = email_channel.external_id(payload) if payload else f"imap:{state.uidvalidity}:{uid}"
+    key = intake.email_key(payload) if payload else f"imap:{state.uidvalidity}:{uid}"
     return _store(state, uid, key, payload, error)
 
 

@@ -34,6 +34,7 @@ class Inbound:
     html: str = ""
     full_text: str = ""  # the whole text when `text` is only the new part of a reply
     thread_refs: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()  # the other people the sender wrote to (To and Cc), not us
     attachments: tuple[dict, ...] = ()
     is_automated: bool = False  # auto-reply, bulk or list mail: never answered automatically
     notes: tuple[str, ...] = field(default=())  # what was dropped, and why (over-size files)

@@ -8,6 +8,7 @@ log = logging.getLogger("fuatilia.console")
 
 
 def send(outbox) -> Sent:
-    log.info("[%s to %s] %s%s", outbox.channel.value.upper(), outbox.recipient,
+    recipients = ", ".join([outbox.recipient, *(outbox.cc or [])])
+    log.info("[%s to %s] %s%s", outbox.channel.value.upper(), recipients,
              f"{outbox.subject} | " if outbox.subject else "", outbox.body)
     return Sent(provider_id=f"console-{outbox.id}", status="delivered")

@@ -29,8 +29,8 @@ AUTOMATED_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 ROBOTS = {"mailer-daemon", "postmaster"}
 MAX_TEXT_CHARS = 200_000
 MAX_FILES = 50
-FILE_LIMITS_PER_MESSAGE = 4  # all files of one message: at most 4 times the per-file limit
 MAX_REFERENCES = 50
+MAX_CC = 50  # read from one message; the ticket keeps at most lifecycle.MAX_CC
 
 
 class UnusableMessage(ValueError):
@@ -55,7 +55,8 @@ def parse(raw: bytes) -> Inbound:
         channel=Channel.EMAIL, sender=address, sender_name=name, external_id=external_id(raw),
         text=new_text[:MAX_TEXT_CHARS], full_text=full_text[:MAX_TEXT_CHARS],
         subject=mime.header(msg, "Subject")[:255], html=_html(html, clean_html, bool(full_text)),
-        thread_refs=_thread_refs(msg), attachments=attachments, bounce=report,
+        thread_refs=_thread_refs(msg), cc=_others(msg, address), attachments=attachments,
+        bounce=report,
         notes=notes + _cuts(found, text, len(whole_html) - len(html)),
         is_automated=report is not None or is_automated(msg, address))
 
@@ -93,6 +94,21 @@ def our_address() -> str:
     return parseaddr(current_app.config["MAIL_FROM"])[1].lower()
 
 
+def our_addresses() -> set[str]:
+    """Every address that is us: never a customer, never copied (that would loop)."""
+    config = current_app.config
+    ours = {our_address(), config["IMAP_USER"].lower()}
+    ours |= {a.strip().lower() for a in config["MAIL_ALIASES"].split(",")}
+    return {a for a in ours if "@" in a}
+
+
+def _others(msg: EmailMessage, sender: str) -> tuple[str, ...]:
+    """The people besides the sender and us that the mail went to: the ticket's CC candidates."""
+    ours = our_addresses() | {sender}
+    others = [a for a in mime.addresses(msg, "To", "Cc") if a not in ours]
+    return tuple(others[:MAX_CC])
+
+
 def _text(msg: EmailMessage, found: mime.Parts, clean_html: str) -> str:
     text = "\n\n".join(part.strip("\n") for part in found.plain if part.strip())
     if not text and clean_html:
@@ -121,7 +137,7 @@ def _thread_refs(msg: EmailMessage) -> tuple[str, ...]:
 def _attachments(found: mime.Parts) -> tuple[tuple[dict, ...], tuple[str, ...]]:
     """Files within the per-file and per-message limits; a note for each one left out."""
     per_file = current_app.config["MAX_ATTACHMENT_BYTES"]
-    budget = per_file * FILE_LIMITS_PER_MESSAGE
+    per_message = budget = current_app.config["MAX_MESSAGE_ATTACHMENT_BYTES"]
     kept, notes = [], []
     for number, part in enumerate(found.files, 1):
         item = mime.attachment(part, number)
@@ -132,7 +148,7 @@ def _attachments(found: mime.Parts) -> tuple[tuple[dict, ...], tuple[str, ...]]:
             notes.append(f"{label} not kept: over the {_size(per_file)} limit per file")
         elif item["size"] > budget:
             notes.append(f"{label} not kept: the files of one message may total "
-                         f"{_size(per_file * FILE_LIMITS_PER_MESSAGE)}")
+                         f"{_size(per_message)}")
         else:
             kept.append(item)
             budget -= item["size"]
@@ -157,12 +173,33 @@ def external_id(raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(raw.replace(b"\r\n", b"\n")).hexdigest()
 
 
+def variant_key(key: str, raw: bytes) -> str:
+    """The key for `raw` when a different message is already stored under `key`, its
+    Message-ID reused by a careless mailer: both are kept."""
+    return f"{key}~{_fingerprint(raw)[:16]}"
+
+
+def same_message(stored: bytes, raw: bytes) -> bool:
+    """Two copies of one message: relays add trace headers on top and IMAP stores CRLF where
+    a pipe has LF, but the body and the author's own headers stay as written."""
+    return _fingerprint(stored) == _fingerprint(raw)
+
+
+def _fingerprint(raw: bytes) -> str:
+    head, _, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
+    fields = re.findall(rb"(?mi)^(from|to|cc|subject|date):[ \t]*(.*(?:\n[ \t].*)*)", head)
+    own = b"\n".join(sorted(name.lower() + b":" + value.strip() for name, value in fields))
+    return hashlib.sha256(own + b"\n\n" + body.rstrip()).hexdigest()
+
+
 def build(outbox) -> EmailMessage:
     """The MIME message for one Outbox row: text and HTML, threaded, marked if automatic."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
     message["To"] = mime.clean(outbox.recipient)
+    if outbox.cc:
+        message["Cc"] = ", ".join(mime.clean(address) for address in outbox.cc)
     message["Reply-To"] = config["MAIL_FROM"]
     message["Subject"] = mime.clean(outbox.subject)
     message["Date"] = formatdate(localtime=False)
@@ -195,7 +232,7 @@ def send(outbox) -> Sent:
                 smtp.starttls()
             if config["SMTP_USER"]:
                 smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
-            smtp.send_message(message)
+            refused = smtp.send_message(message)  # only some refused: the rest went out
     except smtplib.SMTPRecipientsRefused as error:
         code, text = next(iter(error.recipients.values()))
         raise _failure(code, text) from error
@@ -203,6 +240,11 @@ def send(outbox) -> Sent:
         raise _failure(error.smtp_code, error.smtp_error) from error
     except (OSError, smtplib.SMTPException) as error:
         raise TransientFailure(f"SMTP unreachable: {error}") from error
+    if outbox.recipient.lower() in {address.lower() for address in refused}:
+        code, text = next(v for k, v in refused.items() if k.lower() == outbox.recipient.lower())
+        error = _failure(code, text)  # not retried: the copies to the CCs have gone
+        raise PermanentFailure(f"{error} (for {outbox.recipient}; the copies went out)",
+                               str(code))
     return Sent(provider_id=outbox.message_id, status="sent")
 
 

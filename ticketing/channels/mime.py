@@ -89,6 +89,21 @@ def sender(msg: EmailMessage) -> tuple[str, str]:
     return (found.group(0).lower(), "") if found else ("", "")
 
 
+def addresses(msg: EmailMessage, *names: str) -> tuple[str, ...]:
+    """Every usable lower-case address in the named headers (To, Cc), in order, no repeats;
+    what cannot be parsed as an address list is searched for plain addresses instead."""
+    found = []
+    for name in names:
+        for value, raw in zip(msg.get_all(name) or (), raw_values(msg, name), strict=False):
+            try:
+                parsed = [clean(address.addr_spec).lower() for address in value.addresses]
+            except Exception:  # noqa: BLE001 - unparsable: searched as plain text below
+                parsed = []
+            usable = [a for a in parsed if ADDRESS.fullmatch(a) and len(a) <= 254]
+            found += usable or [a.lower() for a in ADDRESS.findall(clean(raw)) if len(a) <= 254]
+    return tuple(dict.fromkeys(found))
+
+
 def message_ids(msg: EmailMessage, *names: str) -> tuple[str, ...]:
     """Every <message-id> in the named headers, in order, without repeats."""
     found = [token for name in names for value in raw_values(msg, name)

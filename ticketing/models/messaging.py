@@ -38,6 +38,7 @@ class Outbox(db.Model):
     channel: Mapped[Channel] = mapped_column(stored_as_value(Channel))
     kind: Mapped[str] = mapped_column(String(40))  # the template it was rendered from
     recipient: Mapped[str] = mapped_column(String(254))
+    cc: Mapped[list | None] = mapped_column(JSON)  # email copies: the ticket's CCs
     subject: Mapped[str] = mapped_column(String(255), default="")
     body: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text, default="")

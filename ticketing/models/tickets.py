@@ -78,6 +78,7 @@ class Ticket(db.Model):
     next_follow_up_at: Mapped[datetime | None] = mapped_column(index=True)
     follow_ups_done: Mapped[list] = mapped_column(JSON, default=list)  # steps run since the last status change
     reopened_count: Mapped[int] = mapped_column(default=0)
+    cc_emails: Mapped[list] = mapped_column(JSON, default=list)  # copied on agents' email replies
 
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     previous_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
@@ -122,6 +123,7 @@ class Message(db.Model):
     direction: Mapped[Direction] = mapped_column(stored_as_value(Direction))
     channel: Mapped[Channel] = mapped_column(stored_as_value(Channel))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    sender: Mapped[str | None] = mapped_column(String(254))  # a CC who wrote, not the customer
     body: Mapped[str] = mapped_column(Text, default="")
     html: Mapped[str] = mapped_column(Text, default="")  # sanitised before it is stored
     full_text: Mapped[str] = mapped_column(Text, default="")  # with quoted history, if cut

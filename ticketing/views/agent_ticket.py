@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from ticketing import hours, lifecycle
 from ticketing.extensions import db
-from ticketing.forms import NoteForm, ProductForm, PromiseForm, ReplyForm
+from ticketing.forms import CcForm, NoteForm, ProductForm, PromiseForm, ReplyForm
 from ticketing.models import Attachment, Department, Event, Outbox, Promise, Ticket, User
 from ticketing.models.enums import Priority, Status
 from ticketing.security import can_see, ticket_for
@@ -41,6 +41,7 @@ def _page_context(ticket: Ticket, **forms) -> dict:
         "note_form": forms.get("note_form") or NoteForm(),
         "promise_form": forms.get("promise_form") or PromiseForm(),
         "product_form": product, "priorities": list(Priority),
+        "cc_form": forms.get("cc_form") or CcForm(addresses="\n".join(ticket.cc_emails or [])),
         "statuses": [s for s in Status if s in lifecycle.NEXT[ticket.status]],
         "channel": lifecycle.notify.channel_for(customer, ticket),
     }
@@ -170,6 +171,22 @@ def product(ticket_id: int):
                           serial_number=form.serial_number.data or "",
                           purchase_date=form.purchase_date.data)
     return _done(ticket, "Product details saved.")
+
+
+@bp.post("/tickets/<int:ticket_id>/cc")
+def cc(ticket_id: int):
+    ticket = ticket_for(current_user, ticket_id)
+    form = CcForm()
+    if not form.validate_on_submit():
+        return _refuse(ticket, "The copy list was not saved: " + _errors(form), cc_form=form)
+    try:
+        lifecycle.set_ccs(ticket, form.addresses.data, by=current_user)
+    except lifecycle.TransitionError as error:
+        form.addresses.data = "\n".join(form.addresses.data)
+        return _refuse(ticket, error, cc_form=form)
+    count = len(ticket.cc_emails)
+    return _done(ticket, f"{count} {'person' if count == 1 else 'people'} copied on email replies."
+                 if count else "Nobody is copied on email replies.")
 
 
 @bp.post("/tickets/<int:ticket_id>/merge")

@@ -217,13 +217,15 @@ def summary(ticket: Ticket) -> dict:
 
 
 def detail(ticket: Ticket) -> dict:
-    return summary(ticket) | {"messages": [message_json(m) for m in ticket.messages]}
+    return summary(ticket) | {"cc": list(ticket.cc_emails or []),
+                              "messages": [message_json(m) for m in ticket.messages]}
 
 
 def message_json(message) -> dict:
     return {"id": message.id, "direction": message.direction.value,
             "channel": message.channel.value, "internal": message.is_internal,
             "body": message.body, "author": message.author.name if message.author else None,
+            "sender": message.sender,
             "created_at": _iso(message.created_at),
             "delivery": message.outbox.status.value if message.outbox else None}
 

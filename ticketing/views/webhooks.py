@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from ticketing import hours, queues, ratelimit, spool
+from ticketing import hours, intake, queues, ratelimit, spool
 from ticketing.channels import email as email_channel
 from ticketing.channels import sms
 from ticketing.extensions import csrf, db
@@ -28,6 +28,9 @@ TWILIO_STATUS = {"accepted": OutboxStatus.QUEUED, "queued": OutboxStatus.QUEUED,
                  "failed": OutboxStatus.FAILED}
 
 
+DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
+
+
 def store_raw(channel: Channel, external_id: str, payload: bytes, source: str) -> str:
     """Commit the raw payload once; "stored", "duplicate", or "spooled" when the DB is down."""
     spool.replay_some()
@@ -42,7 +45,7 @@ def store_raw(channel: Channel, external_id: str, payload: bytes, source: str) -
     except IntegrityError:
         db.session.rollback()
         return "duplicate"
-    except (OperationalError, InterfaceError, PoolTimeout) as error:
+    except DATABASE_DOWN as error:
         db.session.rollback()
         log.error("database unavailable (%s): spooling %s %s", error, channel, external_id)
         spool.write(channel, external_id, payload, source)
@@ -126,5 +129,10 @@ def inbound_email():
         return jsonify(error={"code": "too_large", "message": f"over {limit} bytes"}), 413
     if not raw.strip():
         return jsonify(error={"code": "empty", "message": "the body must be one RFC 5322 message"}), 400
-    outcome = store_raw(Channel.EMAIL, email_channel.external_id(raw), raw, "webhook")
+    try:
+        key = intake.email_key(raw)
+    except DATABASE_DOWN:  # store_raw spools it; the replay dedupes by Message-ID alone
+        db.session.rollback()
+        key = email_channel.external_id(raw)
+    outcome = store_raw(Channel.EMAIL, key, raw, "webhook")
     return jsonify(status=outcome), 200
