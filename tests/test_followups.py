@@ -209,6 +209,30 @@ def test_a_fix_that_held_is_recorded_and_changes_nothing(
     assert events(ticket, "fix_check_answer")[0].data == {"held": True}
 
 
+def test_the_fix_check_is_answered_on_the_status_page_once(
+        db, desk, phone, run_jobs, scheduler, clock, client):
+    ticket = sms_ticket_resolved(phone, desk, run_jobs, scheduler, clock)
+    phone.texts("1")
+    run_jobs()
+    page = f"/t/{newest_ticket().token}"
+    assert "Is it still working?" not in client.get(page).get_data(as_text=True)
+    refused = client.post(f"{page}/fix-check", data={"fixed": "2"}, follow_redirects=True)
+    assert "There is no question to answer" in refused.get_data(as_text=True)
+    closed_at = newest_ticket().closed_at
+    scheduler(closed_at + timedelta(minutes=5))
+    scheduler(closed_at + timedelta(days=14))
+    assert "Is it still working?" in client.get(page).get_data(as_text=True)
+
+    client.post(f"{page}/fix-check", data={"fixed": "1"})
+    again = client.post(f"{page}/fix-check", data={"fixed": "2"}, follow_redirects=True)
+
+    ticket = newest_ticket()
+    assert ticket.status == Status.CLOSED
+    assert [e.data for e in events(ticket, "fix_check_answer")] == [{"held": True}]
+    assert "There is no question to answer" in again.get_data(as_text=True)
+    assert "Is it still working?" not in again.get_data(as_text=True)
+
+
 @pytest.fixture
 def brian(db):
     customer = Customer(name="Brian Otieno", email="brian@example.co.ke")

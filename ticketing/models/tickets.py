@@ -107,6 +107,15 @@ class Ticket(db.Model):
         return self.status not in (Status.RESOLVED, Status.CLOSED)
 
     @property
+    def awaits_fix_check(self) -> bool:
+        """Closed, asked "is it still working?", and not answered since it closed."""
+        if self.status != Status.CLOSED or FollowUpStep.FIX_CHECK not in (
+                self.follow_ups_done or []):
+            return False
+        return not any(event.kind == "fix_check_answer" and event.created_at >= self.closed_at
+                       for event in self.events)
+
+    @property
     def public_messages(self) -> list["Message"]:
         return [m for m in self.messages if not m.is_internal]
 

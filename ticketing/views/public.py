@@ -132,6 +132,20 @@ def status_confirm(token: str):
     return redirect(url_for("public.status", token=token))
 
 
+@bp.post("/t/<token>/fix-check")
+def status_fix_check(token: str):
+    """The answer to "is it still working?", as the SMS "1" or "2" would give it."""
+    ticket = _ticket_by_token(token)
+    form = ConfirmFixForm()
+    if form.validate_on_submit() and ticket.awaits_fix_check:
+        lifecycle.record_fix_check(ticket, held=form.fixed.data == "1")
+        db.session.commit()
+        flash("Thank you for letting us know.", "success")
+    else:
+        flash("There is no question to answer on this ticket now.", "info")
+    return redirect(url_for("public.status", token=token))
+
+
 @bp.post("/t/<token>/rate")
 def status_rate(token: str):
     ticket = _ticket_by_token(token)
