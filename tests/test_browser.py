@@ -5,8 +5,9 @@ import pytest
 from conftest import PASSWORD
 from sqlalchemy import select
 
-from ticketing.models import Outbox, Ticket
-from ticketing.models.enums import OutboxStatus
+from ticketing import lifecycle
+from ticketing.models import Customer, Outbox, Ticket
+from ticketing.models.enums import Channel, OutboxStatus
 
 pytestmark = pytest.mark.browser
 
@@ -54,3 +55,38 @@ def test_customer_writes_in_and_agent_answers(db, live_server, browser, departme
     db.session.expire_all()
     statuses = {row.kind: row.status for row in db.session.scalars(select(Outbox))}
     assert statuses == {"received": OutboxStatus.DELIVERED, "reply": OutboxStatus.DELIVERED}
+
+
+def test_agent_copies_a_colleague_on_an_email_ticket(db, live_server, browser, department, staff,
+                                                     run_jobs):
+    billing = department("Billing")
+    kamau = staff("kamau", departments=[billing])
+    brian = Customer(name="Brian Otieno", email="brian@example.co.ke")
+    db.session.add(brian)
+    ticket = lifecycle.open_ticket(brian, subject="Charged twice", body="KES 4,500 twice.",
+                                   channel=Channel.EMAIL, department=billing)
+    db.session.commit()
+
+    agent = browser.new_page()
+    agent.goto(f"{live_server.url}/auth/login")
+    agent.fill("#email", kamau.email)
+    agent.fill("#password", PASSWORD)
+    agent.click("button[type=submit]")
+    agent.wait_for_url("**/agent/")
+    agent.goto(f"{live_server.url}/agent/tickets/{ticket.id}")
+    agent.fill("#addresses", "accounts@otieno.example, not an address")
+    agent.click("text=Save copies")
+    assert "Not an email address: not an address." in agent.inner_text("main")
+    agent.fill("#addresses", "Otieno Accounts <Accounts@Otieno.example>")
+    agent.click("text=Save copies")
+    agent.wait_for_selector("text=1 person copied on email replies.")
+    agent.fill("#body", "The second charge is refunded.")
+    agent.click("text=Send reply")
+    agent.wait_for_selector("text=Reply sent.")
+    assert "copied to accounts@otieno.example" in agent.inner_text(".thread")
+    run_jobs()
+
+    db.session.expire_all()
+    reply = db.session.scalar(select(Outbox).where(Outbox.kind == "reply"))
+    assert (reply.recipient, reply.cc, reply.status) == (
+        "brian@example.co.ke", ["accounts@otieno.example"], OutboxStatus.DELIVERED)

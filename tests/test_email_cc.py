@@ -145,7 +145,7 @@ def test_an_agent_changes_who_is_copied_and_bad_lists_change_nothing(
         db.session.refresh(ticket)
         assert ticket.cc_emails == [AMINA], wrong
 
-    response = client.post(url, data={"addresses": "Ben@Partner.example;\n\n"})
+    response = client.post(url, data={"addresses": "Ben Mwangi <Ben@Partner.example>;\n\n"})
     assert response.status_code == 302
     db.session.refresh(ticket)
     assert ticket.cc_emails == ["ben@partner.example"]

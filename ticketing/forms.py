@@ -1,6 +1,7 @@
 """Flask-WTF forms: validation with friendly messages, CSRF on every post."""
 
 import re
+from email.utils import parseaddr
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -108,13 +109,20 @@ class CcForm(FlaskForm):
                                                                    Length(max=6000)])
 
     def validate_addresses(self, field):
-        """Commas, semicolons or new lines between addresses; each must be a real address."""
+        """Commas, semicolons, spaces or new lines between addresses, each plain or as
+        `Name <address>`, as people paste them from a mail program."""
         wanted, wrong = [], []
-        for item in filter(None, re.split(r"[\s,;]+", field.data or "")):
-            try:
-                wanted.append(validate_email(item, check_deliverability=False).normalized.lower())
-            except EmailNotValidError:
-                wrong.append(item[:80])
+        for item in filter(None, (part.strip() for part in re.split(r"[,;\n]+",
+                                                                    field.data or ""))):
+            words = item.split()
+            candidates = ([parseaddr(item)[1] or item] if "<" in item else
+                          words if all("@" in word for word in words) else [item])
+            for address in candidates:
+                try:
+                    wanted.append(validate_email(address, check_deliverability=False)
+                                  .normalized.lower())
+                except EmailNotValidError:
+                    wrong.append(item[:80])
         if wrong:
             raise ValidationError(f"Not an email address: {', '.join(wrong)}.")
         field.data = wanted
