@@ -12,6 +12,17 @@ from ticketing.models.enums import Channel, OutboxStatus
 pytestmark = pytest.mark.browser
 
 
+def signed_in(browser, live_server, user):
+    """A new page with `user` signed in at the agent queue."""
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/auth/login")
+    page.fill("#email", user.email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/agent/")
+    return page
+
+
 def test_customer_writes_in_and_agent_answers(db, live_server, browser, department, staff,
                                               run_jobs, tmp_path):
     sales = department("Sales", keywords="delivery")
@@ -31,12 +42,7 @@ def test_customer_writes_in_and_agent_answers(db, live_server, browser, departme
     customer.screenshot(path=str(tmp_path / "status.png"), full_page=True)
     run_jobs()
 
-    agent = browser.new_page()
-    agent.goto(f"{live_server.url}/auth/login")
-    agent.fill("#email", achieng.email)
-    agent.fill("#password", PASSWORD)
-    agent.click("button[type=submit]")
-    agent.wait_for_url("**/agent/")
+    agent = signed_in(browser, live_server, achieng)
     agent.fill("#q", ticket.reference)
     agent.click("text=Filter")
     agent.click(f"text={ticket.reference}")
@@ -67,12 +73,7 @@ def test_agent_copies_a_colleague_on_an_email_ticket(db, live_server, browser, d
                                    channel=Channel.EMAIL, department=billing)
     db.session.commit()
 
-    agent = browser.new_page()
-    agent.goto(f"{live_server.url}/auth/login")
-    agent.fill("#email", kamau.email)
-    agent.fill("#password", PASSWORD)
-    agent.click("button[type=submit]")
-    agent.wait_for_url("**/agent/")
+    agent = signed_in(browser, live_server, kamau)
     agent.goto(f"{live_server.url}/agent/tickets/{ticket.id}")
     agent.fill("#addresses", "accounts@otieno.example, not an address")
     agent.click("text=Save copies")
