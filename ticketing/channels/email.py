@@ -240,11 +240,11 @@ def send(outbox) -> Sent:
         raise _failure(error.smtp_code, error.smtp_error) from error
     except (OSError, smtplib.SMTPException) as error:
         raise TransientFailure(f"SMTP unreachable: {error}") from error
-    if outbox.recipient.lower() in {address.lower() for address in refused}:
-        code, text = next(v for k, v in refused.items() if k.lower() == outbox.recipient.lower())
-        error = _failure(code, text)  # not retried: the copies to the CCs have gone
-        raise PermanentFailure(f"{error} (for {outbox.recipient}; the copies went out)",
-                               str(code))
+    customer = {k.lower(): v for k, v in refused.items()}.get(outbox.recipient.lower())
+    if customer is not None:  # not retried: the copies to the CCs have gone
+        code, text = customer
+        raise PermanentFailure(f"{_failure(code, text)} (for {outbox.recipient}; the copies "
+                               "went out)", str(code))
     return Sent(provider_id=outbox.message_id, status="sent")
 
 
