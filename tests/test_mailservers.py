@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 
 import pytest
-from fakes.mailservers import DovecotServer, SmtpServer
+from fakes.mailservers import DovecotServer
 
 
 def _raw(n: int) -> bytes:
@@ -61,14 +61,6 @@ def dovecot(tmp_path):
     yield server
     server.stop()
     assert _dovecot_processes(server) == ""
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_delivered_messages_are_readable_by_uid(dovecot):
@@ -163,22 +155,22 @@ def _multipart() -> bytes:
     return msg.as_bytes(policy=SMTP)
 
 
-def test_smtp_records_multipart_byte_for_byte(smtp):
+def test_smtp_records_multipart_byte_for_byte(smtp_server):
     raw = _multipart()
-    with smtplib.SMTP(smtp.host, smtp.port, timeout=5) as client:
+    with smtplib.SMTP(smtp_server.host, smtp_server.port, timeout=5) as client:
         client.sendmail("helpdesk@fuatilia.test", ["customer@example.test"], raw)
 
-    [mail] = smtp.wait_for(1)
+    [mail] = smtp_server.wait_for(1)
     assert mail.raw == raw
     assert mail.mail_from == "helpdesk@fuatilia.test"
     assert mail.rcpt_tos == ("customer@example.test",)
-    attachment = next(smtp.parsed(0).iter_attachments())
+    attachment = next(smtp_server.parsed(0).iter_attachments())
     assert attachment.get_content() == bytes(range(256)) * 4
 
 
-def test_smtp_transient_rcpt_failure_then_success(smtp):
-    smtp.fail_next(451, "4.3.0 Try again later")
-    with smtplib.SMTP(smtp.host, smtp.port, timeout=5) as client:
+def test_smtp_transient_rcpt_failure_then_success(smtp_server):
+    smtp_server.fail_next(451, "4.3.0 Try again later")
+    with smtplib.SMTP(smtp_server.host, smtp_server.port, timeout=5) as client:
         with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
             client.sendmail("helpdesk@fuatilia.test", ["a@example.test"], _raw(0))
         assert refused.value.recipients == {
@@ -186,22 +178,22 @@ def test_smtp_transient_rcpt_failure_then_success(smtp):
         }
         client.sendmail("helpdesk@fuatilia.test", ["a@example.test"], _raw(0))
 
-    assert [m.raw for m in smtp.wait_for(1)] == [_raw(0)]
+    assert [m.raw for m in smtp_server.wait_for(1)] == [_raw(0)]
 
 
-def test_smtp_permanent_data_failure_then_success(smtp):
-    smtp.fail_next(550, "5.1.1 User unknown", times=2, stage="DATA")
-    with smtplib.SMTP(smtp.host, smtp.port, timeout=5) as client:
+def test_smtp_permanent_data_failure_then_success(smtp_server):
+    smtp_server.fail_next(550, "5.1.1 User unknown", times=2, stage="DATA")
+    with smtplib.SMTP(smtp_server.host, smtp_server.port, timeout=5) as client:
         for _ in range(2):
             with pytest.raises(smtplib.SMTPDataError) as failed:
                 client.sendmail("helpdesk@fuatilia.test", ["b@example.test"], _raw(1))
             assert failed.value.smtp_code == 550
         client.sendmail("helpdesk@fuatilia.test", ["b@example.test"], _raw(1))
 
-    assert len(smtp.wait_for(1)) == 1
-    assert smtp.messages[0].rcpt_tos == ("b@example.test",)
+    assert len(smtp_server.wait_for(1)) == 1
+    assert smtp_server.messages[0].rcpt_tos == ("b@example.test",)
 
 
-def test_smtp_wait_for_times_out(smtp):
+def test_smtp_wait_for_times_out(smtp_server):
     with pytest.raises(TimeoutError):
-        smtp.wait_for(1, timeout=0.1)
+        smtp_server.wait_for(1, timeout=0.1)
