@@ -183,7 +183,7 @@ def test_a_30_mb_message_is_kept_as_a_failed_row_with_its_headers_not_a_crash_or
 
 def test_the_periodic_job_polls_and_files_the_mail(db, polling, dovecot, run_jobs):
     dovecot.deliver(customer_mail(0))
-    assert queues.enqueue_now(queues.INBOUND, "workers.mail.poll_mail", job_id="poll-mail")
+    queues.get_queue(queues.INBOUND).enqueue("workers.mail.poll_mail", job_id="poll-mail")
     run_jobs()
     [row] = db.session.scalars(select(InboundRaw)).all()
     assert row.status == InboundStatus.DONE and row.ticket_id is not None

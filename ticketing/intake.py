@@ -10,7 +10,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from ticketing import hours, lifecycle, notify
+from ticketing import customers, hours, lifecycle, notify
 from ticketing.channels import Bounce, Inbound
 from ticketing.channels import email as email_channel
 from ticketing.extensions import db
@@ -195,10 +195,10 @@ def guess_category(text: str) -> Category:
 def _sms_keyword(customer: Customer, word: str, text: str):
     """Handle STOP/START/HELP/STATUS; False when the text is not a keyword."""
     if word in OPT_OUT:
-        lifecycle.set_sms_opt_out(customer, True, source=f"SMS {word}")
+        customers.set_sms_opt_out(customer, True, source=f"SMS {word}")
         return None
     if word in OPT_IN:
-        lifecycle.set_sms_opt_out(customer, False, source=f"SMS {word}")
+        customers.set_sms_opt_out(customer, False, source=f"SMS {word}")
         notify.direct(customer, "opted_in")
         return None
     if word in HELP:

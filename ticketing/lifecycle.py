@@ -445,16 +445,6 @@ def set_product(ticket: Ticket, *, by: User | None, product: str, serial_number:
     _event(ticket, "product", by, product=ticket.product, serial=ticket.serial_number)
 
 
-def set_sms_opt_out(customer: Customer, opted_out: bool, *, source: str) -> None:
-    """STOP or START from the customer (or a provider's 21610): an event agents see."""
-    if customer.sms_opted_out == opted_out:
-        return
-    customer.sms_opted_out = opted_out
-    customer.sms_opted_out_at = hours.now() if opted_out else None
-    db.session.add(Event(customer_id=customer.id, kind="sms_opt_out" if opted_out else "sms_opt_in",
-                         data={"source": source}))
-
-
 # -- internals ----------------------------------------------------------------------------------
 
 def _move(ticket: Ticket, status: Status, *, by: User | None, **data) -> None:

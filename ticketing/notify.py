@@ -18,10 +18,9 @@ from ticketing.extensions import db
 from ticketing.models import Customer, MessageTemplate, Outbox, Ticket, User
 from ticketing.models.enums import Channel, OutboxStatus, Priority
 from ticketing.models.people import DEFAULT_POLICY
-from ticketing.queues import OUTBOUND, enqueue_after_commit
+from ticketing.queues import DELIVER, enqueue_after_commit
 
 log = logging.getLogger(__name__)
-DELIVER = "workers.deliver.deliver"
 UPDATE_KINDS = ("assigned", "waiting", "resolved", "confirm_fix", "closed", "reopened")
 COMBINED = "updates"  # the template that says several status changes at once
 
@@ -118,7 +117,7 @@ def _owe(row: Outbox) -> Outbox:
     db.session.add(row)
     db.session.flush()
     if row.status == OutboxStatus.PENDING and row.not_before is None:
-        enqueue_after_commit(DELIVER, row.id, job_id=f"outbox-{row.id}", queue=OUTBOUND)
+        enqueue_after_commit(DELIVER, row.id)
     return row
 
 

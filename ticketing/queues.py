@@ -5,6 +5,7 @@ if Redis is down then, the rows stay pending and workers/sweep.py enqueues them 
 """
 
 import logging
+from dataclasses import dataclass
 
 from flask import current_app
 from redis import Redis
@@ -17,6 +18,24 @@ log = logging.getLogger(__name__)
 
 INBOUND, OUTBOUND, DEFAULT = "inbound", "outbound", "default"
 ALL_QUEUES = (INBOUND, OUTBOUND, DEFAULT)
+
+
+@dataclass(frozen=True)
+class JobRef:
+    """A kind of job: its function (a dotted path, so the web never imports the workers), its
+    queue, and the one job-id scheme: `<prefix>-<key>`, the key being the record it works on."""
+
+    func: str
+    queue: str
+    prefix: str
+
+    def job_id(self, key) -> str:
+        return f"{self.prefix}-{key}"
+
+
+DELIVER = JobRef("workers.deliver.deliver", OUTBOUND, "outbox")
+PROCESS_INBOUND = JobRef("workers.inbound.process_inbound", INBOUND, "inbound")
+FOLLOW_UP_BATCH = JobRef("workers.followups.run_batch", DEFAULT, "followups")
 
 
 def redis_url(config) -> str:
@@ -38,27 +57,34 @@ def get_queue(name: str) -> Queue:
     return Queue(name, connection=connection())
 
 
-def enqueue_after_commit(func, *args, job_id: str, queue: str = DEFAULT, **options) -> None:
-    """Schedule a job that runs only if the current transaction commits."""
+def enqueue_after_commit(job: JobRef, *args, **options) -> None:
+    """Schedule `job` only if the current transaction commits (options as enqueue_now's)."""
     from ticketing.extensions import db
 
-    db.session.info.setdefault("after_commit", []).append((queue, func, args, job_id, options))
+    db.session.info.setdefault("after_commit", []).append((job, args, options))
 
 
-def enqueue_now(queue: str, func, *args, job_id: str, **options) -> bool:
+def enqueue(job: JobRef, *args, key=None, **options) -> None:
+    """Put `job` on its queue now, its id made from `key` (default: the first argument, the
+    record it works on); raises RedisError, and DuplicateJobError for a unique job queued."""
+    job_id = job.job_id(args[0] if key is None else key)
+    get_queue(job.queue).enqueue(job.func, *args, job_id=job_id, **options)
+
+
+def enqueue_now(job: JobRef, *args, **options) -> bool:
     """Enqueue outside any transaction; False (and a log line) when Redis is unreachable."""
     try:
-        get_queue(queue).enqueue(func, *args, job_id=job_id, **options)
+        enqueue(job, *args, **options)
     except RedisError as error:
-        log.warning("Redis unavailable (%s); %s left for the sweep", error, job_id)
+        log.warning("Redis unavailable (%s); %s %s left for the sweep", error, job.prefix, args[:1])
         return False
     return True
 
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_pending(session: Session) -> None:
-    for queue, func, args, job_id, options in session.info.pop("after_commit", []):
-        enqueue_now(queue, func, *args, job_id=job_id, **options)
+    for job, args, options in session.info.pop("after_commit", []):
+        enqueue_now(job, *args, **options)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -93,8 +93,7 @@ def _insert(record: dict) -> None:
     try:
         db.session.add(raw)
         db.session.flush()
-        queues.enqueue_after_commit("workers.inbound.process_inbound", raw.id,
-                                    job_id=f"inbound-{raw.id}", queue=queues.INBOUND)
+        queues.enqueue_after_commit(queues.PROCESS_INBOUND, raw.id)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

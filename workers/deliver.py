@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import or_, update
 
-from ticketing import channels, hours, lifecycle
+from ticketing import channels, customers, hours
 from ticketing.channels.sms import OPT_OUT_CODE
 from ticketing.extensions import db
 from ticketing.models import Customer, Outbox
@@ -72,7 +72,7 @@ def _fail(row: Outbox, customer: Customer | None, error: str, code: str | None) 
     row.status, row.last_error, row.error_code, row.claimed_at = (
         OutboxStatus.FAILED, error, code, None)
     if code == OPT_OUT_CODE and customer is not None:
-        lifecycle.set_sms_opt_out(customer, True, source=f"provider error {code}")
+        customers.set_sms_opt_out(customer, True, source=f"provider error {code}")
 
 
 def _retry_later(row: Outbox, error: str, code: str | None) -> None:

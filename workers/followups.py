@@ -78,9 +78,8 @@ def _queue_batch(keys: list, at: str | None) -> bool:
     is unreachable and the pass should do the work itself."""
     digest = hashlib.sha1(json.dumps(keys).encode(), usedforsecurity=False).hexdigest()[:24]
     try:
-        queues.get_queue(queues.DEFAULT).enqueue(
-            "workers.followups.run_batch", keys, at, job_id=f"followups-{digest}", unique=True,
-            result_ttl=0, failure_ttl=BATCH_FAILURE_TTL)
+        queues.enqueue(queues.FOLLOW_UP_BATCH, keys, at, key=digest, unique=True, result_ttl=0,
+                       failure_ttl=BATCH_FAILURE_TTL)
     except DuplicateJobError:
         return True
     except RedisError as error:

@@ -113,8 +113,7 @@ def _store(state: MailboxState, uid: int, key: str, payload: bytes, error: str |
         _advance(state, uid)
         return "duplicate"
     if not error:
-        queues.enqueue_after_commit("workers.inbound.process_inbound", raw.id,
-                                    job_id=f"inbound-{raw.id}", queue=queues.INBOUND)
+        queues.enqueue_after_commit(queues.PROCESS_INBOUND, raw.id)
     db.session.commit()
     return "failed" if error else "stored"
 

@@ -30,9 +30,7 @@ def sweep_stuck() -> dict:
         .order_by(InboundRaw.id).limit(BATCH)).all()
     db.session.rollback()
     for outbox_id in outbox_ids:
-        queues.enqueue_now(queues.OUTBOUND, "workers.deliver.deliver", outbox_id,
-                           job_id=f"outbox-{outbox_id}")
+        queues.enqueue_now(queues.DELIVER, outbox_id)
     for raw_id in inbound_ids:
-        queues.enqueue_now(queues.INBOUND, "workers.inbound.process_inbound", raw_id,
-                           job_id=f"inbound-{raw_id}")
+        queues.enqueue_now(queues.PROCESS_INBOUND, raw_id)
     return {"outbox": len(outbox_ids), "inbound": len(inbound_ids)}

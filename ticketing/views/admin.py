@@ -144,7 +144,6 @@ def retry(raw_id: int):
     db.session.commit()
     from ticketing import queues
 
-    queues.enqueue_now(queues.INBOUND, "workers.inbound.process_inbound", raw.id,
-                       job_id=f"inbound-{raw.id}-retry-{raw.attempts}")
+    queues.enqueue_now(queues.PROCESS_INBOUND, raw.id)
     flash(f"Inbound #{raw.id} queued again.", "success")
     return redirect(url_for("admin.index"))

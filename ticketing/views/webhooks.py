@@ -38,8 +38,7 @@ def store_raw(channel: Channel, external_id: str, payload: bytes, source: str) -
         raw = InboundRaw(channel=channel, external_id=external_id, payload=payload, source=source)
         db.session.add(raw)
         db.session.flush()
-        queues.enqueue_after_commit("workers.inbound.process_inbound", raw.id,
-                                    job_id=f"inbound-{raw.id}", queue=queues.INBOUND)
+        queues.enqueue_after_commit(queues.PROCESS_INBOUND, raw.id)
         db.session.commit()
         return "stored"
     except IntegrityError:
@@ -106,10 +105,10 @@ def _advance(row: Outbox, new: OutboxStatus, status: str, code: str | None) -> N
         row.error_code = code
         row.last_error = f"Twilio {status}" + (f" (error {code})" if code else "")
         if code == sms.OPT_OUT_CODE and row.customer_id:
-            from ticketing import lifecycle
+            from ticketing import customers
             from ticketing.models import Customer
 
-            lifecycle.set_sms_opt_out(db.session.get(Customer, row.customer_id), True,
+            customers.set_sms_opt_out(db.session.get(Customer, row.customer_id), True,
                                       source=f"provider error {code}")
 
 
