@@ -8,7 +8,7 @@ from ticketing import hours, queues
 from ticketing.extensions import db
 from ticketing.models import InboundRaw, Outbox
 from ticketing.models.enums import InboundStatus, OutboxStatus
-from workers.deliver import CLAIM_TIMEOUT
+from ticketing.outbox import CLAIM_TIMEOUT
 
 GRACE = timedelta(minutes=1)
 BATCH = 500
@@ -18,16 +18,22 @@ def sweep_stuck() -> dict:
     """Re-enqueue due pending outbox rows and pending inbound rows older than a minute."""
     now = hours.now()
     outbox_ids = db.session.scalars(
-        select(Outbox.id).where(
+        select(Outbox.id)
+        .where(
             Outbox.status == OutboxStatus.PENDING,
             or_(Outbox.not_before.is_(None), Outbox.not_before <= now),
             or_(Outbox.not_before.is_not(None), Outbox.created_at <= now - GRACE),
             or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - CLAIM_TIMEOUT),
-        ).order_by(Outbox.id).limit(BATCH)).all()
+        )
+        .order_by(Outbox.id)
+        .limit(BATCH)
+    ).all()
     inbound_ids = db.session.scalars(
-        select(InboundRaw.id).where(InboundRaw.status == InboundStatus.PENDING,
-                                    InboundRaw.created_at <= now - GRACE)
-        .order_by(InboundRaw.id).limit(BATCH)).all()
+        select(InboundRaw.id)
+        .where(InboundRaw.status == InboundStatus.PENDING, InboundRaw.created_at <= now - GRACE)
+        .order_by(InboundRaw.id)
+        .limit(BATCH)
+    ).all()
     db.session.rollback()
     for outbox_id in outbox_ids:
         queues.enqueue_now(queues.DELIVER, outbox_id)

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 
 from flask import current_app
 
-from ticketing.models.enums import Channel
+from ticketing.models.enums import Channel, OutboxStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,16 +43,32 @@ class Inbound:
 
 @dataclass(frozen=True, slots=True)
 class Sent:
+    """What the provider said when it took a message, in our terms."""
+
     provider_id: str
-    status: str = "queued"  # the provider's first word on it: queued, sent or delivered
+    status: OutboxStatus = OutboxStatus.QUEUED  # its first word: queued, sent or delivered
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    """A provider's later word on a message we sent (a delivery callback), in our terms."""
+
+    provider_id: str
+    status: OutboxStatus | None  # None: a word we do not act on
+    error_code: str | None = None
+    description: str = ""  # for people: what the provider said, with its code
+    opted_out: bool = False  # the recipient has told the provider to stop our messages
 
 
 class PermanentFailure(Exception):
-    """The provider refused for good (invalid number, unsubscribed): do not retry."""
+    """The provider refused for good (invalid number, unsubscribed): do not retry.
 
-    def __init__(self, message: str, code: str | None = None):
+    `opted_out`: the recipient has unsubscribed, so nothing more should go to them."""
+
+    def __init__(self, message: str, code: str | None = None, *, opted_out: bool = False):
         super().__init__(message)
         self.code = code
+        self.opted_out = opted_out
 
 
 class TransientFailure(Exception):

@@ -19,10 +19,14 @@ from ticketing.channels.mime import (
     text_of,
 )
 
-COPY_BELOW = re.compile(r"^-+ ?(Below this line is a copy of the message|Original message follows"
-                        r"|The original message was)", re.IGNORECASE | re.MULTILINE)
-HEADER_ID = re.compile(r"^Message-ID:[ \t]*(?:\r?\n[ \t]+)?(<[^<>\s]{1,250}>)",
-                       re.IGNORECASE | re.MULTILINE)
+COPY_BELOW = re.compile(
+    r"^-+ ?(Below this line is a copy of the message|Original message follows"
+    r"|The original message was)",
+    re.IGNORECASE | re.MULTILINE,
+)
+HEADER_ID = re.compile(
+    r"^Message-ID:[ \t]*(?:\r?\n[ \t]+)?(<[^<>\s]{1,250}>)", re.IGNORECASE | re.MULTILINE
+)
 FAILED_ADDRESS = re.compile(r"^<[^>\s]+>:[ \t]*\n?.*", re.MULTILINE)
 
 
@@ -45,16 +49,23 @@ def _from_report(report: EmailMessage, msg: EmailMessage) -> Bounce:
             fields = _status_fields(part) | fields
         elif kind in ("message/rfc822", "text/rfc822-headers") and not message_id:
             message_id = _original_id(part)
-    message_id = (message_id or _first_id(fields.get("x-original-message-id", ""))
-                  or _first_id(" ".join(raw_values(msg, "In-Reply-To"))))
+    message_id = (
+        message_id
+        or _first_id(fields.get("x-original-message-id", ""))
+        or _first_id(" ".join(raw_values(msg, "In-Reply-To")))
+    )
     status = fields.get("status", "")
     action = fields.get("action", "failed").lower()
     permanent = action == "failed" or status.startswith("5")
-    details = [fields.get("final-recipient", "").partition(";")[2].strip(),
-               status, fields.get("diagnostic-code", "").partition(";")[2].strip()]
+    details = [
+        fields.get("final-recipient", "").partition(";")[2].strip(),
+        status,
+        fields.get("diagnostic-code", "").partition(";")[2].strip(),
+    ]
     reason = clean(" ".join(item for item in details if item)) or f"delivery {action}"
-    return Bounce(message_id=message_id, reason=reason[:500], status=status[:32],
-                  is_permanent=permanent)
+    return Bounce(
+        message_id=message_id, reason=reason[:500], status=status[:32], is_permanent=permanent
+    )
 
 
 def _status_fields(part: EmailMessage) -> dict[str, str]:
@@ -82,14 +93,17 @@ def _original_id(part: EmailMessage) -> str:
 
 def _from_text(text: str) -> Bounce:
     below = COPY_BELOW.search(text)
-    notice, copy = text[:below.start()], text[below.end():]
+    notice, copy = text[: below.start()], text[below.end() :]
     found = HEADER_ID.search(copy)
     failed = FAILED_ADDRESS.search(notice)
     reason = clean(failed.group(0)) if failed else clean(notice)[:300]
     status = re.search(r"\b([245]\.\d{1,3}\.\d{1,3})\b", reason)
-    return Bounce(message_id=found.group(1) if found else "", reason=reason[:500],
-                  status=status.group(1) if status else "",
-                  is_permanent=not (status and status.group(1).startswith("4")))
+    return Bounce(
+        message_id=found.group(1) if found else "",
+        reason=reason[:500],
+        status=status.group(1) if status else "",
+        is_permanent=not (status and status.group(1).startswith("4")),
+    )
 
 
 def _first_id(value: str) -> str:

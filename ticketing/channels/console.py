@@ -3,12 +3,18 @@
 import logging
 
 from ticketing.channels import Sent
+from ticketing.models.enums import OutboxStatus
 
 log = logging.getLogger("fuatilia.console")
 
 
 def send(outbox) -> Sent:
     recipients = ", ".join([outbox.recipient, *(outbox.cc or [])])
-    log.info("[%s to %s] %s%s", outbox.channel.value.upper(), recipients,
-             f"{outbox.subject} | " if outbox.subject else "", outbox.body)
-    return Sent(provider_id=f"console-{outbox.id}", status="delivered")
+    log.info(
+        "[%s to %s] %s%s",
+        outbox.channel.value.upper(),
+        recipients,
+        f"{outbox.subject} | " if outbox.subject else "",
+        outbox.body,
+    )
+    return Sent(provider_id=f"console-{outbox.id}", status=OutboxStatus.DELIVERED)

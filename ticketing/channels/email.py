@@ -23,14 +23,14 @@ from ticketing.channels import (
     mime,
     replies,
 )
-from ticketing.models.enums import Channel
+from ticketing.models.enums import Channel, OutboxStatus
 
 AUTOMATED_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 ROBOTS = {"mailer-daemon", "postmaster"}
 MAX_TEXT_CHARS = 200_000
 MAX_FILES = 50
 MAX_REFERENCES = 50
-MAX_CC = 50  # read from one message; the ticket keeps at most lifecycle.MAX_CC
+MAX_CC = 50  # read from one message; the ticket keeps at most ccs.MAX_CC
 
 
 class UnusableMessage(ValueError):
@@ -52,13 +52,21 @@ def parse(raw: bytes) -> Inbound:
     new_text, full_text = replies.split(text)
     attachments, notes = _attachments(found)
     return Inbound(
-        channel=Channel.EMAIL, sender=address, sender_name=name, external_id=external_id(raw),
-        text=new_text[:MAX_TEXT_CHARS], full_text=full_text[:MAX_TEXT_CHARS],
-        subject=mime.header(msg, "Subject")[:255], html=_html(html, clean_html, bool(full_text)),
-        thread_refs=_thread_refs(msg), cc=_others(msg, address), attachments=attachments,
+        channel=Channel.EMAIL,
+        sender=address,
+        sender_name=name,
+        external_id=external_id(raw),
+        text=new_text[:MAX_TEXT_CHARS],
+        full_text=full_text[:MAX_TEXT_CHARS],
+        subject=mime.header(msg, "Subject")[:255],
+        html=_html(html, clean_html, bool(full_text)),
+        thread_refs=_thread_refs(msg),
+        cc=_others(msg, address),
+        attachments=attachments,
         bounce=report,
         notes=notes + _cuts(found, text, len(whole_html) - len(html)),
-        is_automated=report is not None or is_automated(msg, address))
+        is_automated=report is not None or is_automated(msg, address),
+    )
 
 
 def _cuts(found: mime.Parts, text: str, html_left_out: int) -> tuple[str, ...]:
@@ -67,8 +75,10 @@ def _cuts(found: mime.Parts, text: str, html_left_out: int) -> tuple[str, ...]:
     if len(text) > MAX_TEXT_CHARS:
         notes.append(f"the text was cut at {MAX_TEXT_CHARS} characters of {len(text)}")
     if html_left_out:
-        notes.append(f"the last {html_left_out} characters of the HTML were not read: too long "
-                     "or too deeply nested")
+        notes.append(
+            f"the last {html_left_out} characters of the HTML were not read: too long "
+            "or too deeply nested"
+        )
     if found.too_deep:
         notes.append(f"parts nested deeper than {mime.MAX_DEPTH} levels were not read")
     return tuple(notes)
@@ -82,8 +92,10 @@ def is_automated(msg: EmailMessage, address: str) -> bool:
         return True
     if mime.header(msg, "Precedence").lower() in AUTOMATED_PRECEDENCE:
         return True
-    if any(mime.header(msg, name).lower() not in ("", "no")
-           for name in ("X-Autoreply", "X-Autorespond")):
+    if any(
+        mime.header(msg, name).lower() not in ("", "no")
+        for name in ("X-Autoreply", "X-Autorespond")
+    ):
         return True
     if mime.raw_values(msg, "List-Id") or mime.header(msg, "Return-Path") == "<>":
         return True
@@ -147,8 +159,9 @@ def _attachments(found: mime.Parts) -> tuple[tuple[dict, ...], tuple[str, ...]]:
         elif item["size"] > per_file:
             notes.append(f"{label} not kept: over the {_size(per_file)} limit per file")
         elif item["size"] > budget:
-            notes.append(f"{label} not kept: the files of one message may total "
-                         f"{_size(per_message)}")
+            notes.append(
+                f"{label} not kept: the files of one message may total {_size(per_message)}"
+            )
         else:
             kept.append(item)
             budget -= item["size"]
@@ -165,8 +178,11 @@ def external_id(raw: bytes) -> str:
 
     Read with a plain byte scan of the header block, so nothing can raise before storage."""
     head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-    match = re.search(rb"^message-id:[ \t]*(?:\r?\n[ \t]+)?(<[^<>\s]{1,250}>|[^<>\s]{1,250})",
-                      head, re.IGNORECASE | re.MULTILINE)
+    match = re.search(
+        rb"^message-id:[ \t]*(?:\r?\n[ \t]+)?(<[^<>\s]{1,250}>|[^<>\s]{1,250})",
+        head,
+        re.IGNORECASE | re.MULTILINE,
+    )
     if match:
         value = match.group(1).decode("ascii", errors="replace")
         return value if value.startswith("<") else f"<{value}>"
@@ -243,9 +259,10 @@ def send(outbox) -> Sent:
     customer = {k.lower(): v for k, v in refused.items()}.get(outbox.recipient.lower())
     if customer is not None:  # not retried: the copies to the CCs have gone
         code, text = customer
-        raise PermanentFailure(f"{_failure(code, text)} (for {outbox.recipient}; the copies "
-                               "went out)", str(code))
-    return Sent(provider_id=outbox.message_id, status="sent")
+        raise PermanentFailure(
+            f"{_failure(code, text)} (for {outbox.recipient}; the copies went out)", str(code)
+        )
+    return Sent(provider_id=outbox.message_id, status=OutboxStatus.SENT)
 
 
 def _failure(code: int, text) -> Exception:

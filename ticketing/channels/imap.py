@@ -27,8 +27,13 @@ class Mailbox:
 
     @classmethod
     def from_config(cls, config) -> "Mailbox":
-        return cls(config["IMAP_HOST"], config["IMAP_PORT"], config["IMAP_USER"],
-                   config["IMAP_PASSWORD"], ssl=config["IMAP_SSL"])
+        return cls(
+            config["IMAP_HOST"],
+            config["IMAP_PORT"],
+            config["IMAP_USER"],
+            config["IMAP_PASSWORD"],
+            ssl=config["IMAP_SSL"],
+        )
 
     def __enter__(self) -> "Mailbox":
         connect = imaplib.IMAP4_SSL if self.ssl else imaplib.IMAP4
@@ -70,8 +75,9 @@ class Mailbox:
     def fetch(self, uid: int, *, headers_only: bool = False) -> bytes | None:
         """The message as bytes (only its header block if asked); None when it is gone."""
         item = "BODY.PEEK[HEADER]" if headers_only else "BODY.PEEK[]"
-        data = self._run(f"fetch {uid}", "uid", "FETCH", str(uid), f"({item})",
-                         refused=MessageUnavailable)
+        data = self._run(
+            f"fetch {uid}", "uid", "FETCH", str(uid), f"({item})", refused=MessageUnavailable
+        )
         bodies = [part[1] for part in data if isinstance(part, tuple) and len(part) == 2]
         return bodies[0] if bodies else None
 

@@ -13,21 +13,88 @@ import nh3
 # Beyond this the rest is cut (and said so) before sanitising: html5ever needs microseconds per
 # character reference, so a hostile "&&&&..." costs seconds per 100,000 characters.
 MAX_HTML_CHARS = 300_000
-TAGS = {"a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "div", "dl", "dt",
-        "em", "font", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "ins", "li", "ol", "p",
-        "pre", "q", "s", "small", "span", "strike", "strong", "sub", "sup", "table", "tbody",
-        "td", "tfoot", "th", "thead", "tr", "u", "ul"}
+TAGS = {
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "code",
+    "dd",
+    "del",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "font",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "ins",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+}
 # html5ever's cost grows with the square of how deep block containers nest: 40,000 nested
 # divs take ten seconds. Real mail nests a few dozen deep; deeper markup is cut off.
-CONTAINERS = re.compile(r"<(/?)(div|blockquote|ul|ol|dl|section|article|aside|center|pre|nav|"
-                        r"header|footer|main|figure|fieldset|details|address|menu|dir|listing|"
-                        r"hgroup|dialog|summary|figcaption)\b", re.IGNORECASE)
+CONTAINERS = re.compile(
+    r"<(/?)(div|blockquote|ul|ol|dl|section|article|aside|center|pre|nav|"
+    r"header|footer|main|figure|fieldset|details|address|menu|dir|listing|"
+    r"hgroup|dialog|summary|figcaption)\b",
+    re.IGNORECASE,
+)
 MAX_NESTING = 500
-DROPPED_WITH_CONTENT = {"script", "style", "title", "iframe", "frame", "frameset", "object",
-                        "embed", "applet", "noscript", "template", "textarea", "select", "svg",
-                        "math", "head", "xmp", "noembed", "noframes"}
-ATTRIBUTES = {"a": {"href", "title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"},
-              "abbr": {"title"}}
+DROPPED_WITH_CONTENT = {
+    "script",
+    "style",
+    "title",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "noscript",
+    "template",
+    "textarea",
+    "select",
+    "svg",
+    "math",
+    "head",
+    "xmp",
+    "noembed",
+    "noframes",
+}
+ATTRIBUTES = {
+    "a": {"href", "title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+    "abbr": {"title"},
+}
 SAFE_LINK = re.compile(r"^(https?://|mailto:)", re.IGNORECASE)
 INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]+")
 # Where mail programs start the quoted history in HTML: markers inside the opening tag of a
@@ -36,7 +103,9 @@ QUOTE_MARKERS = re.compile(
     r"""class=["']?(?:gmail_quote|yahoo_quoted|moz-cite-prefix)|type=["']?cite|"""
     r"""id=["']?(?:divRplyFwdMsg|appendonsend|mail-editor-reference-message-container|"""
     r"""stopSpelling)|border-top:\s*solid\s+#(?:E1E1E1|B5C4DF)|"""
-    r"""(-----\s*Original Message\s*-----)""", re.IGNORECASE)
+    r"""(-----\s*Original Message\s*-----)""",
+    re.IGNORECASE,
+)
 QUOTE_TAG = re.compile(r"<(?:div|blockquote|hr)\b", re.IGNORECASE)
 
 
@@ -48,9 +117,17 @@ def _keep_safe_links(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
-CLEANER = nh3.Cleaner(tags=TAGS, clean_content_tags=DROPPED_WITH_CONTENT, attributes=ATTRIBUTES,
-                      attribute_filter=_keep_safe_links, url_schemes={"http", "https", "mailto"},
-                      link_rel="noopener noreferrer nofollow", strip_comments=True)
+CLEANER = nh3.Cleaner(
+    tags=TAGS,
+    clean_content_tags=DROPPED_WITH_CONTENT,
+    attributes=ATTRIBUTES,
+    attribute_filter=_keep_safe_links,
+    url_schemes={"http", "https", "mailto"},
+    link_rel="noopener noreferrer nofollow",
+    strip_comments=True,
+)
+
+
 def bounded(html: str) -> str:
     """The HTML cut to what can be sanitised in bounded time (see MAX_HTML_CHARS, MAX_NESTING)."""
     html = html[:MAX_HTML_CHARS]
@@ -58,7 +135,7 @@ def bounded(html: str) -> str:
     for tag in CONTAINERS.finditer(html):
         depth = max(0, depth - 1) if tag.group(1) else depth + 1
         if depth > MAX_NESTING:
-            return html[:tag.start()]
+            return html[: tag.start()]
     return html
 
 
@@ -84,13 +161,36 @@ def _quote_start(html: str) -> int | None:
         if marker.group(1):  # Outlook's plain separator, anywhere in the markup
             return marker.start()
         tag = html.rfind("<", max(0, marker.start() - 500), marker.start())  # bounded look-back
-        if tag != -1 and ">" not in html[tag:marker.start()] and QUOTE_TAG.match(html, tag):
+        if tag != -1 and ">" not in html[tag : marker.start()] and QUOTE_TAG.match(html, tag):
             return tag
     return None
 
 
-BLOCKS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
-          "pre", "hr", "dt", "dd", "blockquote", "section", "article", "header", "footer"}
+BLOCKS = {
+    "p",
+    "div",
+    "br",
+    "tr",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "ul",
+    "ol",
+    "pre",
+    "hr",
+    "dt",
+    "dd",
+    "blockquote",
+    "section",
+    "article",
+    "header",
+    "footer",
+}
 SKIPPED = {"script", "style", "head", "title", "noscript", "template", "xmp"}
 
 

@@ -22,11 +22,25 @@ MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
 ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 MAX_DEPTH = 20  # nested multiparts deeper than this are not read (a known parser bomb)
 # Labels whose real-world meaning is a superset codec (what browsers do, WHATWG Encoding).
-CODEC_FOR = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252",
-             "us-ascii": "ascii", "ascii": "ascii", "shift_jis": "cp932", "shift-jis": "cp932",
-             "sjis": "cp932", "x-sjis": "cp932", "ms_kanji": "cp932", "gb2312": "gb18030",
-             "gbk": "gb18030", "ks_c_5601-1987": "cp949", "euc-kr": "cp949",
-             "iso-8859-8-i": "iso-8859-8", "windows-874": "cp874", "tis-620": "cp874"}
+CODEC_FOR = {
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "us-ascii": "ascii",
+    "ascii": "ascii",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+    "ms_kanji": "cp932",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "ks_c_5601-1987": "cp949",
+    "euc-kr": "cp949",
+    "iso-8859-8-i": "iso-8859-8",
+    "windows-874": "cp874",
+    "tis-620": "cp874",
+}
 
 
 class ForgivingPolicy(EmailPolicy):
@@ -106,8 +120,12 @@ def addresses(msg: EmailMessage, *names: str) -> tuple[str, ...]:
 
 def message_ids(msg: EmailMessage, *names: str) -> tuple[str, ...]:
     """Every <message-id> in the named headers, in order, without repeats."""
-    found = [token for name in names for value in raw_values(msg, name)
-             for token in MESSAGE_ID.findall(value)]
+    found = [
+        token
+        for name in names
+        for value in raw_values(msg, name)
+        for token in MESSAGE_ID.findall(value)
+    ]
     return tuple(dict.fromkeys(found))
 
 
@@ -180,8 +198,9 @@ def unflow(text: str, *, delete_space: bool) -> str:
         else:
             paragraphs.append([depth, content])
         open_paragraph = soft
-    return "\n".join(">" * depth + (" " if depth else "") + content
-                     for depth, content in paragraphs)
+    return "\n".join(
+        ">" * depth + (" " if depth else "") + content for depth, content in paragraphs
+    )
 
 
 @dataclass
@@ -235,11 +254,17 @@ def attachment(part: EmailMessage, number: int) -> dict:
     name = filename(part) or f"part-{number}{'.eml' if kind == 'message/rfc822' else extension}"
     try:
         inline = part.get_content_disposition() == "inline" or (
-            part["Content-ID"] is not None and part.get_content_disposition() != "attachment")
+            part["Content-ID"] is not None and part.get_content_disposition() != "attachment"
+        )
     except Exception:  # noqa: BLE001
         inline = False
-    return {"filename": name, "content_type": kind[:120], "size": len(data), "data": data,
-            "is_inline": inline}
+    return {
+        "filename": name,
+        "content_type": kind[:120],
+        "size": len(data),
+        "data": data,
+        "is_inline": inline,
+    }
 
 
 def payload_bytes(part: EmailMessage) -> bytes:

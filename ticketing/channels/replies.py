@@ -12,23 +12,29 @@ import re
 QUOTED = re.compile(r"^[ \t]{0,3}>")
 ATTRIBUTION_END = re.compile(
     r"(wrote|writes|a écrit|schrieb|escribió|ha scritto|schreef|escreveu|skrev|napisał|"
-    r"aliandika|ameandika|imeandikwa)\s*:\s*$", re.IGNORECASE)
+    r"aliandika|ameandika|imeandikwa)\s*:\s*$",
+    re.IGNORECASE,
+)
 ATTRIBUTION_START = re.compile(r"^\s*(On|Am|Le|El|Il|Op|Em|Den|Mnamo|Tarehe|Siku)\s", re.IGNORECASE)
 SEPARATOR = re.compile(
     r"^\s*(-{2,}\s*(Original Message|Forwarded message|Ursprüngliche Nachricht|Message d'origine|"
     r"Weitergeleitete Nachricht|Ujumbe wa awali|Ujumbe uliosambazwa)\s*-{2,}|_{20,}|"
-    r"Begin forwarded message:)\s*$", re.IGNORECASE)
+    r"Begin forwarded message:)\s*$",
+    re.IGNORECASE,
+)
 HEADER_FROM = re.compile(r"^\s*\*?(From|Von|De|Kutoka|Van|Da|Fra|Från)\s*:\*?\s*\S", re.IGNORECASE)
 HEADER_OTHER = re.compile(
     r"^\s*\*?(Sent|Date|Gesendet|Datum|Envoyé|Enviado|Imetumwa|Tarehe|To|An|À|Para|Kwa|Cc|"
-    r"Subject|Betreff|Objet|Asunto|Mada|Kichwa)\s*:", re.IGNORECASE)
+    r"Subject|Betreff|Objet|Asunto|Mada|Kichwa)\s*:",
+    re.IGNORECASE,
+)
 
 
 def split(text: str) -> tuple[str, str]:
     """(new text, full text); full text is "" when nothing was cut."""
     whole = text.strip()
     lines = whole.split("\n")
-    kept = _without_quotes(lines[:_history_start(lines)])
+    kept = _without_quotes(lines[: _history_start(lines)])
     new = re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in kept)).strip()
     if not new or new == whole:
         return whole, ""
@@ -51,7 +57,7 @@ def _history_start(lines: list[str]) -> int:
 def _header_block_at(lines: list[str], index: int) -> bool:
     if not HEADER_FROM.match(lines[index]):
         return False
-    following = lines[index + 1:index + 6]
+    following = lines[index + 1 : index + 6]
     return sum(bool(HEADER_OTHER.match(line)) for line in following) >= 2
 
 

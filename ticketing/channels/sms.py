@@ -19,9 +19,9 @@ from twilio.request_validator import (
 )
 from twilio.rest import Client
 
-from ticketing.channels import Inbound, PermanentFailure, Sent, TransientFailure
+from ticketing.channels import Inbound, PermanentFailure, Sent, StatusReport, TransientFailure
 from ticketing.contacts import InvalidContact, normalise_phone
-from ticketing.models.enums import Channel
+from ticketing.models.enums import Channel, OutboxStatus
 
 log = logging.getLogger(__name__)
 GSM7_BASIC = set(
@@ -32,9 +32,36 @@ GSM7_EXTENDED = set("^{}\\[~]|€\f")
 MAX_BODY = 1600  # Twilio refuses longer bodies (21617)
 MAX_MEDIA = 10  # Twilio sends at most 10 media per MMS
 OPT_OUT_CODE = "21610"  # Twilio: the recipient has replied STOP to this sender
+# Twilio's words for an outbound message's progress, in ours; any other word is not acted on.
+STATUS = {
+    "accepted": OutboxStatus.QUEUED,
+    "scheduled": OutboxStatus.QUEUED,
+    "queued": OutboxStatus.QUEUED,
+    "sending": OutboxStatus.QUEUED,
+    "sent": OutboxStatus.SENT,
+    "delivered": OutboxStatus.DELIVERED,
+    "read": OutboxStatus.DELIVERED,
+    "undelivered": OutboxStatus.FAILED,
+    "failed": OutboxStatus.FAILED,
+    "canceled": OutboxStatus.FAILED,
+}
 # Codes that will not change on a retry: bad number, not mobile, unsubscribed, blocked...
-PERMANENT_CODES = {"21211", "21214", "21408", "21610", "21612", "21614", "21617", "21635",
-                   "30003", "30004", "30005", "30006", "30007", "30008"}
+PERMANENT_CODES = {
+    "21211",
+    "21214",
+    "21408",
+    "21610",
+    "21612",
+    "21614",
+    "21617",
+    "21635",
+    "30003",
+    "30004",
+    "30005",
+    "30006",
+    "30007",
+    "30008",
+}
 # Reserve the next free send slot of a sender, in microseconds of Redis's own clock, so that
 # every worker on every machine shares one schedule; returns how long to wait for the slot.
 PACE_SCRIPT = """
@@ -63,10 +90,11 @@ def fit(text: str, link: str) -> str:
     if len(text) <= MAX_BODY:
         return text
     tail = f"... {link}"  # ASCII dots: an ellipsis would switch the whole SMS to UCS-2
-    return text[:MAX_BODY - len(tail)].rstrip() + tail
+    return text[: MAX_BODY - len(tail)].rstrip() + tail
 
 
 # -- webhooks: signatures and payloads ------------------------------------------------------
+
 
 def auth_token() -> str:
     """Twilio's auth token; with the console backend, a development token from SECRET_KEY."""
@@ -99,8 +127,10 @@ def signature_is_valid(secrets: list[str]) -> bool:
         return False
     algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
     url = public_url()
-    return any(RequestValidator(secret).validate(url, request.form, signature, algorithm)
-               for secret in secrets)
+    return any(
+        RequestValidator(secret).validate(url, request.form, signature, algorithm)
+        for secret in secrets
+    )
 
 
 def verified(view):
@@ -110,12 +140,18 @@ def verified(view):
     def checked(*args, **kwargs):
         secrets = signing_secrets()
         if not secrets:
-            log.error("Twilio webhook %s refused: no signing secret configured (set "
-                      "TWILIO_AUTH_TOKEN, or TWILIO_WEBHOOK_SHARED_KEYS)", request.path)
+            log.error(
+                "Twilio webhook %s refused: no signing secret configured (set "
+                "TWILIO_AUTH_TOKEN, or TWILIO_WEBHOOK_SHARED_KEYS)",
+                request.path,
+            )
             abort(503, "The webhook signing secret is not configured")
         if not signature_is_valid(secrets):
-            log.warning("Twilio webhook %s refused: missing or invalid signature (from %s)",
-                        request.path, request.remote_addr)
+            log.warning(
+                "Twilio webhook %s refused: missing or invalid signature (from %s)",
+                request.path,
+                request.remote_addr,
+            )
             abort(403, "Missing or invalid X-Twilio-Signature")
         return view(*args, **kwargs)
 
@@ -130,9 +166,13 @@ def sign(url: str, params: dict) -> str:
 def parse(form: dict) -> Inbound:
     """A Twilio inbound-message form post as one Inbound; raises InvalidContact on a bad From."""
     sender = normalise_phone(form.get("From", ""), current_app.config["DEFAULT_PHONE_REGION"])
-    return Inbound(channel=Channel.SMS, sender=sender, text=(form.get("Body") or "").strip(),
-                   external_id=form.get("MessageSid") or form.get("SmsSid") or "",
-                   attachments=_media(form))
+    return Inbound(
+        channel=Channel.SMS,
+        sender=sender,
+        text=(form.get("Body") or "").strip(),
+        external_id=form.get("MessageSid") or form.get("SmsSid") or "",
+        attachments=_media(form),
+    )
 
 
 def _media(form: dict) -> tuple[dict, ...]:
@@ -143,24 +183,39 @@ def _media(form: dict) -> tuple[dict, ...]:
     for index in range(min(count, MAX_MEDIA)):
         url = form.get(f"MediaUrl{index}") or ""
         if url.startswith(("https://", "http://")):
-            media.append({"filename": f"media-{index + 1}", "url": url,
-                          "content_type": form.get(f"MediaContentType{index}") or "unknown"})
+            media.append(
+                {
+                    "filename": f"media-{index + 1}",
+                    "url": url,
+                    "content_type": form.get(f"MediaContentType{index}") or "unknown",
+                }
+            )
     return tuple(media)
 
 
-def parse_status(form: dict) -> tuple[str, str, str | None]:
-    """(MessageSid, status, error code) from a delivery status callback."""
-    return (form.get("MessageSid") or form.get("SmsSid") or "",
-            (form.get("MessageStatus") or form.get("SmsStatus") or "").lower(),
-            form.get("ErrorCode") or None)
+def parse_status(form: dict) -> StatusReport:
+    """A delivery status callback in our terms, with Twilio's own word kept for people."""
+    word = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
+    code = form.get("ErrorCode") or None
+    return StatusReport(
+        provider_id=form.get("MessageSid") or form.get("SmsSid") or "",
+        status=STATUS.get(word),
+        error_code=code,
+        description=f"Twilio {word}" + (f" (error {code})" if code else ""),
+        opted_out=code == OPT_OUT_CODE,
+    )
 
 
 # -- sending ----------------------------------------------------------------------------------
 
+
 def client() -> Client:
     config = current_app.config
-    twilio = Client(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
-                    http_client=TwilioHttpClient(timeout=config["TWILIO_TIMEOUT"]))
+    twilio = Client(
+        config["TWILIO_ACCOUNT_SID"],
+        config["TWILIO_AUTH_TOKEN"],
+        http_client=TwilioHttpClient(timeout=config["TWILIO_TIMEOUT"]),
+    )
     twilio.api.base_url = config["TWILIO_API_BASE"]
     return twilio
 
@@ -178,13 +233,21 @@ def send(outbox) -> Sent:
     pace(sender)
     try:
         message = client().messages.create(
-            to=outbox.recipient, body=fit(outbox.body, _link(outbox)),
-            status_callback=status_callback_url(outbox.id), **origin)
+            to=outbox.recipient,
+            body=fit(outbox.body, _link(outbox)),
+            status_callback=status_callback_url(outbox.id),
+            **origin,
+        )
     except TwilioRestException as error:
         raise _classify(error) from error
     except requests.RequestException as error:
         raise TransientFailure(f"Twilio unreachable: {error.__class__.__name__}") from error
-    return Sent(provider_id=message.sid, status=message.status or "queued")
+    first = STATUS.get(message.status or "", OutboxStatus.QUEUED)
+    # a failure's reason and code come with its status callback, which records it
+    return Sent(
+        provider_id=message.sid,
+        status=OutboxStatus.QUEUED if first == OutboxStatus.FAILED else first,
+    )
 
 
 def _link(outbox) -> str:
@@ -198,7 +261,7 @@ def _classify(error: TwilioRestException) -> Exception:
     retry = error.status == 429 or error.status >= 500 or error.status == 401
     if retry and code not in PERMANENT_CODES:
         return TransientFailure(error.msg, code)
-    return PermanentFailure(error.msg, code)
+    return PermanentFailure(error.msg, code, opted_out=code == OPT_OUT_CODE)
 
 
 def pace(sender: str) -> None:

@@ -1,0 +1,248 @@
+"""The only writer of Outbox state once notify.py has created a row.
+
+Every move is one conditional UPDATE checked against STATUSES, so a worker and a provider's
+callbacks racing each other can never move a row backwards or out of a final status.
+It flushes, never commits: the worker or the view that called it does.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, or_, select, true, update
+
+from ticketing import customers, events, hours
+from ticketing.channels import Bounce, Sent, StatusReport
+from ticketing.extensions import db
+from ticketing.models import Customer, Outbox, Ticket
+from ticketing.models.enums import Channel, OutboxStatus
+
+log = logging.getLogger(__name__)
+BACKOFF_MINUTES = (1, 2, 5, 15, 30, 60, 120, 240, 480)  # then the row fails for good
+CLAIM_TIMEOUT = timedelta(minutes=10)  # a claim older than this belongs to a dead worker
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    rank: int  # a row only ever moves to a higher rank
+    final: bool  # nothing moves a row out of it
+
+
+STATUSES = {
+    OutboxStatus.PENDING: Stage(0, final=False),
+    OutboxStatus.QUEUED: Stage(1, final=False),
+    OutboxStatus.SENT: Stage(2, final=False),
+    OutboxStatus.DELIVERED: Stage(3, final=True),
+    OutboxStatus.FAILED: Stage(3, final=True),
+    OutboxStatus.SUPPRESSED: Stage(3, final=True),
+}
+UNSETTLED = [status for status, stage in STATUSES.items() if not stage.final]
+
+
+def _behind(status: OutboxStatus) -> list[OutboxStatus]:
+    """The statuses a row may move to `status` from."""
+    return [s for s in UNSETTLED if STATUSES[s].rank < STATUSES[status].rank]
+
+
+# -- the worker's moves ---------------------------------------------------------------------
+
+
+def claim(outbox_id: int) -> bool:
+    """Atomically take a due pending row for this worker; False if it is not ours to send.
+    The caller commits before sending, so that every other worker sees the claim."""
+    now = hours.now()
+    result = db.session.execute(
+        update(Outbox)
+        .where(
+            Outbox.id == outbox_id,
+            Outbox.status == OutboxStatus.PENDING,
+            or_(Outbox.not_before.is_(None), Outbox.not_before <= now),
+            or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - CLAIM_TIMEOUT),
+        )
+        .values(claimed_at=now, attempts=Outbox.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def is_opted_out(row: Outbox) -> bool:
+    """An SMS to a customer who has opted out since the row was owed."""
+    if row.channel != Channel.SMS or row.customer_id is None:
+        return False
+    return bool(db.session.get(Customer, row.customer_id).sms_opted_out)
+
+
+def suppress(row: Outbox, reason: str) -> None:
+    """Not sent on purpose, at send time (the customer opted out meanwhile)."""
+    _move(row, OutboxStatus.SUPPRESSED, last_error=reason, claimed_at=None)
+
+
+def record_sent(row: Outbox, sent: Sent) -> None:
+    """Keep the provider's id; its first word on the status counts only if no delivery
+    callback got in first (they may overtake this commit), so a status never goes back."""
+    now = hours.now()
+    _write(row, true(), provider_id=sent.provider_id, sent_at=now, claimed_at=None)
+    _move(
+        row,
+        sent.status,
+        only_from=(OutboxStatus.PENDING,),
+        last_error=None,
+        error_code=None,
+        delivered_at=now if sent.status == OutboxStatus.DELIVERED else None,
+    )
+
+
+def retry_later(row: Outbox, reason: str, code: str | None = None) -> None:
+    """Keep the row pending with a back-off; the sweep hands it over again when due. Once
+    every back-off has been waited out, it fails for good."""
+    log.warning("outbox %s: %s", row.id, reason)
+    if row.attempts > len(BACKOFF_MINUTES):
+        fail(row, f"gave up after {row.attempts} attempts: {reason}", code)
+        return
+    due = hours.now() + timedelta(minutes=BACKOFF_MINUTES[row.attempts - 1])
+    _write(
+        row,
+        Outbox.status == OutboxStatus.PENDING,
+        not_before=due,
+        last_error=reason,
+        error_code=code,
+        claimed_at=None,
+    )
+
+
+def fail(row: Outbox, reason: str, code: str | None = None, *, opted_out: bool = False) -> None:
+    """The provider refused for good; when it says the recipient opted out, we stop too."""
+    if _move(row, OutboxStatus.FAILED, last_error=reason, error_code=code, claimed_at=None):
+        _opt_out_if(opted_out, row, code)
+
+
+# -- what providers tell us later -------------------------------------------------------------
+
+
+def record_report(
+    channel: Channel, report: StatusReport, outbox_id: int | None = None
+) -> Outbox | None:
+    """A delivery status callback: move its row forward; None when it is about no row of
+    ours or says nothing we act on. `outbox_id` is the hint from the callback URL."""
+    if report.status is None:
+        return None
+    row = _reported_row(channel, report.provider_id, outbox_id)
+    if row is None:
+        return None
+    now = hours.now()
+    if report.status == OutboxStatus.FAILED:
+        moved = _move(
+            row, report.status, error_code=report.error_code, last_error=report.description
+        )
+    elif report.status in (OutboxStatus.SENT, OutboxStatus.DELIVERED):
+        moved = _move(
+            row,
+            report.status,
+            sent_at=func.coalesce(Outbox.sent_at, now),
+            last_error=None,
+            error_code=None,
+            **({"delivered_at": now} if report.status == OutboxStatus.DELIVERED else {}),
+        )
+    else:
+        moved = _move(row, report.status)
+    if moved:
+        _opt_out_if(report.opted_out, row, report.error_code)
+    return row
+
+
+def record_bounce(report: Bounce) -> Ticket | None:
+    """A delivery report on mail we sent: fail that Outbox row with the reason (a delay is
+    only noted) and tell the ticket's agents. It opens nothing and is never answered."""
+    if not report.message_id:
+        return None  # a report that names no message of ours: kept raw, ignored
+    row = db.session.scalar(select(Outbox).where(Outbox.message_id == report.message_id))
+    if row is None:
+        return None
+    recipient, ticket = row.recipient, row.ticket
+    if report.is_permanent:
+        _move(
+            row,
+            OutboxStatus.FAILED,
+            error_code=report.status or None,
+            last_error=f"bounced: {report.reason}",
+        )
+    if ticket is not None:
+        events.record(
+            ticket,
+            "bounced" if report.is_permanent else "delivery_delayed",
+            recipient=recipient,
+            reason=report.reason,
+        )
+    return ticket
+
+
+def _reported_row(channel: Channel, provider_id: str, outbox_id: int | None) -> Outbox | None:
+    """The row a callback is about: by provider id, or by the outbox id in the callback URL
+    when the callback overtook our commit of the id (never a row that holds another id, nor
+    one already final: it was never sent)."""
+    if not provider_id:
+        return None
+    row = db.session.scalar(
+        select(Outbox).where(Outbox.channel == channel, Outbox.provider_id == provider_id)
+    )
+    if row is not None or not outbox_id:
+        return row
+    adopted = db.session.execute(
+        update(Outbox)
+        .where(
+            Outbox.id == outbox_id,
+            Outbox.channel == channel,
+            Outbox.status.in_(UNSETTLED),
+            or_(Outbox.provider_id.is_(None), Outbox.provider_id == provider_id),
+        )
+        .values(provider_id=provider_id)
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.get(Outbox, outbox_id) if adopted.rowcount == 1 else None
+
+
+# -- the two primitives every move goes through -----------------------------------------------
+
+
+def _move(
+    row: Outbox, status: OutboxStatus, *, only_from: tuple[OutboxStatus, ...] = (), **values
+) -> bool:
+    """Set `status` only from a status behind it in STATUSES (and in `only_from` when
+    given); True when the row moved."""
+    sources = [s for s in _behind(status) if not only_from or s in only_from]
+    return _write(row, Outbox.status.in_(sources), status=status, **values)
+
+
+def _write(row: Outbox, condition, **values) -> bool:
+    """One conditional UPDATE, then the row is read afresh: another writer may have won."""
+    result = db.session.execute(
+        update(Outbox)
+        .where(Outbox.id == row.id, condition)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(row)
+    return result.rowcount == 1
+
+
+def _opt_out_if(opted_out: bool, row: Outbox, code: str | None) -> None:
+    """The provider says the recipient unsubscribed: our consent record follows."""
+    if opted_out and row.customer_id is not None:
+        customers.set_sms_opt_out(
+            db.session.get(Customer, row.customer_id), True, source=f"provider error {code}"
+        )
+
+
+def backdate_delivered(*, before, provider_id: str) -> int:
+    """The demo's invented history: what it owed before `before` counts as delivered then."""
+    return db.session.execute(
+        update(Outbox)
+        .where(Outbox.created_at < before)
+        .values(
+            status=OutboxStatus.DELIVERED,
+            sent_at=Outbox.created_at,
+            delivered_at=Outbox.created_at,
+            provider_id=provider_id,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
