@@ -2,7 +2,8 @@
 
 The webhook answers 200 only once a payload is durable somewhere; when the database is
 back, the next webhook call (or `flask --app wsgi replay-spool`) moves spooled payloads into
-InboundRaw, where the unique external id makes a replay of an already-stored one a no-op.
+InboundRaw through inbound.store, where the unique external id makes a replay of an
+already-stored one a no-op.
 """
 
 import base64
@@ -14,11 +15,11 @@ import uuid
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from ticketing import inbound
 from ticketing.extensions import db
-from ticketing.models import InboundRaw
 from ticketing.models.enums import Channel
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,12 @@ def directory() -> Path:
 
 
 def write(channel: Channel, external_id: str, payload: bytes, source: str) -> Path:
-    record = {"channel": channel.value, "external_id": external_id, "source": source,
-              "payload": base64.b64encode(payload).decode()}
+    record = {
+        "channel": channel.value,
+        "external_id": external_id,
+        "source": source,
+        "payload": base64.b64encode(payload).decode(),
+    }
     final = directory() / f"{time.time_ns()}-{uuid.uuid4().hex}.json"  # sorts by arrival
     partial = final.with_suffix(".part")
     with open(partial, "w") as handle:
@@ -75,8 +80,11 @@ def replay_some(limit: int = 20) -> int:
 def _read(file: Path) -> dict:
     """A spooled record, checked; raises ValueError, KeyError or TypeError when malformed."""
     record = json.loads(file.read_text())
-    return {"channel": Channel(record["channel"]), "external_id": str(record["external_id"]),
-            "payload": base64.b64decode(record["payload"], validate=True)}
+    return {
+        "channel": Channel(record["channel"]),
+        "external_id": str(record["external_id"]),
+        "payload": base64.b64decode(record["payload"], validate=True),
+    }
 
 
 def _set_aside(file: Path, error: Exception) -> None:
@@ -86,15 +94,8 @@ def _set_aside(file: Path, error: Exception) -> None:
 
 
 def _insert(record: dict) -> None:
-    from ticketing import queues
-
-    raw = InboundRaw(channel=record["channel"], external_id=record["external_id"],
-                     payload=record["payload"], source="spool")
-    try:
-        db.session.add(raw)
-        db.session.flush()
-        queues.enqueue_after_commit(queues.PROCESS_INBOUND, raw.id)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+    """Store one spooled payload through the one store (same dedupe as the webhook's)."""
+    outcome = inbound.store(record["channel"], record["external_id"], record["payload"], "spool")
+    db.session.commit()
+    if outcome == "duplicate":
         log.info("spooled %s was already stored", record["external_id"])

@@ -3,7 +3,7 @@
 import logging
 from dataclasses import replace
 
-from ticketing import channels, hours, intake
+from ticketing import channels, inbound, intake
 from ticketing.extensions import db
 from ticketing.models import InboundRaw
 from ticketing.models.enums import InboundStatus
@@ -16,34 +16,20 @@ def process_inbound(raw_id: int) -> str:
     raw = db.session.get(InboundRaw, raw_id)
     if raw is None or raw.status != InboundStatus.PENDING:
         return "already handled"
-    raw.attempts += 1
     try:
-        inbound = channels.parse_raw(raw.channel, raw.payload)
-        if inbound.external_id != raw.external_id:  # a reused Message-ID: see intake.email_key
-            note = f"another message came earlier with the same Message-ID {inbound.external_id}"
-            inbound = replace(inbound, external_id=raw.external_id, notes=inbound.notes + (note,))
-        ticket = intake.receive(inbound)
+        message = channels.parse_raw(raw.channel, raw.payload)
+        if message.external_id != raw.external_id:  # a reused Message-ID: see inbound.store
+            note = f"another message came earlier with the same Message-ID {message.external_id}"
+            message = replace(message, external_id=raw.external_id, notes=message.notes + (note,))
+        ticket = intake.receive(message)
     except Exception as error:  # noqa: BLE001 - any failure must be kept, not lost
         db.session.rollback()
         log.exception("inbound %s failed", raw_id)
-        return _mark_failed(raw_id, f"{error.__class__.__name__}: {error}")
-    raw.status = InboundStatus.DONE if ticket is not None else InboundStatus.IGNORED
-    raw.ticket_id = ticket.id if ticket is not None else None
-    raw.processed_at = hours.now()
+        inbound.mark_failed(raw, f"{error.__class__.__name__}: {error}")
+    else:
+        if ticket is None:
+            inbound.mark_ignored(raw)
+        else:
+            inbound.mark_done(raw, ticket)
     db.session.commit()
     return raw.status.value
-
-
-def _mark_failed(raw_id: int, error: str) -> str:
-    raw = db.session.get(InboundRaw, raw_id)
-    raw.status, raw.error, raw.processed_at = InboundStatus.FAILED, error[:2000], hours.now()
-    raw.attempts += 1
-    db.session.commit()
-    return raw.status.value
-
-
-def retry(raw_id: int) -> None:
-    """Put a failed row back in the queue (an admin's "retry" button)."""
-    raw = db.session.get(InboundRaw, raw_id)
-    if raw is not None and raw.status == InboundStatus.FAILED:
-        raw.status, raw.error = InboundStatus.PENDING, None

@@ -15,11 +15,12 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ticketing import intake, queues
+from ticketing import inbound
+from ticketing.channels import email as email_channel
 from ticketing.channels import imap
 from ticketing.extensions import db
-from ticketing.models import InboundRaw, MailboxState
-from ticketing.models.enums import Channel, InboundStatus
+from ticketing.models import MailboxState
+from ticketing.models.enums import Channel
 
 log = logging.getLogger(__name__)
 BATCH = 50  # messages per round trip; \Seen is set once per batch, after its commits
@@ -41,8 +42,9 @@ def poll_mail(batch: int = BATCH) -> dict:
             if attempt == RECONNECTS:
                 raise
             counts["reconnects"] += 1
-            log.warning("mailbox unavailable (%s): reconnecting, %s of %s", error, attempt,
-                        RECONNECTS - 1)
+            log.warning(
+                "mailbox unavailable (%s): reconnecting, %s of %s", error, attempt, RECONNECTS - 1
+            )
     return dict(counts)
 
 
@@ -51,7 +53,7 @@ def _read_new(box: imap.Mailbox, counts: Counter, batch: int) -> None:
     state = _state(folder, box.select(folder))
     uids = box.uids_after(state.last_uid)[:MAX_PER_POLL]
     for start in range(0, len(uids), batch):
-        chunk = uids[start:start + batch]
+        chunk = uids[start : start + batch]
         sizes = box.sizes(chunk)
         for uid in chunk:
             counts[_take(box, state, uid, sizes.get(uid))] += 1
@@ -72,9 +74,13 @@ def _state(folder: str, uidvalidity: int) -> MailboxState:
             db.session.rollback()
             return _state(folder, uidvalidity)
     elif state.uidvalidity != uidvalidity:
-        log.warning("%s: UIDVALIDITY %s is now %s, the folder was rebuilt: reading it again "
-                    "(messages already stored are recognised by Message-ID)", name,
-                    state.uidvalidity, uidvalidity)
+        log.warning(
+            "%s: UIDVALIDITY %s is now %s, the folder was rebuilt: reading it again "
+            "(messages already stored are recognised by Message-ID)",
+            name,
+            state.uidvalidity,
+            uidvalidity,
+        )
         state.uidvalidity, state.last_uid = uidvalidity, 0
     db.session.commit()
     return state
@@ -93,29 +99,23 @@ def _take(box: imap.Mailbox, state: MailboxState, uid: int, size: int | None) ->
     size = max(size or 0, len(payload))
     if size > limit:
         payload = payload.split(b"\r\n\r\n", 1)[0][:limit]
-        error = (f"the message is {size} bytes, over MAX_EMAIL_BYTES ({limit}): only its "
-                 "headers were kept")
-    key = intake.email_key(payload) if payload else f"imap:{state.uidvalidity}:{uid}"
+        error = (
+            f"the message is {size} bytes, over MAX_EMAIL_BYTES ({limit}): only its "
+            "headers were kept"
+        )
+    key = email_channel.external_id(payload) if payload else f"imap:{state.uidvalidity}:{uid}"
     return _store(state, uid, key, payload, error)
 
 
 def _store(state: MailboxState, uid: int, key: str, payload: bytes, error: str | None) -> str:
-    raw = InboundRaw(channel=Channel.EMAIL, external_id=key, payload=payload, source="imap")
-    if error:
-        raw.status, raw.error = InboundStatus.FAILED, error
-        log.warning("IMAP UID %s kept as failed: %s", uid, error)
-    db.session.add(raw)
+    """One commit for the row and the UID: the UID is flushed first, so the row's SAVEPOINT
+    nests in a transaction already open (pysqlite would otherwise commit it on RELEASE)."""
     state.last_uid = uid
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        _advance(state, uid)
-        return "duplicate"
-    if not error:
-        queues.enqueue_after_commit(queues.PROCESS_INBOUND, raw.id)
+    outcome = inbound.store(Channel.EMAIL, key, payload, "imap", error=error)
+    if outcome == "failed":
+        log.warning("IMAP UID %s kept as failed: %s", uid, error)
     db.session.commit()
-    return "failed" if error else "stored"
+    return outcome
 
 
 def _advance(state: MailboxState, uid: int) -> str:

@@ -1,15 +1,15 @@
 """Administration: departments with their routing rules and charter, staff, failed inbound."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ticketing import inbound
 from ticketing.extensions import db
 from ticketing.forms import DepartmentForm, RuleForm, UserForm
 from ticketing.models import CharterTarget, Department, InboundRaw, Outbox, RoutingRule, User
 from ticketing.models.enums import Category, Channel, InboundStatus, OutboxStatus, Priority, Role
 from ticketing.security import role_required
-from workers.inbound import retry as retry_inbound
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -24,12 +24,21 @@ def admins_only():
 def index():
     departments = db.session.scalars(select(Department).order_by(Department.name)).all()
     users = db.session.scalars(select(User).order_by(User.name)).all()
-    failed = db.session.scalars(select(InboundRaw).where(
-        InboundRaw.status == InboundStatus.FAILED).order_by(InboundRaw.id.desc()).limit(50)).all()
-    stuck = db.session.scalars(select(Outbox).where(
-        Outbox.status == OutboxStatus.FAILED).order_by(Outbox.id.desc()).limit(50)).all()
-    return render_template("admin/index.html", departments=departments, users=users,
-                           failed=failed, stuck=stuck)
+    failed = db.session.scalars(
+        select(InboundRaw)
+        .where(InboundRaw.status == InboundStatus.FAILED)
+        .order_by(InboundRaw.id.desc())
+        .limit(50)
+    ).all()
+    stuck = db.session.scalars(
+        select(Outbox)
+        .where(Outbox.status == OutboxStatus.FAILED)
+        .order_by(Outbox.id.desc())
+        .limit(50)
+    ).all()
+    return render_template(
+        "admin/index.html", departments=departments, users=users, failed=failed, stuck=stuck
+    )
 
 
 @bp.route("/departments/new", methods=["GET", "POST"])
@@ -38,8 +47,11 @@ def department(department_id: int | None = None):
     item = db.get_or_404(Department, department_id) if department_id else Department()
     form = DepartmentForm(obj=item)
     form.supervisor_id.choices = [(0, "—")] + [
-        (u.id, u.name) for u in db.session.scalars(select(User).where(
-            User.role.in_([Role.SUPERVISOR, Role.ADMIN])).order_by(User.name))]
+        (u.id, u.name)
+        for u in db.session.scalars(
+            select(User).where(User.role.in_([Role.SUPERVISOR, Role.ADMIN])).order_by(User.name)
+        )
+    ]
     if form.validate_on_submit():
         item.name, item.description = form.name.data.strip(), form.description.data or ""
         item.supervisor_id = form.supervisor_id.data or None
@@ -57,8 +69,13 @@ def department(department_id: int | None = None):
         else:
             flash(f"Saved {item.name}.", "success")
             return redirect(url_for("admin.department", department_id=item.id))
-    return render_template("admin/department.html", item=item, form=form, rule_form=RuleForm(),
-                           priorities=list(Priority)), 400 if request.method == "POST" else 200
+    return render_template(
+        "admin/department.html",
+        item=item,
+        form=form,
+        rule_form=RuleForm(),
+        priorities=list(Priority),
+    ), 400 if request.method == "POST" else 200
 
 
 def _save_targets(department: Department, data) -> None:
@@ -69,8 +86,9 @@ def _save_targets(department: Department, data) -> None:
             continue
         target = department.target_for(priority)
         if target is None:
-            target = CharterTarget(priority=priority, first_response_minutes=first,
-                                   resolution_minutes=resolution)
+            target = CharterTarget(
+                priority=priority, first_response_minutes=first, resolution_minutes=resolution
+            )
             department.targets.append(target)
         target.first_response_minutes, target.resolution_minutes = first, resolution
 
@@ -79,11 +97,17 @@ def _save_targets(department: Department, data) -> None:
 def add_rule(department_id: int):
     item = db.get_or_404(Department, department_id)
     form = RuleForm()
-    if form.validate_on_submit() and (form.keywords.data or form.channel.data or form.category.data):
-        item.rules.append(RoutingRule(keywords=form.keywords.data or "",
-                                      channel=Channel(form.channel.data) if form.channel.data else None,
-                                      category=Category(form.category.data) if form.category.data else None,
-                                      position=form.position.data or 100))
+    if form.validate_on_submit() and (
+        form.keywords.data or form.channel.data or form.category.data
+    ):
+        item.rules.append(
+            RoutingRule(
+                keywords=form.keywords.data or "",
+                channel=Channel(form.channel.data) if form.channel.data else None,
+                category=Category(form.category.data) if form.category.data else None,
+                position=form.position.data or 100,
+            )
+        )
         db.session.commit()
         flash("Rule added.", "success")
     else:
@@ -106,8 +130,9 @@ def delete_rule(rule_id: int):
 def user(user_id: int | None = None):
     item = db.get_or_404(User, user_id) if user_id else User()
     form = UserForm(obj=item)
-    form.departments.choices = [(d.id, d.name) for d in db.session.scalars(
-        select(Department).order_by(Department.name))]
+    form.departments.choices = [
+        (d.id, d.name) for d in db.session.scalars(select(Department).order_by(Department.name))
+    ]
     if request.method == "GET" and item.id:
         form.departments.data = [d.id for d in item.departments]
     if form.validate_on_submit():
@@ -115,8 +140,9 @@ def user(user_id: int | None = None):
             form.password.errors = ["A new user needs a password (10 characters or more)."]
         else:
             return _save_user(item, form)
-    return render_template("admin/user.html", item=item, form=form), \
-        400 if request.method == "POST" else 200
+    return render_template(
+        "admin/user.html", item=item, form=form
+    ), 400 if request.method == "POST" else 200
 
 
 def _save_user(item: User, form: UserForm):
@@ -139,11 +165,10 @@ def _save_user(item: User, form: UserForm):
 
 @bp.post("/inbound/<int:raw_id>/retry")
 def retry(raw_id: int):
-    raw = db.session.get(InboundRaw, raw_id) or abort(404)
-    retry_inbound(raw.id)
-    db.session.commit()
-    from ticketing import queues
-
-    queues.enqueue_now(queues.PROCESS_INBOUND, raw.id)
-    flash(f"Inbound #{raw.id} queued again.", "success")
+    raw = db.get_or_404(InboundRaw, raw_id)
+    if inbound.retry(raw):
+        db.session.commit()
+        flash(f"Inbound #{raw.id} queued again.", "success")
+    else:
+        flash(f"Inbound #{raw.id} is not failed (any more): nothing to retry.", "info")
     return redirect(url_for("admin.index"))
