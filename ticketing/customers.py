@@ -1,8 +1,121 @@
-"""The only writer of Customer rows: finding or creating a customer, and their SMS consent."""
+"""The only writer of Customer rows: finding or creating a customer, their details, and their
+SMS consent. Nothing here commits: the view or job that calls it does."""
 
-from ticketing import hours
+import re
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from ticketing import events, hours
+from ticketing.channels import Inbound
 from ticketing.extensions import db
-from ticketing.models import Customer, Event
+from ticketing.models import Customer
+from ticketing.models.enums import Channel, Language
+
+SWAHILI_HINTS = {
+    "habari",
+    "tafadhali",
+    "yangu",
+    "haipoi",
+    "asante",
+    "shida",
+    "sijapata",
+    "nimelipa",
+    "tatizo",
+    "bado",
+    "jana",
+    "leo",
+    "kwa",
+    "ya",
+    "na",
+    "ni",
+}
+INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def find(*, email: str | None = None, phone: str | None = None) -> Customer | None:
+    """The customer with this email, else the one with this phone; None for a stranger.
+
+    On PostgreSQL the row stays locked (FOR UPDATE) until the caller commits: one customer's
+    messages are filed one at a time, so a burst threads into one ticket instead of opening
+    several. SQLite orders writers only from their first write: there a known customer's
+    simultaneous texts with no ticket open may open two tickets (both acknowledged)."""
+    for column, value in ((Customer.email, email), (Customer.phone, phone)):
+        if value and (customer := _locked(column == value)) is not None:
+            return customer
+    return None
+
+
+def _locked(condition) -> Customer | None:
+    query = select(Customer).where(condition).with_for_update()
+    return db.session.scalar(query.execution_options(populate_existing=True))
+
+
+def find_or_create(
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    name: str = "",
+    language: Language = Language.EN,
+    preferred_channel: Channel | None = None,
+) -> Customer:
+    """The customer with this email, else this phone, created with these details when neither
+    is known; a contact they lack is added when nobody else has it.
+
+    Safe when several transactions meet the same new sender at once: the insert yields to the
+    unique key (ON CONFLICT DO NOTHING) and everyone gets the one row, locked as find() says."""
+    if not (email or phone):
+        raise ValueError("a customer needs an email or a phone")
+    customer = find(email=email, phone=phone)
+    if customer is None:
+        field, value = ("email", email) if email else ("phone", phone)
+        insert = INSERTS[db.engine.dialect.name](Customer).values(
+            {
+                field: value,
+                "name": name[:120],
+                "language": language,
+                "preferred_channel": preferred_channel,
+            }
+        )
+        db.session.execute(insert.on_conflict_do_nothing(index_elements=[field]))
+        customer = find(**{field: value})
+    _add_contact_if_free(customer, "email", email)
+    _add_contact_if_free(customer, "phone", phone)
+    return customer
+
+
+def for_inbound(inbound: Inbound) -> Customer:
+    """The sender of an email or SMS, a new customer on their first message."""
+    return find_or_create(
+        **contact(inbound),
+        name=inbound.sender_name,
+        language=guess_language(inbound.text),
+        preferred_channel=inbound.channel,
+    )
+
+
+def contact(inbound: Inbound) -> dict[str, str]:
+    """The sender's address as find()'s keyword: their phone for SMS, else their email."""
+    return {"phone" if inbound.channel == Channel.SMS else "email": inbound.sender}
+
+
+def from_form(*, name: str, email: str | None, phone: str | None, language: Language) -> Customer:
+    """The web form's customer (known by email, else phone, else new) with the name and
+    language they just gave; email is their channel when they gave one."""
+    email = (email or "").strip().lower() or None
+    customer = find_or_create(email=email, phone=phone or None)
+    customer.name, customer.language = name.strip(), language
+    customer.preferred_channel = Channel.EMAIL if email else Channel.SMS
+    db.session.flush()
+    return customer
+
+
+def guess_language(text: str) -> Language:
+    """Swahili when the text has two of its common words: the language we first answer in."""
+    words = set(re.findall(r"[a-z]+", (text or "").lower()))
+    return Language.SW if len(words & SWAHILI_HINTS) >= 2 else Language.EN
 
 
 def set_sms_opt_out(customer: Customer, opted_out: bool, *, source: str) -> None:
@@ -11,5 +124,35 @@ def set_sms_opt_out(customer: Customer, opted_out: bool, *, source: str) -> None
         return
     customer.sms_opted_out = opted_out
     customer.sms_opted_out_at = hours.now() if opted_out else None
-    db.session.add(Event(customer_id=customer.id, kind="sms_opt_out" if opted_out else "sms_opt_in",
-                         data={"source": source}))
+    events.record_for_customer(
+        customer, "sms_opt_out" if opted_out else "sms_opt_in", source=source
+    )
+
+
+def _add_contact_if_free(customer: Customer, field: str, value: str | None) -> None:
+    """Give the customer a phone or email they lack, unless another customer already has it.
+
+    One conditional UPDATE, atomic under SQLite's single writer; on PostgreSQL a concurrent
+    claim of the same contact can still win, so there it runs in a savepoint and yields."""
+    if not value or getattr(customer, field) is not None:
+        return
+    column, other = getattr(Customer, field), aliased(Customer)
+    claim = (
+        update(Customer)
+        .where(
+            Customer.id == customer.id,
+            column.is_(None),
+            ~exists().where(getattr(other, field) == value),
+        )
+        .values({field: value})
+        .execution_options(synchronize_session=False)
+    )
+    try:
+        if db.engine.dialect.name == "postgresql":
+            with db.session.begin_nested():
+                db.session.execute(claim)
+        else:
+            db.session.execute(claim)
+    except IntegrityError:
+        return  # someone else took it meanwhile: it stays theirs
+    db.session.refresh(customer, [field])
