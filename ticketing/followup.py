@@ -2,7 +2,7 @@
 
 Pure: it reads the ticket's fields, the department's policy and a calendar, and writes nothing.
 `ticket.follow_ups_done` lists the steps already carried out since the last status change;
-lifecycle.follow_up() carries a step out, records it there, and asks again.
+chases.follow_up() carries a step out, records it there, and asks again.
 """
 
 from datetime import datetime, timedelta

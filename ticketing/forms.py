@@ -30,18 +30,24 @@ STATUS_CHOICES = [(s.value, s.label) for s in Status if s != Status.NEW]
 
 
 class SupportForm(FlaskForm):
-    name = StringField("Your name", validators=[DataRequired("Please tell us your name."),
-                                                Length(max=120)])
-    email = EmailField("Email", validators=[Optional(), Email("That email address looks wrong."),
-                                            Length(max=254)])
+    name = StringField(
+        "Your name", validators=[DataRequired("Please tell us your name."), Length(max=120)]
+    )
+    email = EmailField(
+        "Email", validators=[Optional(), Email("That email address looks wrong."), Length(max=254)]
+    )
     phone = StringField("Mobile number", validators=[Optional(), Length(max=30)])
-    language = SelectField("Language", choices=[("en", "English"), ("sw", "Kiswahili")],
-                           default="en")
+    language = SelectField(
+        "Language", choices=[("en", "English"), ("sw", "Kiswahili")], default="en"
+    )
     category = SelectField("What is it about?", choices=CATEGORY_CHOICES, default="general")
-    subject = StringField("Subject", validators=[DataRequired("Please give a short subject."),
-                                                 Length(max=200)])
-    description = TextAreaField("Describe the problem", validators=[
-        DataRequired("Please describe the problem."), Length(max=20000)])
+    subject = StringField(
+        "Subject", validators=[DataRequired("Please give a short subject."), Length(max=200)]
+    )
+    description = TextAreaField(
+        "Describe the problem",
+        validators=[DataRequired("Please describe the problem."), Length(max=20000)],
+    )
     attachment = FileField("Photo or document (optional)")
 
     def validate_phone(self, field):
@@ -55,14 +61,16 @@ class SupportForm(FlaskForm):
         valid = super().validate(extra_validators)
         if not (self.email.data or self.phone.data) and not self.email.errors:
             self.email.errors = list(self.email.errors) + [
-                "Give an email address or a mobile number so we can answer you."]
+                "Give an email address or a mobile number so we can answer you."
+            ]
             return False
         return valid
 
 
 class CustomerReplyForm(FlaskForm):
-    body = TextAreaField("Your message", validators=[DataRequired("Please write a message."),
-                                                     Length(max=20000)])
+    body = TextAreaField(
+        "Your message", validators=[DataRequired("Please write a message."), Length(max=20000)]
+    )
 
 
 class RatingForm(FlaskForm):
@@ -81,21 +89,30 @@ class LoginForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
-    body = TextAreaField("Reply to the customer", validators=[
-        DataRequired("The reply is empty."), Length(max=20000)])
-    status = SelectField("Then set status", choices=[("", "Keep status")] + STATUS_CHOICES,
-                         default="", validators=[Optional()])
+    body = TextAreaField(
+        "Reply to the customer", validators=[DataRequired("The reply is empty."), Length(max=20000)]
+    )
+    status = SelectField(
+        "Then set status",
+        choices=[("", "Keep status")] + STATUS_CHOICES,
+        default="",
+        validators=[Optional()],
+    )
 
 
 class NoteForm(FlaskForm):
-    body = TextAreaField("Internal note", validators=[DataRequired("The note is empty."),
-                                                      Length(max=20000)])
+    body = TextAreaField(
+        "Internal note", validators=[DataRequired("The note is empty."), Length(max=20000)]
+    )
 
 
 class PromiseForm(FlaskForm):
     description = StringField("I will…", validators=[DataRequired(), Length(max=300)])
-    due_at = DateTimeLocalField("By (local time)", format="%Y-%m-%dT%H:%M",
-                                validators=[DataRequired("When will you do it?")])
+    due_at = DateTimeLocalField(
+        "By (local time)",
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired("When will you do it?")],
+    )
 
 
 class ProductForm(FlaskForm):
@@ -105,22 +122,26 @@ class ProductForm(FlaskForm):
 
 
 class CcForm(FlaskForm):
-    addresses = TextAreaField("Copied on email replies", validators=[Optional(),
-                                                                   Length(max=6000)])
+    addresses = TextAreaField("Copied on email replies", validators=[Optional(), Length(max=6000)])
 
     def validate_addresses(self, field):
         """Commas, semicolons, spaces or new lines between addresses, each plain or as
         `Name <address>`, as people paste them from a mail program."""
         wanted, wrong = [], []
-        for item in filter(None, (part.strip() for part in re.split(r"[,;\n]+",
-                                                                    field.data or ""))):
+        for item in filter(None, (part.strip() for part in re.split(r"[,;\n]+", field.data or ""))):
             words = item.split()
-            candidates = ([parseaddr(item)[1] or item] if "<" in item else
-                          words if all("@" in word for word in words) else [item])
+            candidates = (
+                [parseaddr(item)[1] or item]
+                if "<" in item
+                else words
+                if all("@" in word for word in words)
+                else [item]
+            )
             for address in candidates:
                 try:
-                    wanted.append(validate_email(address, check_deliverability=False)
-                                  .normalized.lower())
+                    wanted.append(
+                        validate_email(address, check_deliverability=False).normalized.lower()
+                    )
                 except EmailNotValidError:
                     wrong.append(item[:80])
         if wrong:
@@ -142,8 +163,9 @@ class DepartmentForm(FlaskForm):
 
 class RuleForm(FlaskForm):
     keywords = StringField("Keywords (comma-separated)", validators=[Optional(), Length(max=2000)])
-    channel = SelectField("Channel", default="",
-                          choices=[("", "Any")] + [(c.value, c.value.upper()) for c in Channel])
+    channel = SelectField(
+        "Channel", default="", choices=[("", "Any")] + [(c.value, c.value.upper()) for c in Channel]
+    )
     category = SelectField("Category", default="", choices=[("", "Any")] + CATEGORY_CHOICES)
     position = IntegerField("Order", default=100, validators=[NumberRange(0, 10000)])
 
@@ -153,8 +175,9 @@ class UserForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField("Role", choices=[(r.value, r.value.title()) for r in Role])
     departments = SelectMultipleField("Departments", coerce=int)
-    password = PasswordField("Password (leave empty to keep)",
-                             validators=[Optional(), Length(min=10, max=200)])
+    password = PasswordField(
+        "Password (leave empty to keep)", validators=[Optional(), Length(min=10, max=200)]
+    )
     is_enabled = BooleanField("Active", default=True)
     is_away = BooleanField("Away (gets no new tickets)")
 

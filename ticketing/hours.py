@@ -53,7 +53,7 @@ DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 
 
 def parse_hhmm(value: str) -> time:
-    """"08:00" as a time; ValueError for anything else."""
+    """ "08:00" as a time; ValueError for anything else."""
     hour, minute = (value or "").strip().split(":")
     if len(minute) != 2:
         raise ValueError(f"not a HH:MM time: {value!r}")
@@ -76,8 +76,11 @@ class Calendar:
 
     @classmethod
     def from_settings(cls, working_hours: dict, tz: str, country: str, extra=()) -> "Calendar":
-        week = {int(day): (parse_hhmm(span[0]), parse_hhmm(span[1]))
-                for day, span in (working_hours or {}).items() if span}
+        week = {
+            int(day): (parse_hhmm(span[0]), parse_hhmm(span[1]))
+            for day, span in (working_hours or {}).items()
+            if span
+        }
         return cls(tz=tz, week=week, country=country, extra_holidays=frozenset(extra))
 
     def holiday_name(self, day: date) -> str | None:
@@ -142,8 +145,7 @@ class Calendar:
         without working hours): what is held goes at `quiet_end` on the next working day.
         """
         local = to_local(moment, self.tz)
-        if self.is_working_day(local.date()) and not is_quiet(local.time(), quiet_start,
-                                                              quiet_end):
+        if self.is_working_day(local.date()) and not is_quiet(local.time(), quiet_start, quiet_end):
             return None
         return self.next_working_morning(moment, quiet_end)
 

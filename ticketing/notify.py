@@ -9,13 +9,11 @@ from datetime import timedelta
 from email.utils import make_msgid, parseaddr
 
 from flask import current_app
-from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from sqlalchemy import func, select, update
 
-from ticketing import charter, hours
+from ticketing import charter, hours, wording
 from ticketing.extensions import db
-from ticketing.models import Customer, MessageTemplate, Outbox, Ticket, User
+from ticketing.models import Customer, Outbox, Ticket, User
 from ticketing.models.enums import Channel, OutboxStatus, Priority
 from ticketing.models.people import DEFAULT_POLICY
 from ticketing.queues import DELIVER, enqueue_after_commit
@@ -29,7 +27,8 @@ def channel_for(customer: Customer, ticket: Ticket | None = None) -> Channel | N
     """SMS when they wrote by SMS or prefer it, else email, else SMS; None when unreachable."""
     can_sms = bool(customer.phone) and not customer.sms_opted_out
     wants_sms = customer.preferred_channel == Channel.SMS or (
-        ticket is not None and ticket.channel == Channel.SMS)
+        ticket is not None and ticket.channel == Channel.SMS
+    )
     if can_sms and (wants_sms or not customer.email):
         return Channel.SMS
     if customer.email:
@@ -37,8 +36,16 @@ def channel_for(customer: Customer, ticket: Ticket | None = None) -> Channel | N
     return None
 
 
-def customer(ticket: Ticket, kind: str, *, proactive: bool = False, automatic: bool = True,
-             update: bool = False, dedupe_key: str | None = None, **context) -> Outbox:
+def customer(
+    ticket: Ticket,
+    kind: str,
+    *,
+    proactive: bool = False,
+    automatic: bool = True,
+    update: bool = False,
+    dedupe_key: str | None = None,
+    **context,
+) -> Outbox:
     """Owe the ticket's customer one message rendered from templates/messages/<lang>/<kind>.
 
     `proactive`: sent on our own initiative, so held through quiet hours unless urgent.
@@ -51,9 +58,17 @@ def customer(ticket: Ticket, kind: str, *, proactive: bool = False, automatic: b
         return _suppressed(ticket, kind, person, "no reachable channel (SMS opted out, no email)")
     if update and (folded := _fold_into_held_update(ticket, channel, kind)) is not None:
         return folded
-    row = _row(channel, kind, _address(person, channel), ticket=ticket, customer=person,
-               language=person.language.value, automatic=automatic, dedupe_key=dedupe_key,
-               context=context)
+    row = _row(
+        channel,
+        kind,
+        _address(person, channel),
+        ticket=ticket,
+        customer=person,
+        language=person.language.value,
+        automatic=automatic,
+        dedupe_key=dedupe_key,
+        context=context,
+    )
     if channel == Channel.EMAIL and not automatic and ticket.cc_emails:
         row.cc = list(ticket.cc_emails)  # people's own words reach everyone on the thread
     if (proactive or update) and row.status != OutboxStatus.SUPPRESSED:  # None until flushed
@@ -65,16 +80,32 @@ def customer(ticket: Ticket, kind: str, *, proactive: bool = False, automatic: b
 
 def direct(person: Customer, kind: str, **context) -> Outbox:
     """Answer an SMS keyword (HELP, STATUS, START) on SMS at once, outside any ticket."""
-    row = _row(Channel.SMS, kind, person.phone, customer=person, language=person.language.value,
-               context=context)
+    row = _row(
+        Channel.SMS,
+        kind,
+        person.phone,
+        customer=person,
+        language=person.language.value,
+        context=context,
+    )
     return _owe(row)
 
 
-def staff(user: User, kind: str, ticket: Ticket | None = None, *,
-          dedupe_key: str | None = None, **context) -> Outbox:
+def staff(
+    user: User, kind: str, ticket: Ticket | None = None, *, dedupe_key: str | None = None, **context
+) -> Outbox:
     """Owe a member of staff an alert by email (reminders, breaches, missed promises)."""
-    row = _row(Channel.EMAIL, kind, user.email, ticket=ticket, user=user, language="staff",
-               automatic=True, dedupe_key=dedupe_key, context=context | {"staff": user})
+    row = _row(
+        Channel.EMAIL,
+        kind,
+        user.email,
+        ticket=ticket,
+        user=user,
+        language="staff",
+        automatic=True,
+        dedupe_key=dedupe_key,
+        context=context | {"staff": user},
+    )
     return _owe(row)
 
 
@@ -82,13 +113,35 @@ def _address(person: Customer, channel: Channel) -> str:
     return person.phone if channel == Channel.SMS else person.email
 
 
-def _row(channel, kind, recipient, *, ticket=None, customer=None, user=None, language="en",
-         automatic=True, dedupe_key=None, context=None) -> Outbox:
-    subject, body, html = render(kind, language, channel, _context(ticket, customer, context))
-    row = Outbox(channel=channel, kind=kind, recipient=recipient, subject=subject, body=body,
-                 html=html, ticket=ticket, customer_id=customer.id if customer else None,
-                 user_id=user.id if user else None, is_automatic=automatic,
-                 dedupe_key=dedupe_key)
+def _row(
+    channel,
+    kind,
+    recipient,
+    *,
+    ticket=None,
+    customer=None,
+    user=None,
+    language="en",
+    automatic=True,
+    dedupe_key=None,
+    context=None,
+) -> Outbox:
+    subject, body, html = wording.render(
+        kind, language, channel, _context(ticket, customer, context)
+    )
+    row = Outbox(
+        channel=channel,
+        kind=kind,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        html=html,
+        ticket=ticket,
+        customer_id=customer.id if customer else None,
+        user_id=user.id if user else None,
+        is_automatic=automatic,
+        dedupe_key=dedupe_key,
+    )
     if channel == Channel.EMAIL:
         row.message_id = make_msgid(domain=mail_domain())
         row.in_reply_to = " ".join(thread_references(ticket)) if ticket else None
@@ -100,14 +153,26 @@ def _row(channel, kind, recipient, *, ticket=None, customer=None, user=None, lan
 
 def _context(ticket: Ticket | None, customer: Customer | None, extra: dict | None) -> dict:
     policy = DEFAULT_POLICY | ((ticket.department.policy or {}) if ticket else {})
-    return {"ticket": ticket, "customer": customer, "link": status_link(ticket), "policy": policy,
-            "base_url": current_app.config["PUBLIC_BASE_URL"]} | (extra or {})
+    return {
+        "ticket": ticket,
+        "customer": customer,
+        "link": status_link(ticket),
+        "policy": policy,
+        "base_url": current_app.config["PUBLIC_BASE_URL"],
+    } | (extra or {})
 
 
 def _suppressed(ticket: Ticket, kind: str, person: Customer, reason: str) -> Outbox:
-    row = Outbox(channel=Channel.SMS, kind=kind, recipient=person.phone or person.email or "-",
-                 body="", ticket=ticket, customer_id=person.id, status=OutboxStatus.SUPPRESSED,
-                 last_error=reason)
+    row = Outbox(
+        channel=Channel.SMS,
+        kind=kind,
+        recipient=person.phone or person.email or "-",
+        body="",
+        ticket=ticket,
+        customer_id=person.id,
+        status=OutboxStatus.SUPPRESSED,
+        last_error=reason,
+    )
     db.session.add(row)
     db.session.flush()
     return row
@@ -124,8 +189,11 @@ def _owe(row: Outbox) -> Outbox:
 def _quiet_until(ticket: Ticket, moment):
     department = ticket.department
     calendar = charter.calendar_for(department)
-    return calendar.quiet_until(moment, hours.parse_hhmm(department.setting("quiet_start")),
-                                hours.parse_hhmm(department.setting("quiet_end")))
+    return calendar.quiet_until(
+        moment,
+        hours.parse_hhmm(department.setting("quiet_start")),
+        hours.parse_hhmm(department.setting("quiet_end")),
+    )
 
 
 def _hold_until(ticket: Ticket, update: bool):
@@ -143,21 +211,33 @@ def _fold_into_held_update(ticket: Ticket, channel: Channel, kind: str) -> Outbo
 
     The conditional UPDATE loses to a worker that has claimed the row: then a new row is owed.
     """
-    held = db.session.scalar(select(Outbox).where(
-        Outbox.ticket_id == ticket.id, Outbox.channel == channel,
-        Outbox.kind.in_(UPDATE_KINDS + (COMBINED,)), Outbox.status == OutboxStatus.PENDING,
-        Outbox.claimed_at.is_(None), Outbox.not_before > hours.now()).order_by(Outbox.id.desc()))
+    held = db.session.scalar(
+        select(Outbox)
+        .where(
+            Outbox.ticket_id == ticket.id,
+            Outbox.channel == channel,
+            Outbox.kind.in_(UPDATE_KINDS + (COMBINED,)),
+            Outbox.status == OutboxStatus.PENDING,
+            Outbox.claimed_at.is_(None),
+            Outbox.not_before > hours.now(),
+        )
+        .order_by(Outbox.id.desc())
+    )
     if held is None:
         return None
     kinds = [k for k in (held.combines or [held.kind]) if k != kind] + [kind]
     person = ticket.customer
-    subject, body, html = render(COMBINED, person.language.value, channel,
-                                 _context(ticket, person, {"kinds": kinds}))
+    subject, body, html = wording.render(
+        COMBINED, person.language.value, channel, _context(ticket, person, {"kinds": kinds})
+    )
     folded = db.session.execute(
-        update(Outbox).where(Outbox.id == held.id, Outbox.status == OutboxStatus.PENDING,
-                             Outbox.claimed_at.is_(None))
+        update(Outbox)
+        .where(
+            Outbox.id == held.id, Outbox.status == OutboxStatus.PENDING, Outbox.claimed_at.is_(None)
+        )
         .values(kind=COMBINED, combines=kinds, subject=subject, body=body, html=html)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if folded != 1:
         return None
     db.session.refresh(held)
@@ -167,89 +247,14 @@ def _fold_into_held_update(ticket: Ticket, channel: Channel, kind: str) -> Outbo
 def over_hourly_cap(recipient: str) -> bool:
     since = hours.now() - timedelta(hours=1)
     count = db.session.scalar(
-        select(func.count(Outbox.id)).where(Outbox.recipient == recipient, Outbox.is_automatic,
-                                           Outbox.created_at >= since,
-                                           Outbox.status != OutboxStatus.SUPPRESSED))
+        select(func.count(Outbox.id)).where(
+            Outbox.recipient == recipient,
+            Outbox.is_automatic,
+            Outbox.created_at >= since,
+            Outbox.status != OutboxStatus.SUPPRESSED,
+        )
+    )
     return count >= current_app.config["AUTO_MESSAGES_PER_HOUR"]
-
-
-def render(kind: str, language: str, channel: Channel, context: dict) -> tuple[str, str, str]:
-    """(subject, text, html): an admin's wording from MessageTemplate if there is one, else
-    templates/messages/<language>/<kind>.<channel>.*"""
-    subject, body = _render_override(kind, language, channel, context) or _render_file(
-        f"messages/{language}/{kind}", channel, context)
-    if channel == Channel.SMS:
-        return "", body, ""
-    html = current_app.jinja_env.get_template("messages/email_layout.html").render(
-        context | {"text": body})
-    return subject, body, html
-
-
-def _render_override(kind, language, channel, context) -> tuple[str, str] | None:
-    """(subject, text) from the admin's MessageTemplate; None when there is none or it fails,
-    so that a faulty edit falls back to the standard wording instead of losing the message."""
-    if language == "staff":
-        return None
-    override = db.session.scalar(select(MessageTemplate).where(
-        MessageTemplate.kind == kind, MessageTemplate.language == language,
-        MessageTemplate.channel == channel))
-    if override is None:
-        return None
-    try:
-        subject = render_text(override.subject, context) if channel == Channel.EMAIL else ""
-        return subject, render_text(override.body, context)
-    except Exception:  # noqa: BLE001 - an admin's text must never stop a message
-        log.exception("message template %s/%s/%s failed; standard one used", kind, language,
-                      channel.value)
-        return None
-
-
-def _render_file(base: str, channel: Channel, context: dict) -> tuple[str, str]:
-    env = current_app.jinja_env
-    if channel == Channel.SMS:
-        return "", env.get_template(f"{base}.sms.txt").render(context).strip()
-    text_template = env.get_template(f"{base}.email.txt")
-    ctx = text_template.new_context(context)
-    subject = "".join(text_template.blocks["subject"](ctx)).strip()
-    return subject, "".join(text_template.blocks["body"](ctx)).strip()
-
-
-class MessageSandbox(ImmutableSandboxedEnvironment):
-    """Where admins' template text runs: it may read the ticket, never change or query data."""
-
-    HIDDEN = frozenset({"query", "query_class", "metadata", "registry"})
-
-    def is_safe_attribute(self, obj, attr, value) -> bool:
-        hidden = isinstance(obj, db.Model) and attr in self.HIDDEN
-        return not hidden and super().is_safe_attribute(obj, attr, value)
-
-    def is_safe_callable(self, obj) -> bool:
-        bound_to_model = isinstance(getattr(obj, "__self__", None), db.Model)
-        return not bound_to_model and super().is_safe_callable(obj)
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context, operator, left, right):
-        """Refuse the arithmetic that builds huge strings or numbers ("x" * 10**9)."""
-        if any(isinstance(side, int) and abs(side) > 10_000 for side in (left, right)):
-            raise SecurityError("numbers above 10000 are not allowed in * or **")
-        return super().call_binop(context, operator, left, right)
-
-
-def render_text(source: str, context: dict) -> str:
-    """Render an admin's template text in the sandbox; raises Jinja's errors as they come."""
-    return sandbox().from_string(source).render(context).strip()
-
-
-def sandbox() -> MessageSandbox:
-    app = current_app._get_current_object()
-    env = app.extensions.get("message_sandbox")
-    if env is None:
-        env = MessageSandbox()
-        env.filters.update({name: f for name, f in app.jinja_env.filters.items()
-                            if name not in env.filters})
-        app.extensions["message_sandbox"] = env
-    return env
 
 
 def status_link(ticket: Ticket | None) -> str:
@@ -264,9 +269,16 @@ def mail_domain() -> str:
 
 def thread_references(ticket: Ticket) -> list[str]:
     """Message-IDs of the ticket's email thread, oldest first, for In-Reply-To/References."""
-    ours = db.session.execute(select(Outbox.created_at, Outbox.message_id).where(
-        Outbox.ticket_id == ticket.id, Outbox.message_id.is_not(None),
-        Outbox.recipient == (ticket.customer.email or ""))).all()
-    theirs = [(m.created_at, m.external_id) for m in ticket.messages
-              if m.channel == Channel.EMAIL and m.external_id and m.direction == "inbound"]
+    ours = db.session.execute(
+        select(Outbox.created_at, Outbox.message_id).where(
+            Outbox.ticket_id == ticket.id,
+            Outbox.message_id.is_not(None),
+            Outbox.recipient == (ticket.customer.email or ""),
+        )
+    ).all()
+    theirs = [
+        (m.created_at, m.external_id)
+        for m in ticket.messages
+        if m.channel == Channel.EMAIL and m.external_id and m.direction == "inbound"
+    ]
     return [ref for _, ref in sorted(list(ours) + theirs)][-20:]

@@ -47,8 +47,12 @@ def connection() -> Redis:
     app = current_app._get_current_object()
     client = app.extensions.get("redis")
     if client is None:
-        client = Redis.from_url(redis_url(app.config), socket_timeout=3, socket_connect_timeout=2,
-                                health_check_interval=30)
+        client = Redis.from_url(
+            redis_url(app.config),
+            socket_timeout=3,
+            socket_connect_timeout=2,
+            health_check_interval=30,
+        )
         app.extensions["redis"] = client
     return client
 

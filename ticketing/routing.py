@@ -6,7 +6,7 @@ from sqlalchemy import and_, func, select
 
 from ticketing.extensions import db
 from ticketing.models import Department, RoutingRule, Ticket, User, user_departments
-from ticketing.models.enums import Category, Channel, Role, Status
+from ticketing.models.enums import OPEN_STATUSES, Category, Channel, Role
 
 
 def rule_matches(rule: RoutingRule, text: str, channel: Channel, category: Category) -> bool:
@@ -40,18 +40,22 @@ def pick_assignee(department: Department) -> User | None:
     was assigned least recently. None when nobody is on duty."""
     open_count = (
         select(func.count())  # count(*) lets PostgreSQL answer from the index alone
-        .where(and_(Ticket.assignee_id == User.id,
-                    Ticket.status.in_([Status.NEW, Status.OPEN, Status.PENDING_CUSTOMER])))
+        .where(and_(Ticket.assignee_id == User.id, Ticket.status.in_(OPEN_STATUSES)))
         .correlate(User)
         .scalar_subquery()
     )
     query = (
         select(User)
         .join(user_departments, user_departments.c.user_id == User.id)
-        .where(user_departments.c.department_id == department.id,
-               User.is_enabled, ~User.is_away, User.role == Role.AGENT)
-        .order_by(open_count, User.last_assigned_at.is_(None).desc(), User.last_assigned_at,
-                  User.id)
+        .where(
+            user_departments.c.department_id == department.id,
+            User.is_enabled,
+            ~User.is_away,
+            User.role == Role.AGENT,
+        )
+        .order_by(
+            open_count, User.last_assigned_at.is_(None).desc(), User.last_assigned_at, User.id
+        )
         .limit(1)
     )
     return db.session.scalar(query)

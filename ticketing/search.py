@@ -6,13 +6,24 @@ from sqlalchemy import Select, case, or_, select
 
 from ticketing import hours, stats
 from ticketing.models import Customer, Ticket
-from ticketing.models.enums import Category, Channel, Priority, Status
+from ticketing.models.enums import OPEN_STATUSES, Category, Channel, Priority, Status
 
-OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING_CUSTOMER)
-VIEWS = {"mine": "My tickets", "departments": "My departments", "unassigned": "Unassigned",
-         "overdue": "Overdue", "all": "All tickets"}
-PRIORITY_ORDER = case({Priority.URGENT.value: 0, Priority.HIGH.value: 1,
-                       Priority.NORMAL.value: 2, Priority.LOW.value: 3}, value=Ticket.priority)
+VIEWS = {
+    "mine": "My tickets",
+    "departments": "My departments",
+    "unassigned": "Unassigned",
+    "overdue": "Overdue",
+    "all": "All tickets",
+}
+PRIORITY_ORDER = case(
+    {
+        Priority.URGENT.value: 0,
+        Priority.HIGH.value: 1,
+        Priority.NORMAL.value: 2,
+        Priority.LOW.value: 3,
+    },
+    value=Ticket.priority,
+)
 
 
 def apply_view(query: Select, view: str, user) -> Select:
@@ -25,9 +36,21 @@ def apply_view(query: Select, view: str, user) -> Select:
     return query
 
 
-def apply_filters(query: Select, *, status=None, priority=None, channel=None, department_id=None,
-                  q=None, phone=None, email=None, updated_since: datetime | None = None,
-                  category=None, assignee_id=None, ticket_ids: Select | None = None) -> Select:
+def apply_filters(
+    query: Select,
+    *,
+    status=None,
+    priority=None,
+    channel=None,
+    department_id=None,
+    q=None,
+    phone=None,
+    email=None,
+    updated_since: datetime | None = None,
+    category=None,
+    assignee_id=None,
+    ticket_ids: Select | None = None,
+) -> Select:
     """Narrow a ticket query; every argument is optional and already validated."""
     if ticket_ids is not None:  # the tickets behind a report figure
         query = query.where(Ticket.id.in_(ticket_ids))
@@ -35,16 +58,21 @@ def apply_filters(query: Select, *, status=None, priority=None, channel=None, de
         query = query.where(Ticket.status.in_(OPEN_STATUSES))
     elif status:
         query = query.where(Ticket.status == status)
-    for column, value in ((Ticket.priority, priority), (Ticket.channel, channel),
-                          (Ticket.department_id, department_id), (Ticket.category, category),
-                          (Ticket.assignee_id, assignee_id)):
+    for column, value in (
+        (Ticket.priority, priority),
+        (Ticket.channel, channel),
+        (Ticket.department_id, department_id),
+        (Ticket.category, category),
+        (Ticket.assignee_id, assignee_id),
+    ):
         if value:
             query = query.where(column == value)
     if updated_since:
         query = query.where(Ticket.updated_at >= updated_since)
     if phone or email:
         customers = select(Customer.id).where(
-            Customer.phone == phone if phone else Customer.email == (email or "").lower())
+            Customer.phone == phone if phone else Customer.email == (email or "").lower()
+        )
         query = query.where(Ticket.customer_id.in_(customers))
     if q:
         query = query.where(_text_match(q.strip()[:100]))
@@ -62,13 +90,17 @@ def queue_filters(args) -> dict:
 
     return {
         "status": status if valid_status else "active",
-        "priority": choice("priority", Priority), "channel": choice("channel", Channel),
+        "priority": choice("priority", Priority),
+        "channel": choice("channel", Channel),
         "category": choice("category", Category),
         "department_id": args.get("department", type=int),
         "assignee_id": args.get("assignee", type=int),
         "q": args.get("q") or None,
-        "ticket_ids": stats.tickets_behind(stats.Scope.from_args(args), args["figure"],
-                                           args.get("part", "")) if args.get("figure") else None,
+        "ticket_ids": stats.tickets_behind(
+            stats.Scope.from_args(args), args["figure"], args.get("part", "")
+        )
+        if args.get("figure")
+        else None,
     }
 
 
@@ -76,22 +108,28 @@ def _text_match(q: str):
     reference = q.upper()
     if not reference.startswith("FT-") and len(reference) == 5:
         reference = f"FT-{reference}"
-    contacts = select(Customer.id).where(or_(Customer.email == q.lower(), Customer.phone == q,
-                                             Customer.phone.like(f"%{q[-9:]}") if q.isdigit()
-                                             else Customer.phone == q))
+    contacts = select(Customer.id).where(
+        or_(
+            Customer.email == q.lower(),
+            Customer.phone == q,
+            Customer.phone.like(f"%{q[-9:]}") if q.isdigit() else Customer.phone == q,
+        )
+    )
     escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return or_(Ticket.reference == reference, Ticket.subject.ilike(f"%{escaped}%", escape="\\"),
-               Ticket.customer_id.in_(contacts))
+    return or_(
+        Ticket.reference == reference,
+        Ticket.subject.ilike(f"%{escaped}%", escape="\\"),
+        Ticket.customer_id.in_(contacts),
+    )
 
 
 def urgency_order(query: Select) -> Select:
     """Breached and about-to-breach first (earliest deadline), then priority, then age."""
-    return query.order_by(Ticket.due_at.is_(None), Ticket.due_at, PRIORITY_ORDER,
-                          Ticket.created_at)
+    return query.order_by(Ticket.due_at.is_(None), Ticket.due_at, PRIORITY_ORDER, Ticket.created_at)
 
 
 def due_state(ticket: Ticket, now: datetime | None = None) -> str:
-    """"breached", "soon" (within 2 hours) or "ok", for badges in lists."""
+    """ "breached", "soon" (within 2 hours) or "ok", for badges in lists."""
     now = now or hours.now()
     if ticket.due_at is None:
         return "ok"

@@ -17,11 +17,10 @@ from rq.exceptions import DuplicateJobError
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from ticketing import hours, lifecycle, queues
+from ticketing import chases, events, hours, promises, queues
 from ticketing.extensions import db
-from ticketing.models import Department, Event, Promise, Ticket
+from ticketing.models import Department, Promise, Ticket
 from ticketing.models.enums import FollowUpStep, PromiseStatus
-from workers.sweep import sweep_stuck
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -30,28 +29,34 @@ PROMISE_REMINDER = timedelta(hours=1)
 RETRY_FAILED_STEP = timedelta(minutes=15)
 BATCH_FAILURE_TTL = 300  # seconds: then an identical batch may be queued again
 # What every step reads, loaded with the ticket in one query rather than one query each.
-STEP_LOADS = [joinedload(Ticket.customer), joinedload(Ticket.assignee),
-              joinedload(Ticket.department).joinedload(Department.supervisor)]
+STEP_LOADS = [
+    joinedload(Ticket.customer),
+    joinedload(Ticket.assignee),
+    joinedload(Ticket.department).joinedload(Department.supervisor),
+]
 
 
 def run_due_followups(at: str | None = None, *, inline: bool = False) -> dict:
-    """One pass at `at` (ISO time, UTC) or now: release held messages, settle promises due,
-    and hand the due follow-up steps to workers (or carry them out here when `inline`)."""
+    """One pass at `at` (ISO time, UTC) or now: settle promises due, and hand the due
+    follow-up steps to workers (or carry them out here when `inline`)."""
     moment = hours.parse_utc(at) if at else hours.now()
     with hours.frozen(moment):
-        released = sweep_stuck()["outbox"]
         reminders, missed = _run_promises(moment)
         due = _due_steps(moment)
-        batches = [due[start:start + BATCH] for start in range(0, len(due), BATCH)]
+        batches = [due[start : start + BATCH] for start in range(0, len(due), BATCH)]
         ran = queued = 0
         for batch in batches:
             if not inline and _queue_batch(batch, at):
                 queued += 1
             else:
                 ran += run_batch(batch, at)
-    return {"due": len(due), "steps_run": ran, "batches_queued": queued,
-            "promise_reminders": reminders, "promises_missed": missed,
-            "messages_released": released}
+    return {
+        "due": len(due),
+        "steps_run": ran,
+        "batches_queued": queued,
+        "promise_reminders": reminders,
+        "promises_missed": missed,
+    }
 
 
 def run_batch(keys: list, at: str | None = None) -> int:
@@ -59,18 +64,25 @@ def run_batch(keys: list, at: str | None = None) -> int:
     were this worker's to do (the others were done already or have moved on)."""
     clock = hours.frozen(hours.parse_utc(at)) if at else nullcontext()
     with clock:
-        return sum(_run_one(ticket_id, datetime.fromisoformat(planned), FollowUpStep(step))
-                   for ticket_id, planned, step in keys)
+        return sum(
+            _run_one(ticket_id, datetime.fromisoformat(planned), FollowUpStep(step))
+            for ticket_id, planned, step in keys
+        )
 
 
 def _due_steps(now: datetime) -> list[list]:
     rows = db.session.execute(
         select(Ticket.id, Ticket.next_follow_up_at, Ticket.follow_up_step)
         .where(Ticket.next_follow_up_at <= now)
-        .order_by(Ticket.next_follow_up_at).limit(MAX_PER_PASS)).all()
+        .order_by(Ticket.next_follow_up_at)
+        .limit(MAX_PER_PASS)
+    ).all()
     db.session.rollback()
-    return [[ticket_id, planned.isoformat(), step.value] for ticket_id, planned, step in rows
-            if step is not None]
+    return [
+        [ticket_id, planned.isoformat(), step.value]
+        for ticket_id, planned, step in rows
+        if step is not None
+    ]
 
 
 def _queue_batch(keys: list, at: str | None) -> bool:
@@ -78,8 +90,15 @@ def _queue_batch(keys: list, at: str | None) -> bool:
     is unreachable and the pass should do the work itself."""
     digest = hashlib.sha1(json.dumps(keys).encode(), usedforsecurity=False).hexdigest()[:24]
     try:
-        queues.enqueue(queues.FOLLOW_UP_BATCH, keys, at, key=digest, unique=True, result_ttl=0,
-                       failure_ttl=BATCH_FAILURE_TTL)
+        queues.enqueue(
+            queues.FOLLOW_UP_BATCH,
+            keys,
+            at,
+            key=digest,
+            unique=True,
+            result_ttl=0,
+            failure_ttl=BATCH_FAILURE_TTL,
+        )
     except DuplicateJobError:
         return True
     except RedisError as error:
@@ -90,15 +109,20 @@ def _queue_batch(keys: list, at: str | None) -> bool:
 
 def _run_one(ticket_id: int, planned_at: datetime, step: FollowUpStep) -> int:
     claimed = db.session.execute(
-        update(Ticket).where(Ticket.id == ticket_id, Ticket.next_follow_up_at == planned_at,
-                             Ticket.follow_up_step == step)
-        .values(next_follow_up_at=None)).rowcount
+        update(Ticket)
+        .where(
+            Ticket.id == ticket_id,
+            Ticket.next_follow_up_at == planned_at,
+            Ticket.follow_up_step == step,
+        )
+        .values(next_follow_up_at=None)
+    ).rowcount
     if claimed != 1:
         db.session.rollback()
         return 0
     try:
         ticket = db.session.get(Ticket, ticket_id, populate_existing=True, options=STEP_LOADS)
-        lifecycle.follow_up(ticket)
+        chases.follow_up(ticket)
         db.session.commit()
         return 1
     except Exception as error:  # noqa: BLE001 - one ticket's failure must not stop the pass
@@ -110,20 +134,32 @@ def _run_one(ticket_id: int, planned_at: datetime, step: FollowUpStep) -> int:
 
 def _put_back(ticket_id: int, step: FollowUpStep, error: Exception) -> None:
     """Keep a failed step scheduled (never silent) and leave a trace on the ticket."""
-    db.session.execute(update(Ticket).where(Ticket.id == ticket_id).values(
-        next_follow_up_at=hours.now() + RETRY_FAILED_STEP, follow_up_step=step))
-    db.session.add(Event(ticket_id=ticket_id, kind="follow_up_failed",
-                         data={"step": step.value, "error": str(error)[:500]}))
+    db.session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id)
+        .values(next_follow_up_at=hours.now() + RETRY_FAILED_STEP, follow_up_step=step)
+    )
+    events.record_by_id(ticket_id, "follow_up_failed", step=step.value, error=str(error)[:500])
     db.session.commit()
 
 
 def _run_promises(now: datetime) -> tuple[int, int]:
     """Remind agents of promises due within the hour; settle as missed those now due."""
-    to_remind = db.session.scalars(select(Promise.id).where(
-        Promise.status == PromiseStatus.OPEN, Promise.reminded_at.is_(None),
-        Promise.due_at <= now + PROMISE_REMINDER, Promise.due_at > now).limit(MAX_PER_PASS)).all()
-    overdue = db.session.scalars(select(Promise.id).where(
-        Promise.status == PromiseStatus.OPEN, Promise.due_at <= now).limit(MAX_PER_PASS)).all()
+    to_remind = db.session.scalars(
+        select(Promise.id)
+        .where(
+            Promise.status == PromiseStatus.OPEN,
+            Promise.reminded_at.is_(None),
+            Promise.due_at <= now + PROMISE_REMINDER,
+            Promise.due_at > now,
+        )
+        .limit(MAX_PER_PASS)
+    ).all()
+    overdue = db.session.scalars(
+        select(Promise.id)
+        .where(Promise.status == PromiseStatus.OPEN, Promise.due_at <= now)
+        .limit(MAX_PER_PASS)
+    ).all()
     db.session.rollback()
     reminders = sum(_claim_promise(promise_id, now, remind=True) for promise_id in to_remind)
     missed = sum(_claim_promise(promise_id, now, remind=False) for promise_id in overdue)
@@ -132,20 +168,15 @@ def _run_promises(now: datetime) -> tuple[int, int]:
 
 def _claim_promise(promise_id: int, now: datetime, *, remind: bool) -> int:
     """Claim one promise check with a conditional update, act on it, commit: 1 if ours."""
-    unclaimed = Promise.reminded_at.is_(None) if remind else Promise.settled_at.is_(None)
-    column = "reminded_at" if remind else "settled_at"
-    claimed = db.session.execute(update(Promise).where(
-        Promise.id == promise_id, Promise.status == PromiseStatus.OPEN, unclaimed)
-        .values({column: now})).rowcount
-    if claimed != 1:
+    if not promises.claim(promise_id, now, remind=remind):
         db.session.rollback()
         return 0
     try:
         promise = db.session.get(Promise, promise_id, populate_existing=True)
         if remind:
-            lifecycle.remind_promise(promise)
+            promises.remind_promise(promise)
         else:
-            lifecycle.settle_promise(promise, kept=False, by=None)
+            promises.settle_promise(promise, kept=False, by=None)
         db.session.commit()
         return 1
     except Exception:  # noqa: BLE001 - unclaimed again, so the next pass retries it

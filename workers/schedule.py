@@ -1,7 +1,8 @@
-"""Periodic work, for `rq cron workers.schedule`. rq cron only enqueues; workers do the work.
+"""Every periodic job, for `rq cron workers.schedule`. rq cron only enqueues; workers do the work.
 
-One pass a minute: it releases held or stuck outbox rows (workers.sweep), settles promises due
-and queues the due follow-up steps in batches. Two rq cron processes are harmless: every step
+Each minute: the follow-up pass (promises due, follow-up steps in batches) and the sweep (the
+relay of outbox rows whose hold ran out or whose job Redis lost, and inbound rows left
+pending); the IMAP poll when a mailbox is set. Two rq cron processes are harmless: every step
 and every message is claimed in the database before it is acted on.
 """
 
@@ -9,8 +10,10 @@ from rq import cron
 
 from config import Config
 from workers.followups import run_due_followups
+from workers.sweep import sweep_stuck
 
 cron.register(run_due_followups, queue_name="default", interval=60, job_timeout=600)
+cron.register(sweep_stuck, queue_name="default", interval=60, job_timeout=300)
 if Config.IMAP_HOST:
     from workers.mail import poll_mail
 

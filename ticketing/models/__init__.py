@@ -30,7 +30,23 @@ from ticketing.models.people import (  # noqa: E402
 from ticketing.models.tickets import Attachment, Event, Message, Promise, Ticket  # noqa: E402
 
 __all__ = [
-    "Attachment", "CharterTarget", "Customer", "Department", "Event", "Holiday", "IdempotencyKey",
-    "InboundRaw", "MailboxState", "Message", "MessageTemplate", "Outbox", "Promise",
-    "RoutingRule", "Ticket", "User", "db", "stored_as_value", "user_departments",
+    "Attachment",
+    "CharterTarget",
+    "Customer",
+    "Department",
+    "Event",
+    "Holiday",
+    "IdempotencyKey",
+    "InboundRaw",
+    "MailboxState",
+    "Message",
+    "MessageTemplate",
+    "Outbox",
+    "Promise",
+    "RoutingRule",
+    "Ticket",
+    "User",
+    "db",
+    "stored_as_value",
+    "user_departments",
 ]

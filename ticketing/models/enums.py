@@ -15,7 +15,46 @@ class Status(StrEnum):
         return {"pending_customer": "Waiting for customer"}.get(self.value, self.value.title())
 
 
-ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING_CUSTOMER, Status.RESOLVED)
+# Work still owed, by us or the customer: the queue, the backlog, an agent's load.
+OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING_CUSTOMER)
+# Still in progress as the customer sees it: a resolved ticket waits for their word.
+ACTIVE_STATUSES = (*OPEN_STATUSES, Status.RESOLVED)
+
+
+class Outcome(StrEnum):
+    """Why a ticket closed or reopened, carried by its status event: reports count the codes,
+    people read the labels, so the wording can change without moving a figure."""
+
+    SOLVED = "solved"  # closed by an agent, or quietly after it was resolved
+    CONFIRMED_FIXED = "confirmed_fixed"
+    CLOSED_AFTER_SILENCE = "closed_after_silence"  # no answer to "is it fixed?"
+    CLOSED_NO_REPLY = "closed_no_reply"  # no answer while we waited for the customer
+    MERGED = "merged"
+    REOPENED_NOT_FIXED = "reopened_not_fixed"  # "2" to "is it fixed?"
+    REOPENED_FIX_FAILED = "reopened_fix_failed"  # "no" to "is it still working?"
+    REOPENED_CUSTOMER_WROTE = "reopened_customer_wrote"
+    REOPENED_BY_AGENT = "reopened_by_agent"
+
+    @property
+    def label(self) -> str:
+        return OUTCOME_LABELS[self]
+
+    @property
+    def is_reopening(self) -> bool:
+        return self.value.startswith("reopened_")
+
+
+OUTCOME_LABELS = {
+    Outcome.SOLVED: "solved",
+    Outcome.CONFIRMED_FIXED: "customer confirmed the fix",
+    Outcome.CLOSED_AFTER_SILENCE: "no answer after the fix",
+    Outcome.CLOSED_NO_REPLY: "no answer from the customer",
+    Outcome.MERGED: "merged into another ticket",
+    Outcome.REOPENED_NOT_FIXED: "customer says it is not fixed",
+    Outcome.REOPENED_FIX_FAILED: "the fix did not hold",
+    Outcome.REOPENED_CUSTOMER_WROTE: "customer wrote again",
+    Outcome.REOPENED_BY_AGENT: "reopened by an agent",
+}
 
 
 class Priority(StrEnum):
@@ -71,7 +110,12 @@ class OutboxStatus(StrEnum):
     SUPPRESSED = "suppressed"  # deliberately not sent (opt-out, loop cap)
 
 
-FINAL_OUTBOX = (OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.FAILED, OutboxStatus.SUPPRESSED)
+FINAL_OUTBOX = (
+    OutboxStatus.SENT,
+    OutboxStatus.DELIVERED,
+    OutboxStatus.FAILED,
+    OutboxStatus.SUPPRESSED,
+)
 
 
 class InboundStatus(StrEnum):

@@ -47,8 +47,9 @@ class Outbox(db.Model):
     in_reply_to: Mapped[str | None] = mapped_column(Text)  # email threading headers
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     combines: Mapped[list | None] = mapped_column(JSON)  # status updates folded into this one
-    status: Mapped[OutboxStatus] = mapped_column(stored_as_value(OutboxStatus),
-                                                 default=OutboxStatus.PENDING)
+    status: Mapped[OutboxStatus] = mapped_column(
+        stored_as_value(OutboxStatus), default=OutboxStatus.PENDING
+    )
     not_before: Mapped[datetime | None]  # held (quiet hours, retry back-off) until then
     claimed_at: Mapped[datetime | None]  # a worker is handing it over
     attempts: Mapped[int] = mapped_column(default=0)
@@ -80,8 +81,9 @@ class InboundRaw(db.Model):
     external_id: Mapped[str] = mapped_column(String(255))  # MessageSid, Message-ID or a hash
     payload: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     source: Mapped[str] = mapped_column(String(40), default="")  # webhook, imap, spool, dev
-    status: Mapped[InboundStatus] = mapped_column(stored_as_value(InboundStatus),
-                                                  default=InboundStatus.PENDING)
+    status: Mapped[InboundStatus] = mapped_column(
+        stored_as_value(InboundStatus), default=InboundStatus.PENDING
+    )
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(default=0)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))

@@ -47,10 +47,15 @@ class Department(db.Model):
     policy: Mapped[dict] = mapped_column(JSON, default=lambda: dict(DEFAULT_POLICY))
 
     supervisor = relationship("User", foreign_keys=[supervisor_id])
-    rules = relationship("RoutingRule", back_populates="department", cascade="all, delete-orphan",
-                         order_by="RoutingRule.position")
-    targets = relationship("CharterTarget", back_populates="department",
-                           cascade="all, delete-orphan")
+    rules = relationship(
+        "RoutingRule",
+        back_populates="department",
+        cascade="all, delete-orphan",
+        order_by="RoutingRule.position",
+    )
+    targets = relationship(
+        "CharterTarget", back_populates="department", cascade="all, delete-orphan"
+    )
     agents = relationship("User", secondary=user_departments, back_populates="departments")
 
     def setting(self, name: str):

@@ -11,6 +11,7 @@ from ticketing import hours
 from ticketing.extensions import db
 from ticketing.models import stored_as_value
 from ticketing.models.enums import (
+    OPEN_STATUSES,
     Category,
     Channel,
     Direction,
@@ -76,7 +77,9 @@ class Ticket(db.Model):
 
     follow_up_step: Mapped[FollowUpStep | None] = mapped_column(stored_as_value(FollowUpStep))
     next_follow_up_at: Mapped[datetime | None] = mapped_column(index=True)
-    follow_ups_done: Mapped[list] = mapped_column(JSON, default=list)  # steps run since the last status change
+    follow_ups_done: Mapped[list] = mapped_column(
+        JSON, default=list
+    )  # steps run since the last status change
     reopened_count: Mapped[int] = mapped_column(default=0)
     cc_emails: Mapped[list] = mapped_column(JSON, default=list)  # copied on agents' email replies
 
@@ -93,27 +96,33 @@ class Ticket(db.Model):
     customer = relationship("Customer", backref="tickets")
     department = relationship("Department")
     assignee = relationship("User")
-    messages = relationship("Message", back_populates="ticket", order_by="Message.id",
-                            cascade="all, delete-orphan")
-    events = relationship("Event", back_populates="ticket", order_by="Event.id",
-                          cascade="all, delete-orphan")
-    promises = relationship("Promise", back_populates="ticket", order_by="Promise.due_at",
-                            cascade="all, delete-orphan")
+    messages = relationship(
+        "Message", back_populates="ticket", order_by="Message.id", cascade="all, delete-orphan"
+    )
+    events = relationship(
+        "Event", back_populates="ticket", order_by="Event.id", cascade="all, delete-orphan"
+    )
+    promises = relationship(
+        "Promise", back_populates="ticket", order_by="Promise.due_at", cascade="all, delete-orphan"
+    )
     merged_into = relationship("Ticket", remote_side=[id], foreign_keys=[merged_into_id])
     previous_ticket = relationship("Ticket", remote_side=[id], foreign_keys=[previous_ticket_id])
 
     @property
     def is_open(self) -> bool:
-        return self.status not in (Status.RESOLVED, Status.CLOSED)
+        return self.status in OPEN_STATUSES
 
     @property
     def awaits_fix_check(self) -> bool:
         """Closed, asked "is it still working?", and not answered since it closed."""
         if self.status != Status.CLOSED or FollowUpStep.FIX_CHECK not in (
-                self.follow_ups_done or []):
+            self.follow_ups_done or []
+        ):
             return False
-        return not any(event.kind == "fix_check_answer" and event.created_at >= self.closed_at
-                       for event in self.events)
+        return not any(
+            event.kind == "fix_check_answer" and event.created_at >= self.closed_at
+            for event in self.events
+        )
 
     @property
     def public_messages(self) -> list["Message"]:
@@ -145,8 +154,7 @@ class Message(db.Model):
     ticket = relationship("Ticket", back_populates="messages")
     author = relationship("User")
     outbox = relationship("Outbox", foreign_keys=[outbox_id])
-    attachments = relationship("Attachment", back_populates="message",
-                               cascade="all, delete-orphan")
+    attachments = relationship("Attachment", back_populates="message", cascade="all, delete-orphan")
 
 
 class Attachment(db.Model):
@@ -155,8 +163,9 @@ class Attachment(db.Model):
     __tablename__ = "attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"),
-                                            index=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(120), default="application/octet-stream")
     size: Mapped[int] = mapped_column(default=0)
@@ -183,8 +192,7 @@ class Event(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(40))
     # JSONB on PostgreSQL: reports read fields of many events without re-parsing each one
-    data: Mapped[dict] = mapped_column(JSON().with_variant(JSONB(), "postgresql"),
-                                       default=dict)
+    data: Mapped[dict] = mapped_column(JSON().with_variant(JSONB(), "postgresql"), default=dict)
     created_at: Mapped[datetime] = mapped_column(default=hours.now)
 
     ticket = relationship("Ticket", back_populates="events")
@@ -193,16 +201,19 @@ class Event(db.Model):
 
 class Promise(db.Model):
     __tablename__ = "promises"
-    __table_args__ = (Index("ix_promises_status_due", "status", "due_at"),
-                      Index("ix_promises_settled", "settled_at"))  # reports: kept or missed
+    __table_args__ = (
+        Index("ix_promises_status_due", "status", "due_at"),
+        Index("ix_promises_settled", "settled_at"),
+    )  # reports: kept or missed
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
     agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     description: Mapped[str] = mapped_column(String(300))
     due_at: Mapped[datetime]
-    status: Mapped[PromiseStatus] = mapped_column(stored_as_value(PromiseStatus),
-                                                  default=PromiseStatus.OPEN)
+    status: Mapped[PromiseStatus] = mapped_column(
+        stored_as_value(PromiseStatus), default=PromiseStatus.OPEN
+    )
     reminded_at: Mapped[datetime | None]
     settled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=hours.now)

@@ -15,5 +15,17 @@ from ticketing.stats.figures import FIGURES, tickets_behind
 from ticketing.stats.scope import PERIODS, Scope, ScopeError
 from ticketing.stats.summary import TABLES, summary, table
 
-__all__ = ["FIGURES", "PERIODS", "TABLES", "Scope", "ScopeError", "backlog_by_department",
-           "charter_record", "filter_choices", "silent_tickets", "summary", "table", "tickets_behind"]
+__all__ = [
+    "FIGURES",
+    "PERIODS",
+    "TABLES",
+    "Scope",
+    "ScopeError",
+    "backlog_by_department",
+    "charter_record",
+    "filter_choices",
+    "silent_tickets",
+    "summary",
+    "table",
+    "tickets_behind",
+]

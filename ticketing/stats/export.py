@@ -14,16 +14,25 @@ from ticketing.models import Customer, Department, Ticket, User
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 TICKET_COLUMNS = [
-    ("reference", Ticket.reference), ("subject", Ticket.subject), ("status", Ticket.status),
-    ("priority", Ticket.priority), ("category", Ticket.category), ("channel", Ticket.channel),
-    ("department", Department.name), ("assignee", User.name), ("customer", Customer.name),
-    ("created_at", Ticket.created_at), ("first_response_at", Ticket.first_response_at),
-    ("resolved_at", Ticket.resolved_at), ("closed_at", Ticket.closed_at),
+    ("reference", Ticket.reference),
+    ("subject", Ticket.subject),
+    ("status", Ticket.status),
+    ("priority", Ticket.priority),
+    ("category", Ticket.category),
+    ("channel", Ticket.channel),
+    ("department", Department.name),
+    ("assignee", User.name),
+    ("customer", Customer.name),
+    ("created_at", Ticket.created_at),
+    ("first_response_at", Ticket.first_response_at),
+    ("resolved_at", Ticket.resolved_at),
+    ("closed_at", Ticket.closed_at),
     ("first_response_due_at", Ticket.first_response_due_at),
     ("resolution_due_at", Ticket.resolution_due_at),
     ("first_response_business_minutes", Ticket.first_response_business_minutes),
     ("resolution_business_minutes", Ticket.resolution_business_minutes),
-    ("reopened_count", Ticket.reopened_count), ("satisfaction_score", Ticket.satisfaction_score),
+    ("reopened_count", Ticket.reopened_count),
+    ("satisfaction_score", Ticket.satisfaction_score),
 ]
 
 
@@ -31,11 +40,15 @@ def ticket_rows(ids) -> Iterator[list]:
     """The export columns of the tickets whose ids `ids` selects, oldest first, streamed."""
     assignee = aliased(User)
     columns = [assignee.name if column is User.name else column for _, column in TICKET_COLUMNS]
-    query = (select(*columns).join(Department, Department.id == Ticket.department_id)
-             .join(Customer, Customer.id == Ticket.customer_id)
-             .outerjoin(assignee, assignee.id == Ticket.assignee_id)
-             .where(Ticket.id.in_(ids)).order_by(Ticket.id)
-             .execution_options(yield_per=1000))
+    query = (
+        select(*columns)
+        .join(Department, Department.id == Ticket.department_id)
+        .join(Customer, Customer.id == Ticket.customer_id)
+        .outerjoin(assignee, assignee.id == Ticket.assignee_id)
+        .where(Ticket.id.in_(ids))
+        .order_by(Ticket.id)
+        .execution_options(yield_per=1000)
+    )
     for row in db.session.execute(query):
         yield list(row)
 
@@ -55,8 +68,11 @@ def _cell(value):
     if value is None:
         return ""
     if hasattr(value, "isoformat"):
-        return value.isoformat(timespec="seconds") + "Z" if hasattr(value, "hour") \
+        return (
+            value.isoformat(timespec="seconds") + "Z"
+            if hasattr(value, "hour")
             else value.isoformat()
+        )
     value = getattr(value, "value", value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value

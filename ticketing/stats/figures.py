@@ -6,31 +6,56 @@ from datetime import timedelta
 from sqlalchemy import and_, case, not_, or_, select
 
 from ticketing.models import Customer, Event, Outbox, Promise, Ticket
-from ticketing.models.enums import Category, Channel, OutboxStatus, PromiseStatus, Status
+from ticketing.models.enums import (
+    OPEN_STATUSES,
+    Category,
+    Channel,
+    OutboxStatus,
+    Outcome,
+    PromiseStatus,
+    Status,
+)
 from ticketing.stats.scope import Scope, ScopeError
 
-OPEN = (Status.NEW, Status.OPEN, Status.PENDING_CUSTOMER)
 SOON = timedelta(hours=2)  # "about to breach", as the queue's badges say
-ANSWERED_IN_TIME = or_(Ticket.first_response_due_at.is_(None),
-                       Ticket.first_response_at <= Ticket.first_response_due_at)
-RESOLVED_IN_TIME = or_(Ticket.resolution_due_at.is_(None),
-                       Ticket.resolved_at <= Ticket.resolution_due_at)
-AGE_BUCKETS = {"lt1d": ("Under 1 day", 0, 1), "1to3d": ("1-3 days", 1, 3),
-               "3to7d": ("3-7 days", 3, 7), "7to30d": ("1-4 weeks", 7, 30),
-               "gt30d": ("Over 30 days", 30, None)}
-CHASES = {"pending_reminder": "Waiting-for-customer reminders",
-          "confirm_reminder": "Is-it-fixed reminders", "fix_check": "Still-working checks"}
+ANSWERED_IN_TIME = or_(
+    Ticket.first_response_due_at.is_(None), Ticket.first_response_at <= Ticket.first_response_due_at
+)
+RESOLVED_IN_TIME = or_(
+    Ticket.resolution_due_at.is_(None), Ticket.resolved_at <= Ticket.resolution_due_at
+)
+AGE_BUCKETS = {
+    "lt1d": ("Under 1 day", 0, 1),
+    "1to3d": ("1-3 days", 1, 3),
+    "3to7d": ("3-7 days", 3, 7),
+    "7to30d": ("1-4 weeks", 7, 30),
+    "gt30d": ("Over 30 days", 30, None),
+}
+CHASES = {
+    "pending_reminder": "Waiting-for-customer reminders",
+    "confirm_reminder": "Is-it-fixed reminders",
+    "fix_check": "Still-working checks",
+}
 SURVEY = "satisfaction"
-# The reasons lifecycle and intake give when they close an after-sale ticket.
-CONFIRMED_REASON = "customer confirmed the fix"
-SILENCE_REASON = "no answer after the fix"
-AFTER_SALE_OUTCOMES = {"confirmed_fixed": "Confirmed fixed", "reopened": "Reopened",
-                       "closed_by_silence": "Closed by silence"}
-MESSAGE_LABELS = {"waiting": "Waiting", "sent": "Sent", "delivered": "Delivered",
-                  "failed": "Failed", "suppressed": "Not sent"}
-MESSAGE_STATES = {"waiting": (OutboxStatus.PENDING, OutboxStatus.QUEUED),
-                  "sent": (OutboxStatus.SENT,), "delivered": (OutboxStatus.DELIVERED,),
-                  "failed": (OutboxStatus.FAILED,), "suppressed": (OutboxStatus.SUPPRESSED,)}
+AFTER_SALE_OUTCOMES = {
+    "confirmed_fixed": "Confirmed fixed",
+    "reopened": "Reopened",
+    "closed_by_silence": "Closed by silence",
+}
+MESSAGE_LABELS = {
+    "waiting": "Waiting",
+    "sent": "Sent",
+    "delivered": "Delivered",
+    "failed": "Failed",
+    "suppressed": "Not sent",
+}
+MESSAGE_STATES = {
+    "waiting": (OutboxStatus.PENDING, OutboxStatus.QUEUED),
+    "sent": (OutboxStatus.SENT,),
+    "delivered": (OutboxStatus.DELIVERED,),
+    "failed": (OutboxStatus.FAILED,),
+    "suppressed": (OutboxStatus.SUPPRESSED,),
+}
 
 
 def step_of(event=Event):
@@ -47,19 +72,26 @@ def is_outcome_move(event=Event):
 
 
 def after_sale_outcome(event=Event):
-    """Which after-sale outcome a status event is, or NULL."""
+    """Which after-sale outcome a status event is, or NULL: read from its outcome code."""
     new, old = event.data["new"].as_string(), event.data["old"].as_string()
-    reason = event.data["reason"].as_string()
-    return case((and_(new == Status.CLOSED.value, reason == CONFIRMED_REASON), "confirmed_fixed"),
-                (and_(new == Status.CLOSED.value, reason == SILENCE_REASON), "closed_by_silence"),
-                (and_(new == Status.OPEN.value,
-                      old.in_([Status.RESOLVED.value, Status.CLOSED.value])), "reopened"))
+    outcome = event.data["outcome"].as_string()
+    return case(
+        (outcome == Outcome.CONFIRMED_FIXED.value, "confirmed_fixed"),
+        (outcome == Outcome.CLOSED_AFTER_SILENCE.value, "closed_by_silence"),
+        (
+            and_(new == Status.OPEN.value, old.in_([Status.RESOLVED.value, Status.CLOSED.value])),
+            "reopened",
+        ),
+    )
 
 
 def age_bucket(now):
     """The backlog age bucket of a ticket, by when it was created."""
-    whens = [(Ticket.created_at > now - timedelta(days=upper), key)
-             for key, (_, _, upper) in AGE_BUCKETS.items() if upper is not None]
+    whens = [
+        (Ticket.created_at > now - timedelta(days=upper), key)
+        for key, (_, _, upper) in AGE_BUCKETS.items()
+        if upper is not None
+    ]
     return case(*whens, else_="gt30d")
 
 
@@ -81,7 +113,7 @@ def _with(base, *extra):
 
 
 def _open_now(scope: Scope, part: str) -> list:
-    conditions = [Ticket.status.in_(OPEN), *scope.ticket_conditions()]
+    conditions = [Ticket.status.in_(OPEN_STATUSES), *scope.ticket_conditions()]
     if part:
         if part not in AGE_BUCKETS:
             raise ScopeError(f"Unknown age bucket '{part[:20]}'.")
@@ -90,17 +122,22 @@ def _open_now(scope: Scope, part: str) -> list:
 
 
 def _breached(scope: Scope, part: str) -> list:
-    return [Ticket.status.in_(OPEN), Ticket.due_at < scope.now, *scope.ticket_conditions()]
+    return [Ticket.status.in_(OPEN_STATUSES), Ticket.due_at < scope.now, *scope.ticket_conditions()]
 
 
 def _due_soon(scope: Scope, part: str) -> list:
-    return [Ticket.status.in_(OPEN), Ticket.due_at >= scope.now,
-            Ticket.due_at < scope.now + SOON, *scope.ticket_conditions()]
+    return [
+        Ticket.status.in_(OPEN_STATUSES),
+        Ticket.due_at >= scope.now,
+        Ticket.due_at < scope.now + SOON,
+        *scope.ticket_conditions(),
+    ]
 
 
 def _events(scope: Scope, kind: str, *conditions) -> list:
-    events = select(Event.ticket_id).where(Event.kind == kind, scope.during(Event.created_at),
-                                           *conditions)
+    events = select(Event.ticket_id).where(
+        Event.kind == kind, scope.during(Event.created_at), *conditions
+    )
     return [Ticket.id.in_(events), *scope.ticket_conditions()]
 
 
@@ -115,8 +152,10 @@ def _followed_up(steps):
 
 def _after_sale(outcome: str):
     def build(scope: Scope, part: str) -> list:
-        return [*_events(scope, "status", after_sale_outcome() == outcome),
-                Ticket.category == Category.AFTER_SALE]
+        return [
+            *_events(scope, "status", after_sale_outcome() == outcome),
+            Ticket.category == Category.AFTER_SALE,
+        ]
 
     return build
 
@@ -133,8 +172,10 @@ def _rated(scope: Scope, part: str) -> list:
 def _promises(status: PromiseStatus):
     def build(scope: Scope, part: str) -> list:
         promises = select(Promise.ticket_id).where(
-            Promise.status == status, scope.during(Promise.settled_at),
-            *([Promise.agent_id == scope.agent_id] if scope.agent_id is not None else []))
+            Promise.status == status,
+            scope.during(Promise.settled_at),
+            *([Promise.agent_id == scope.agent_id] if scope.agent_id is not None else []),
+        )
         return [Ticket.id.in_(promises), *scope.for_agent(None).ticket_conditions()]
 
     return build
@@ -147,8 +188,11 @@ def _messages(scope: Scope, part: str) -> list:
     if channel not in Channel._value2member_map_ or state not in MESSAGE_STATES:
         raise ScopeError("Messages are chosen as <channel>.<state>, e.g. sms.failed.")
     rows = select(Outbox.ticket_id).where(
-        Outbox.channel == channel, Outbox.status.in_(MESSAGE_STATES[state]),
-        Outbox.user_id.is_(None), scope.during(Outbox.created_at))
+        Outbox.channel == channel,
+        Outbox.status.in_(MESSAGE_STATES[state]),
+        Outbox.user_id.is_(None),
+        scope.during(Outbox.created_at),
+    )
     if code:
         rows = rows.where(Outbox.error_code == (None if code == "unknown" else code[:32]))
     return [Ticket.id.in_(rows), *scope.ticket_conditions(merged=True)]
@@ -156,11 +200,16 @@ def _messages(scope: Scope, part: str) -> list:
 
 def _opted_out(scope: Scope, part: str) -> list:
     """Open tickets of customers who opted out of SMS (part "period": did so in the period)."""
-    customers = select(Event.customer_id).where(Event.kind == "sms_opt_out",
-                                                scope.during(Event.created_at)) \
-        if part == "period" else select(Customer.id).where(Customer.sms_opted_out)
-    return [Ticket.customer_id.in_(customers), Ticket.status.in_(OPEN),
-            *scope.ticket_conditions()]
+    customers = (
+        select(Event.customer_id).where(Event.kind == "sms_opt_out", scope.during(Event.created_at))
+        if part == "period"
+        else select(Customer.id).where(Customer.sms_opted_out)
+    )
+    return [
+        Ticket.customer_id.in_(customers),
+        Ticket.status.in_(OPEN_STATUSES),
+        *scope.ticket_conditions(),
+    ]
 
 
 FIGURES = {

@@ -14,8 +14,13 @@ from ticketing import hours
 from ticketing.models import Ticket
 from ticketing.models.enums import Category, Channel, Priority
 
-PERIODS = {"today": "Today", "7d": "Last 7 days", "30d": "Last 30 days",
-           "quarter": "This quarter", "custom": "Custom dates"}
+PERIODS = {
+    "today": "Today",
+    "7d": "Last 7 days",
+    "30d": "Last 30 days",
+    "quarter": "This quarter",
+    "custom": "Custom dates",
+}
 DEFAULT_PERIOD = "7d"
 MAX_DAYS = 366  # a longer custom range is refused: it would be slow and unreadable
 CHOICES = {"channel": Channel, "priority": Priority, "category": Category}
@@ -56,13 +61,17 @@ class Scope:
 
     @property
     def days(self) -> list[date]:
-        return [self.first_day + timedelta(days=n)
-                for n in range((self.last_day - self.first_day).days + 1)]
+        return [
+            self.first_day + timedelta(days=n)
+            for n in range((self.last_day - self.first_day).days + 1)
+        ]
 
     @property
     def has_dimensions(self) -> bool:
-        return any(v is not None for v in (self.department_id, self.agent_id, self.channel,
-                                           self.priority, self.category))
+        return any(
+            v is not None
+            for v in (self.department_id, self.agent_id, self.channel, self.priority, self.category)
+        )
 
     def for_agent(self, agent_id: int) -> "Scope":
         return replace(self, agent_id=agent_id)
@@ -74,9 +83,13 @@ class Scope:
         """Where-clauses for the filters. Merged duplicates count nowhere unless `merged`."""
         conditions = [] if merged else [Ticket.merged_into_id.is_(None)]
         agent_column = Ticket.assignee_id if agent_column is None else agent_column
-        for column, value in ((Ticket.department_id, self.department_id),
-                              (agent_column, self.agent_id), (Ticket.channel, self.channel),
-                              (Ticket.priority, self.priority), (Ticket.category, self.category)):
+        for column, value in (
+            (Ticket.department_id, self.department_id),
+            (agent_column, self.agent_id),
+            (Ticket.channel, self.channel),
+            (Ticket.priority, self.priority),
+            (Ticket.category, self.category),
+        ):
             if value is not None:
                 conditions.append(column == value)
         return conditions
@@ -96,19 +109,33 @@ class Scope:
         args = {"period": self.period}
         if self.period == "custom":
             args |= {"from": self.first_day.isoformat(), "to": self.last_day.isoformat()}
-        dimensions = {"department": self.department_id, "agent": self.agent_id,
-                      "channel": self.channel, "priority": self.priority,
-                      "category": self.category}
+        dimensions = {
+            "department": self.department_id,
+            "agent": self.agent_id,
+            "channel": self.channel,
+            "priority": self.priority,
+            "category": self.category,
+        }
         return args | {k: str(v) for k, v in dimensions.items() if v is not None}
 
     def as_json(self) -> dict:
-        return {"period": self.period, "label": PERIODS[self.period],
-                "from": self.first_day.isoformat(), "to": self.last_day.isoformat(),
-                "start": _iso(self.start), "end": _iso(self.end), "now": _iso(self.now),
-                "timezone": current_app.config["TIMEZONE"],
-                "filters": {"department": self.department_id, "agent": self.agent_id,
-                            "channel": self.channel, "priority": self.priority,
-                            "category": self.category}}
+        return {
+            "period": self.period,
+            "label": PERIODS[self.period],
+            "from": self.first_day.isoformat(),
+            "to": self.last_day.isoformat(),
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+            "now": _iso(self.now),
+            "timezone": current_app.config["TIMEZONE"],
+            "filters": {
+                "department": self.department_id,
+                "agent": self.agent_id,
+                "channel": self.channel,
+                "priority": self.priority,
+                "category": self.category,
+            },
+        }
 
 
 def _days(period: str, args, today: date) -> tuple[date, date]:
@@ -121,8 +148,12 @@ def _days(period: str, args, today: date) -> tuple[date, date]:
             raise ScopeError(f"A custom period may cover at most {MAX_DAYS} days.")
         return first, last
     quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    starts = {"today": today, "7d": today - timedelta(days=6),
-              "30d": today - timedelta(days=29), "quarter": quarter}
+    starts = {
+        "today": today,
+        "7d": today - timedelta(days=6),
+        "30d": today - timedelta(days=29),
+        "quarter": quarter,
+    }
     return starts[period], today
 
 
@@ -137,8 +168,10 @@ def _date(value: str | None, name: str) -> date:
 
 
 def _dimensions(args) -> dict:
-    values = {"department_id": _id(args.get("department"), "department"),
-              "agent_id": _id(args.get("agent"), "agent")}
+    values = {
+        "department_id": _id(args.get("department"), "department"),
+        "agent_id": _id(args.get("agent"), "agent"),
+    }
     for name, enum in CHOICES.items():
         value = args.get(name) or None
         if value is not None and value not in enum._value2member_map_:

@@ -58,8 +58,15 @@ def local_day(column, offset_minutes: int):
     return func.date(column, f"{offset_minutes:+d} minutes")
 
 
-def distribution(conditions: list, values: dict, *, group=None, flags: dict | None = None,
-                 with_total: bool = False, method: str | None = None) -> dict:
+def distribution(
+    conditions: list,
+    values: dict,
+    *,
+    group=None,
+    flags: dict | None = None,
+    with_total: bool = False,
+    method: str | None = None,
+) -> dict:
     """Per group: row count, how many rows match each flag, and median, p90 and mean of
     each value (the conditions must exclude unknown values). with_total adds the figures
     of all rows together under TOTAL. Groups without rows are absent."""
@@ -82,25 +89,31 @@ def distribution(conditions: list, values: dict, *, group=None, flags: dict | No
 
 def empty(values, flags=()) -> dict:
     """What distribution() says about a group without rows."""
-    return {"count": 0, **{f: 0 for f in flags},
-            **{v: {"median": None, "p90": None, "mean": None} for v in values}}
+    return {
+        "count": 0,
+        **{f: 0 for f in flags},
+        **{v: {"median": None, "p90": None, "mean": None} for v in values},
+    }
 
 
 def _ordered_set(conditions, values, group, flags, with_total):
     columns = [_group_label(group), func.count().label("n")]
-    columns += [func.sum(case((flag, 1), else_=0)).label(f"flag_{name}")
-                for name, flag in flags.items()]
+    columns += [
+        func.sum(case((flag, 1), else_=0)).label(f"flag_{name}") for name, flag in flags.items()
+    ]
     for name, value in values.items():
         for label, p in PERCENTILES.items():
-            columns.append(func.percentile_cont(literal(p, Float)).within_group(value)
-                           .label(f"{name}_{label}"))
+            columns.append(
+                func.percentile_cont(literal(p, Float)).within_group(value).label(f"{name}_{label}")
+            )
         columns.append(func.avg(value).label(f"{name}_mean"))
     query = sql_select(*columns).where(*conditions)
     if group is None:
         return query
     if with_total:  # one pass for the groups and the whole
-        return query.add_columns(func.grouping(group).label("is_total")) \
-            .group_by(func.grouping_sets(tuple_(), tuple_(group)))
+        return query.add_columns(func.grouping(group).label("is_total")).group_by(
+            func.grouping_sets(tuple_(), tuple_(group))
+        )
     return query.group_by(group)
 
 
@@ -109,8 +122,10 @@ def _window(conditions, values, group, flags):
     inner = [_group_label(group), func.count().over(**partition).label("n")]
     inner += [case((flag, 1), else_=0).label(f"flag_{name}") for name, flag in flags.items()]
     for name, value in values.items():
-        inner += [value.label(f"v_{name}"),
-                  func.row_number().over(order_by=value, **partition).label(f"rn_{name}")]
+        inner += [
+            value.label(f"v_{name}"),
+            func.row_number().over(order_by=value, **partition).label(f"rn_{name}"),
+        ]
     ranked = sql_select(*inner).where(*conditions).subquery()
     n = ranked.c.n
     columns = [ranked.c.g, n]
@@ -141,8 +156,7 @@ def _unpack(row, values, flags) -> dict:
     result = {"count": int(row["n"])}
     result |= {name: int(row[f"flag_{name}"] or 0) for name in flags}
     for name in values:
-        result[name] = {label: _float(row[f"{name}_{label}"])
-                        for label in (*PERCENTILES, "mean")}
+        result[name] = {label: _float(row[f"{name}_{label}"]) for label in (*PERCENTILES, "mean")}
     return result
 
 

@@ -20,9 +20,12 @@ def summary(scope: Scope) -> dict:
         "charter": tickets.breaches(scope),
         "volume": tickets.volume(scope),
         "backlog": tickets.backlog(scope),
-        "follow_through": {"chases": follow_through.chases(steps), "steps": steps,
-                           "after_sale": follow_through.after_sale(scope),
-                           "promises": promises[sql.TOTAL]},
+        "follow_through": {
+            "chases": follow_through.chases(steps),
+            "steps": steps,
+            "after_sale": follow_through.after_sale(scope),
+            "promises": promises[sql.TOTAL],
+        },
         "satisfaction": follow_through.satisfaction(scope, steps),
         "delivery": follow_through.delivery(scope),
         "agents": agents(scope, times, promises),
@@ -31,30 +34,40 @@ def summary(scope: Scope) -> dict:
 
 def _times(data):
     columns = ["measure", "tickets", "in_time", "late", "in_time_percent"] + [
-        f"{clock}_{stat}_minutes" for clock in ("business", "calendar")
-        for stat in ("median", "p90", "mean")]
-    rows = [[kind, t["count"], t["in_time"], t["late"], t["in_time_percent"]]
-            + [t[f"{clock}_minutes"][stat] for clock in ("business", "calendar")
-               for stat in ("median", "p90", "mean")]
-            for kind, t in ((k, data[k]) for k in ("first_response", "resolution"))]
+        f"{clock}_{stat}_minutes"
+        for clock in ("business", "calendar")
+        for stat in ("median", "p90", "mean")
+    ]
+    rows = [
+        [kind, t["count"], t["in_time"], t["late"], t["in_time_percent"]]
+        + [
+            t[f"{clock}_minutes"][stat]
+            for clock in ("business", "calendar")
+            for stat in ("median", "p90", "mean")
+        ]
+        for kind, t in ((k, data[k]) for k in ("first_response", "resolution"))
+    ]
     return columns, rows
 
 
 def _daily(data):
     return ["day", "created", "resolved"], [
-        [d["day"], d["created"], d["resolved"]] for d in data["volume"]["daily"]]
+        [d["day"], d["created"], d["resolved"]] for d in data["volume"]["daily"]
+    ]
 
 
 def _backlog(data):
     return ["age", "new", "open", "pending_customer", "total"], [
         [b["label"], b["new"], b["open"], b["pending_customer"], b["total"]]
-        for b in data["backlog"]["by_age"]]
+        for b in data["backlog"]["by_age"]
+    ]
 
 
 def _channels(data):
     volume, backlog = data["volume"]["channels"], data["backlog"]["by_channel"]
     return ["channel", "created", "resolved", "open_now"], [
-        [channel, v["created"], v["resolved"], backlog[channel]] for channel, v in volume.items()]
+        [channel, v["created"], v["resolved"], backlog[channel]] for channel, v in volume.items()
+    ]
 
 
 def _follow_ups(data):
@@ -63,19 +76,22 @@ def _follow_ups(data):
 
 def _after_sale(data):
     outcomes = data["follow_through"]["after_sale"]
-    return ["outcome", "tickets"], [[label, outcomes[key]]
-                                    for key, label in AFTER_SALE_OUTCOMES.items()]
+    return ["outcome", "tickets"], [
+        [label, outcomes[key]] for key, label in AFTER_SALE_OUTCOMES.items()
+    ]
 
 
 def _satisfaction(data):
-    return ["score", "ratings"], [[int(score), n] for score, n in
-                                  data["satisfaction"]["distribution"].items()]
+    return ["score", "ratings"], [
+        [int(score), n] for score, n in data["satisfaction"]["distribution"].items()
+    ]
 
 
 def _comments(data):
     return ["reference", "score", "comment", "at"], [
         [c["reference"], c["score"], c["comment"], c["at"]]
-        for c in data["satisfaction"]["latest_comments"]]
+        for c in data["satisfaction"]["latest_comments"]
+    ]
 
 
 def _delivery(data):
@@ -85,8 +101,9 @@ def _delivery(data):
 
 
 def _failures(data):
-    return ["channel", "code", "count"], [[f["channel"], f["code"], f["count"]]
-                                          for f in data["delivery"]["failures"]]
+    return ["channel", "code", "count"], [
+        [f["channel"], f["code"], f["count"]] for f in data["delivery"]["failures"]
+    ]
 
 
 def _agents(data):
@@ -98,7 +115,8 @@ def _agents(data):
 def _departments(data):
     return ["department", "open", "new", "pending_customer", "past_charter"], [
         [r.name, r.open, r.new or 0, r.pending or 0, r.breached or 0]
-        for r in backlog_by_department()]
+        for r in backlog_by_department()
+    ]
 
 
 def _figures(data):
@@ -116,10 +134,21 @@ def _figures(data):
     return ["figure", "value"], rows
 
 
-TABLES = {"figures": _figures, "times": _times, "daily": _daily, "backlog": _backlog,
-          "channels": _channels, "follow_ups": _follow_ups, "after_sale": _after_sale,
-          "satisfaction": _satisfaction, "comments": _comments, "delivery": _delivery,
-          "failures": _failures, "agents": _agents, "departments": _departments}
+TABLES = {
+    "figures": _figures,
+    "times": _times,
+    "daily": _daily,
+    "backlog": _backlog,
+    "channels": _channels,
+    "follow_ups": _follow_ups,
+    "after_sale": _after_sale,
+    "satisfaction": _satisfaction,
+    "comments": _comments,
+    "delivery": _delivery,
+    "failures": _failures,
+    "agents": _agents,
+    "departments": _departments,
+}
 
 
 def table(data: dict, name: str) -> tuple[list[str], list[list]]:

@@ -4,22 +4,25 @@ from sqlalchemy import case, func, select
 
 from ticketing.extensions import db
 from ticketing.models import Ticket
-from ticketing.models.enums import Channel
+from ticketing.models.enums import OPEN_STATUSES, Channel
 from ticketing.stats import sql
 from ticketing.stats.figures import (
     AGE_BUCKETS,
     ANSWERED_IN_TIME,
-    OPEN,
     RESOLVED_IN_TIME,
     SOON,
     age_bucket,
 )
 from ticketing.stats.scope import Scope
 
-TIMES = {"first_response": (Ticket.first_response_at, Ticket.first_response_business_minutes,
-                            ANSWERED_IN_TIME),
-         "resolution": (Ticket.resolved_at, Ticket.resolution_business_minutes,
-                        RESOLVED_IN_TIME)}
+TIMES = {
+    "first_response": (
+        Ticket.first_response_at,
+        Ticket.first_response_business_minutes,
+        ANSWERED_IN_TIME,
+    ),
+    "resolution": (Ticket.resolved_at, Ticket.resolution_business_minutes, RESOLVED_IN_TIME),
+}
 VALUES = ("business", "calendar")
 
 
@@ -29,8 +32,12 @@ def times(scope: Scope) -> dict:
     for kind, (at, business, in_time) in TIMES.items():
         values = {"business": business, "calendar": sql.seconds_between(Ticket.created_at, at)}
         stats = sql.distribution(
-            [scope.during(at), business.is_not(None), *scope.ticket_conditions()], values,
-            group=Ticket.assignee_id, flags={"in_time": in_time}, with_total=True)
+            [scope.during(at), business.is_not(None), *scope.ticket_conditions()],
+            values,
+            group=Ticket.assignee_id,
+            flags={"in_time": in_time},
+            with_total=True,
+        )
         result[kind] = {key: timing(stat) for key, stat in stats.items()}
     return result
 
@@ -39,19 +46,25 @@ def timing(stat: dict | None) -> dict:
     """Counts, compliance and durations (minutes, one decimal) from a distribution."""
     stat = stat or sql.empty(VALUES, ("in_time",))
     count, in_time = stat["count"], stat["in_time"]
-    return {"count": count, "in_time": in_time, "late": count - in_time,
-            "in_time_percent": percent(in_time, count),
-            "business_minutes": _minutes(stat["business"], 1),
-            "calendar_minutes": _minutes(stat["calendar"], 60)}
+    return {
+        "count": count,
+        "in_time": in_time,
+        "late": count - in_time,
+        "in_time_percent": percent(in_time, count),
+        "business_minutes": _minutes(stat["business"], 1),
+        "calendar_minutes": _minutes(stat["calendar"], 60),
+    }
 
 
 def breaches(scope: Scope) -> dict:
     """Open tickets past their charter deadline now, and those due within SOON."""
     now, soon = scope.now, scope.now + SOON
-    row = db.session.execute(select(
-        func.sum(case((Ticket.due_at < now, 1), else_=0)),
-        func.sum(case((Ticket.due_at >= now, 1), else_=0)))
-        .where(Ticket.status.in_(OPEN), Ticket.due_at < soon, *scope.ticket_conditions())).one()
+    row = db.session.execute(
+        select(
+            func.sum(case((Ticket.due_at < now, 1), else_=0)),
+            func.sum(case((Ticket.due_at >= now, 1), else_=0)),
+        ).where(Ticket.status.in_(OPEN_STATUSES), Ticket.due_at < soon, *scope.ticket_conditions())
+    ).one()
     return {"breached_now": int(row[0] or 0), "due_soon": int(row[1] or 0)}
 
 
@@ -62,13 +75,30 @@ def volume(scope: Scope) -> dict:
     created_on, resolved_on = _totals(created, 0), _totals(resolved, 0)
     created_by, resolved_by = _totals(created, 1), _totals(resolved, 1)
     total_created = sum(created.values())
-    return {"created": total_created, "resolved": sum(resolved.values()),
-            "daily": [{"day": day.isoformat(), "created": created_on.get(day.isoformat(), 0),
-                       "resolved": resolved_on.get(day.isoformat(), 0)} for day in scope.days],
-            "reopened": {"created": total_created, "reopened": reopened,
-                         "percent": percent(reopened, total_created)},
-            "channels": {c.value: {"created": created_by.get(c.value, 0),
-                                   "resolved": resolved_by.get(c.value, 0)} for c in Channel}}
+    return {
+        "created": total_created,
+        "resolved": sum(resolved.values()),
+        "daily": [
+            {
+                "day": day.isoformat(),
+                "created": created_on.get(day.isoformat(), 0),
+                "resolved": resolved_on.get(day.isoformat(), 0),
+            }
+            for day in scope.days
+        ],
+        "reopened": {
+            "created": total_created,
+            "reopened": reopened,
+            "percent": percent(reopened, total_created),
+        },
+        "channels": {
+            c.value: {
+                "created": created_by.get(c.value, 0),
+                "resolved": resolved_by.get(c.value, 0),
+            }
+            for c in Channel
+        },
+    }
 
 
 def _totals(counts: dict, position: int) -> dict:
@@ -81,13 +111,21 @@ def _totals(counts: dict, position: int) -> dict:
 
 def _per_day(scope: Scope, column) -> tuple[dict, int]:
     day = sql.local_day(column, scope.utc_offset_minutes)
-    rows = select(day.label("day"), Ticket.channel.label("channel"),
-                  case((Ticket.reopened_count > 0, 1), else_=0).label("reopened")) \
-        .where(scope.during(column), *scope.ticket_conditions()).subquery()
+    rows = (
+        select(
+            day.label("day"),
+            Ticket.channel.label("channel"),
+            case((Ticket.reopened_count > 0, 1), else_=0).label("reopened"),
+        )
+        .where(scope.during(column), *scope.ticket_conditions())
+        .subquery()
+    )
     counts, reopened = {}, 0
-    for row in db.session.execute(select(rows.c.day, rows.c.channel, func.count(),
-                                         func.sum(rows.c.reopened))
-                                  .group_by(rows.c.day, rows.c.channel)):
+    for row in db.session.execute(
+        select(rows.c.day, rows.c.channel, func.count(), func.sum(rows.c.reopened)).group_by(
+            rows.c.day, rows.c.channel
+        )
+    ):
         counts[(str(row[0]), str(row[1]))] = row[2]
         reopened += int(row[3] or 0)
     return counts, reopened
@@ -95,23 +133,45 @@ def _per_day(scope: Scope, column) -> tuple[dict, int]:
 
 def backlog(scope: Scope) -> dict:
     """Open tickets now by status and age bucket, and by channel (the period does not apply)."""
-    rows = select(Ticket.status.label("status"), age_bucket(scope.now).label("age"),
-                  Ticket.channel.label("channel")) \
-        .where(Ticket.status.in_(OPEN), *scope.ticket_conditions()).subquery()
-    counts = {(str(s), a, str(c)): n for s, a, c, n in db.session.execute(
-        select(rows.c.status, rows.c.age, rows.c.channel, func.count())
-        .group_by(rows.c.status, rows.c.age, rows.c.channel))}
+    rows = (
+        select(
+            Ticket.status.label("status"),
+            age_bucket(scope.now).label("age"),
+            Ticket.channel.label("channel"),
+        )
+        .where(Ticket.status.in_(OPEN_STATUSES), *scope.ticket_conditions())
+        .subquery()
+    )
+    counts = {
+        (str(s), a, str(c)): n
+        for s, a, c, n in db.session.execute(
+            select(rows.c.status, rows.c.age, rows.c.channel, func.count()).group_by(
+                rows.c.status, rows.c.age, rows.c.channel
+            )
+        )
+    }
 
     def total(status=None, age=None, channel=None) -> int:
-        return sum(n for (s, a, c), n in counts.items() if status in (None, s)
-                   and age in (None, a) and channel in (None, c))
+        return sum(
+            n
+            for (s, a, c), n in counts.items()
+            if status in (None, s) and age in (None, a) and channel in (None, c)
+        )
 
-    return {"total": total(),
-            "by_status": {status.value: total(status=status.value) for status in OPEN},
-            "by_age": [{"bucket": key, "label": label, "total": total(age=key),
-                        **{status.value: total(status.value, key) for status in OPEN}}
-                       for key, (label, _, _) in AGE_BUCKETS.items()],
-            "by_channel": {channel.value: total(channel=channel.value) for channel in Channel}}
+    return {
+        "total": total(),
+        "by_status": {status.value: total(status=status.value) for status in OPEN_STATUSES},
+        "by_age": [
+            {
+                "bucket": key,
+                "label": label,
+                "total": total(age=key),
+                **{status.value: total(status.value, key) for status in OPEN_STATUSES},
+            }
+            for key, (label, _, _) in AGE_BUCKETS.items()
+        ],
+        "by_channel": {channel.value: total(channel=channel.value) for channel in Channel},
+    }
 
 
 def percent(part: int, whole: int) -> float | None:

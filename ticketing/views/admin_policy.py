@@ -2,41 +2,45 @@
 the wording of every customer message (with a live SMS-length preview). Routes live on admin.bp,
 so every page here is for admins only."""
 
-import re
-from datetime import date, timedelta
+from datetime import date
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ticketing import followup, hours, notify
+from ticketing import followup, hours, wording
 from ticketing.channels.sms import segments
 from ticketing.extensions import db
 from ticketing.models import (
-    Customer,
     Department,
     Holiday,
-    Message,
     MessageTemplate,
-    Promise,
-    Ticket,
-    User,
 )
-from ticketing.models.enums import Channel, Language, Priority, Status
-from ticketing.models.people import DEFAULT_POLICY
-from ticketing.views.admin import bp
+from ticketing.models.enums import Channel
 
 LANGUAGES = {"en": "English", "sw": "Kiswahili"}
 CHANNELS = {"sms": Channel.SMS, "email": Channel.EMAIL}
-EXTENSIONS = {Channel.SMS: "sms.txt", Channel.EMAIL: "email.txt"}
 MAX_BODY, MAX_SUBJECT = 5000, 255
+
+bp = Blueprint("policy", __name__)  # nested in admin.bp: admins only
 
 
 @bp.get("/follow-up")
 def follow_up_index():
     departments = db.session.scalars(select(Department).order_by(Department.name)).all()
-    return render_template("admin/follow_up.html", departments=departments,
-                           day_names=hours.DAY_NAMES)
+    return render_template(
+        "admin/follow_up.html", departments=departments, day_names=hours.DAY_NAMES
+    )
 
 
 @bp.route("/departments/<int:department_id>/hours", methods=["GET", "POST"])
@@ -44,8 +48,12 @@ def business_hours(department_id: int):
     department = db.get_or_404(Department, department_id)
     week, error = department.working_hours or {}, None
     if request.method == "POST":
-        typed = {day: (request.form.get(f"opens_{day}", ""), request.form.get(f"closes_{day}", ""))
-                 if request.form.get(f"open_{day}") else None for day in range(7)}
+        typed = {
+            day: (request.form.get(f"opens_{day}", ""), request.form.get(f"closes_{day}", ""))
+            if request.form.get(f"open_{day}")
+            else None
+            for day in range(7)
+        }
         try:
             department.working_hours = hours.parse_week(typed)
         except ValueError as problem:
@@ -54,9 +62,10 @@ def business_hours(department_id: int):
         else:
             db.session.commit()
             flash(f"Business hours of {department.name} saved. New deadlines use them.", "success")
-            return redirect(url_for("admin.follow_up_index"))
-    return render_template("admin/hours.html", department=department, week=week, error=error,
-                           day_names=hours.DAY_NAMES), 400 if error else 200
+            return redirect(url_for("admin.policy.follow_up_index"))
+    return render_template(
+        "admin/hours.html", department=department, week=week, error=error, day_names=hours.DAY_NAMES
+    ), 400 if error else 200
 
 
 @bp.route("/departments/<int:department_id>/policy", methods=["GET", "POST"])
@@ -69,11 +78,15 @@ def follow_up_policy(department_id: int):
         if not errors:
             department.policy = policy
             db.session.commit()
-            flash(f"Follow-up policy of {department.name} saved. It applies from each ticket's "
-                  "next step.", "success")
-            return redirect(url_for("admin.follow_up_index"))
-    return render_template("admin/policy.html", department=department, typed=typed,
-                           errors=errors), 400 if errors else 200
+            flash(
+                f"Follow-up policy of {department.name} saved. It applies from each ticket's "
+                "next step.",
+                "success",
+            )
+            return redirect(url_for("admin.policy.follow_up_index"))
+    return render_template(
+        "admin/policy.html", department=department, typed=typed, errors=errors
+    ), 400 if errors else 200
 
 
 def _policy_as_text(department: Department) -> dict[str, str]:
@@ -90,14 +103,18 @@ def holidays():
         error = _add_holiday(request.form.get("day", ""), request.form.get("name", ""))
         if error is None:
             flash("Holiday added. Deadlines and quiet hours skip it from now on.", "success")
-            return redirect(url_for("admin.holidays"))
+            return redirect(url_for("admin.policy.holidays"))
     added = db.session.scalars(select(Holiday).order_by(Holiday.day)).all()
     year = hours.now().year
-    public = sorted({**hours.public_holidays(current_app.config["HOLIDAY_COUNTRY"], year),
-                     **hours.public_holidays(current_app.config["HOLIDAY_COUNTRY"], year + 1)}
-                    .items())
-    return render_template("admin/holidays.html", added=added, public=public, error=error,
-                           typed=request.form), 400 if error else 200
+    public = sorted(
+        {
+            **hours.public_holidays(current_app.config["HOLIDAY_COUNTRY"], year),
+            **hours.public_holidays(current_app.config["HOLIDAY_COUNTRY"], year + 1),
+        }.items()
+    )
+    return render_template(
+        "admin/holidays.html", added=added, public=public, error=error, typed=request.form
+    ), 400 if error else 200
 
 
 def _add_holiday(day_text: str, name: str) -> str | None:
@@ -123,23 +140,28 @@ def delete_holiday(holiday_id: int):
     db.session.delete(db.get_or_404(Holiday, holiday_id))
     db.session.commit()
     flash("Holiday removed.", "success")
-    return redirect(url_for("admin.holidays"))
+    return redirect(url_for("admin.policy.holidays"))
 
 
 @bp.get("/templates")
 def message_templates():
-    edited = {(t.kind, t.language, t.channel.value) for t in db.session.scalars(
-        select(MessageTemplate))}
-    return render_template("admin/templates.html", kinds=_kinds(), edited=edited,
-                           languages=LANGUAGES)
+    edited = {
+        (t.kind, t.language, t.channel.value) for t in db.session.scalars(select(MessageTemplate))
+    }
+    return render_template(
+        "admin/templates.html", kinds=_kinds(), edited=edited, languages=LANGUAGES
+    )
 
 
 @bp.route("/templates/<language>/<channel>/<kind>", methods=["GET", "POST"])
 def message_template(language: str, channel: str, kind: str):
     channel_ = _check_template_address(language, channel, kind)
     override = _override(kind, language, channel_)
-    subject, body = (override.subject, override.body) if override else _file_source(
-        kind, language, channel_)
+    subject, body = (
+        (override.subject, override.body)
+        if override
+        else wording.standard_source(kind, language, channel_)
+    )
     if request.method == "POST":
         subject, body = request.form.get("subject", ""), request.form.get("body", "")
     preview = _preview(kind, language, channel_, subject, body)
@@ -149,19 +171,31 @@ def message_template(language: str, channel: str, kind: str):
         db.session.add(override)
         db.session.commit()
         flash(f"Saved the {LANGUAGES[language]} {channel.upper()} text of “{kind}”.", "success")
-        return redirect(url_for("admin.message_template", language=language, channel=channel,
-                                kind=kind))
+        return redirect(
+            url_for("admin.policy.message_template", language=language, channel=channel, kind=kind)
+        )
     status = 400 if request.method == "POST" and preview["error"] else 200
-    return render_template("admin/template.html", kind=kind, language=language, channel=channel,
-                           subject=subject, body=body, preview=preview, is_edited=bool(override),
-                           languages=LANGUAGES), status
+    return render_template(
+        "admin/template.html",
+        kind=kind,
+        language=language,
+        channel=channel,
+        subject=subject,
+        body=body,
+        preview=preview,
+        is_edited=bool(override),
+        languages=LANGUAGES,
+    ), status
 
 
 @bp.post("/templates/<language>/<channel>/<kind>/preview")
 def message_template_preview(language: str, channel: str, kind: str):
     channel_ = _check_template_address(language, channel, kind)
-    return jsonify(_preview(kind, language, channel_, request.form.get("subject", ""),
-                            request.form.get("body", "")))
+    return jsonify(
+        _preview(
+            kind, language, channel_, request.form.get("subject", ""), request.form.get("body", "")
+        )
+    )
 
 
 @bp.post("/templates/<language>/<channel>/<kind>/reset")
@@ -171,8 +205,9 @@ def reset_message_template(language: str, channel: str, kind: str):
         db.session.delete(override)
         db.session.commit()
     flash(f"“{kind}” is back to the standard wording.", "success")
-    return redirect(url_for("admin.message_template", language=language, channel=channel,
-                            kind=kind))
+    return redirect(
+        url_for("admin.policy.message_template", language=language, channel=channel, kind=kind)
+    )
 
 
 @bp.get("/templates/live-preview.js")
@@ -184,8 +219,9 @@ def template_preview_script():
 def _kinds() -> dict[str, list[str]]:
     """Customer message kinds, each with the channels it has a standard template for."""
     kinds: dict[str, list[str]] = {}
-    for name in current_app.jinja_env.list_templates(filter_func=lambda n: n.startswith(
-            "messages/en/")):
+    for name in current_app.jinja_env.list_templates(
+        filter_func=lambda n: n.startswith("messages/en/")
+    ):
         kind, _, extension = name.removeprefix("messages/en/").partition(".")
         channel = {"sms.txt": "sms", "email.txt": "email"}.get(extension)
         if channel:
@@ -200,36 +236,30 @@ def _check_template_address(language: str, channel: str, kind: str) -> Channel:
 
 
 def _override(kind: str, language: str, channel: Channel) -> MessageTemplate | None:
-    return db.session.scalar(select(MessageTemplate).where(
-        MessageTemplate.kind == kind, MessageTemplate.language == language,
-        MessageTemplate.channel == channel))
-
-
-def _file_source(kind: str, language: str, channel: Channel) -> tuple[str, str]:
-    """The standard template's text, split into (subject, body) for the editor."""
-    name = f"messages/{language}/{kind}.{EXTENSIONS[channel]}"
-    source = current_app.jinja_loader.get_source(current_app.jinja_env, name)[0]
-    if channel == Channel.SMS:
-        return "", source.strip()
-    blocks = {block: re.search(r"{%-?\s*block " + block + r"\s*-?%}(.*?){%-?\s*endblock",
-                               source, re.S) for block in ("subject", "body")}
-    return tuple(match.group(1).strip() if match else "" for match in blocks.values())
+    return db.session.scalar(
+        select(MessageTemplate).where(
+            MessageTemplate.kind == kind,
+            MessageTemplate.language == language,
+            MessageTemplate.channel == channel,
+        )
+    )
 
 
 def _preview(kind: str, language: str, channel: Channel, subject: str, body: str) -> dict:
     """The text a sample customer would get, its SMS encoding and length, or the error."""
     result = {"subject": "", "text": "", "encoding": "", "segments": 0, "chars": 0, "error": ""}
     if not body.strip() or len(body) > MAX_BODY or len(subject) > MAX_SUBJECT:
-        result["error"] = (f"The text is required, up to {MAX_BODY} characters; the subject "
-                           f"up to {MAX_SUBJECT}.")
+        result["error"] = (
+            f"The text is required, up to {MAX_BODY} characters; the subject up to {MAX_SUBJECT}."
+        )
     elif channel == Channel.EMAIL and not subject.strip():
         result["error"] = "An email needs a subject."
     if result["error"]:
         return result
     try:
-        context = _sample_context(language)
-        result["subject"] = notify.render_text(subject, context) if subject else ""
-        result["text"] = notify.render_text(body, context)
+        context = wording.sample_context(language)
+        result["subject"] = wording.render_text(subject, context) if subject else ""
+        result["text"] = wording.render_text(body, context)
     except Exception as error:  # noqa: BLE001 - any fault in an admin's text is shown to them
         line = f" (line {error.lineno})" if getattr(error, "lineno", None) else ""
         result["error"] = f"{error.__class__.__name__}{line}: {error}"
@@ -237,25 +267,3 @@ def _preview(kind: str, language: str, channel: Channel, subject: str, body: str
     result["encoding"], result["segments"] = segments(result["text"])
     result["chars"] = len(result["text"])
     return result
-
-
-def _sample_context(language: str) -> dict:
-    """A made-up ticket at every stage's fields, never added to the database."""
-    now = hours.now()
-    agent = User(name="Otieno Ouma", email="otieno@example.com")
-    department = Department(name="After-sales service", policy={})
-    customer = Customer(name="Wanjiku Achieng", phone="+254712000001",
-                        language=Language(language))
-    ticket = Ticket(reference="FT-7K3Q9", token="sample", subject="Friji yangu haipoi",
-                    customer=customer, department=department, assignee=agent,
-                    status=Status.OPEN, priority=Priority.NORMAL, product="Friji LG 260L",
-                    first_response_due_at=now + timedelta(hours=4),
-                    resolution_due_at=now + timedelta(days=1), due_at=now + timedelta(hours=4))
-    promise = Promise(description="A technician will visit", due_at=now + timedelta(days=1),
-                      agent=agent)
-    base_url = current_app.config["PUBLIC_BASE_URL"]
-    return {"ticket": ticket, "customer": customer, "link": f"{base_url}/t/{'x' * 32}",
-            "base_url": base_url, "policy": dict(DEFAULT_POLICY), "promise": promise, "new_time": now + timedelta(hours=2),
-            "kinds": ["assigned", "waiting"], "tickets": [ticket], "staff": agent,
-            "reason": "no answer from the customer", "what": "first response",
-            "message": Message(body="A technician will come tomorrow at 10:00.", author=agent)}

@@ -27,15 +27,24 @@ def queue():
     filters = _filters(request.args)
     query = search.apply_view(visible_tickets(current_user), view, current_user)
     query = search.urgency_order(search.apply_filters(query, **filters))
-    page = db.paginate(query, per_page=current_app.config["QUEUE_PAGE_SIZE"], error_out=False,
-                       max_per_page=100)
+    page = db.paginate(
+        query, per_page=current_app.config["QUEUE_PAGE_SIZE"], error_out=False, max_per_page=100
+    )
     departments = db.session.scalars(select(Department).order_by(Department.name)).all()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("agent/queue.html", page=page, view=view, views=search.VIEWS,
-                           filters=request.args, args=args, departments=departments,
-                           statuses=[("active", "Active")] + [(s.value, s.label) for s in Status],
-                           priorities=list(Priority), channels=list(Channel),
-                           due_state=search.due_state)
+    return render_template(
+        "agent/queue.html",
+        page=page,
+        view=view,
+        views=search.VIEWS,
+        filters=request.args,
+        args=args,
+        departments=departments,
+        statuses=[("active", "Active")] + [(s.value, s.label) for s in Status],
+        priorities=list(Priority),
+        channels=list(Channel),
+        due_state=search.due_state,
+    )
 
 
 def _filters(args) -> dict:
@@ -52,7 +61,6 @@ def token():
     if request.method == "POST":
         new_token = issue_token(current_user)
         db.session.commit()
-    return render_template("agent/token.html", new_token=new_token,
-                           has_token=bool(current_user.api_token_hash))
-
-
+    return render_template(
+        "agent/token.html", new_token=new_token, has_token=bool(current_user.api_token_hash)
+    )

@@ -1,56 +1,71 @@
 """The ticket page and every action an agent takes on it; each calls one lifecycle function."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ticketing import hours, lifecycle
+from ticketing import ccs, hours, lifecycle, notify, promises
 from ticketing.extensions import db
 from ticketing.forms import CcForm, NoteForm, ProductForm, PromiseForm, ReplyForm
 from ticketing.models import Attachment, Department, Event, Outbox, Promise, Ticket, User
 from ticketing.models.enums import Priority, Status
 from ticketing.security import can_see, ticket_for
-from ticketing.views.agent import bp
 from ticketing.views.public import _send_attachment
+
+bp = Blueprint("ticket", __name__)  # nested in agent.bp: its sign-in guard applies
 
 
 @bp.get("/tickets/<int:ticket_id>")
-def ticket(ticket_id: int):
+def page(ticket_id: int):
     ticket = ticket_for(current_user, ticket_id)
     return render_template("agent/ticket.html", **_page_context(ticket))
 
 
 def _page_context(ticket: Ticket, **forms) -> dict:
     customer = ticket.customer
-    others = db.session.scalars(select(Ticket).where(
-        Ticket.customer_id == customer.id, Ticket.id != ticket.id)
-        .order_by(Ticket.created_at.desc()).limit(10)).all()
-    customer_events = db.session.scalars(select(Event).where(
-        Event.customer_id == customer.id, Event.ticket_id.is_(None))
-        .order_by(Event.id.desc()).limit(5)).all()
-    failures = db.session.scalars(select(Outbox).where(
-        Outbox.ticket_id == ticket.id, Outbox.status.in_(["failed", "suppressed"]))
-        .order_by(Outbox.id.desc()).limit(5)).all()
+    others = db.session.scalars(
+        select(Ticket)
+        .where(Ticket.customer_id == customer.id, Ticket.id != ticket.id)
+        .order_by(Ticket.created_at.desc())
+        .limit(10)
+    ).all()
+    customer_events = db.session.scalars(
+        select(Event)
+        .where(Event.customer_id == customer.id, Event.ticket_id.is_(None))
+        .order_by(Event.id.desc())
+        .limit(5)
+    ).all()
+    failures = db.session.scalars(
+        select(Outbox)
+        .where(Outbox.ticket_id == ticket.id, Outbox.status.in_(["failed", "suppressed"]))
+        .order_by(Outbox.id.desc())
+        .limit(5)
+    ).all()
     agents = sorted(ticket.department.agents, key=lambda user: user.name)
     product = ProductForm(obj=ticket) if "product_form" not in forms else forms["product_form"]
     return {
-        "ticket": ticket, "customer": customer, "others": others,
-        "customer_events": customer_events, "failures": failures, "agents": agents,
+        "ticket": ticket,
+        "customer": customer,
+        "others": others,
+        "customer_events": customer_events,
+        "failures": failures,
+        "agents": agents,
         "departments": db.session.scalars(select(Department).order_by(Department.name)).all(),
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "note_form": forms.get("note_form") or NoteForm(),
         "promise_form": forms.get("promise_form") or PromiseForm(),
-        "product_form": product, "priorities": list(Priority),
+        "product_form": product,
+        "priorities": list(Priority),
         "cc_form": forms.get("cc_form") or CcForm(addresses="\n".join(ticket.cc_emails or [])),
         "statuses": [s for s in Status if s in lifecycle.NEXT[ticket.status]],
-        "channel": lifecycle.notify.channel_for(customer, ticket),
+        "channel": notify.channel_for(customer, ticket),
     }
 
 
 def _done(ticket: Ticket, message: str):
     db.session.commit()
     flash(message, "success")
-    return redirect(url_for("agent.ticket", ticket_id=ticket.id))
+    return redirect(url_for("agent.ticket.page", ticket_id=ticket.id))
 
 
 def _refuse(ticket: Ticket, error: Exception | str, **forms):
@@ -108,7 +123,7 @@ def transfer(ticket_id: int):
     flash(f"Transferred to {department.name}.", "success")
     if not can_see(current_user, ticket):
         return redirect(url_for("agent.queue"))
-    return redirect(url_for("agent.ticket", ticket_id=ticket.id))
+    return redirect(url_for("agent.ticket.page", ticket_id=ticket.id))
 
 
 @bp.post("/tickets/<int:ticket_id>/status")
@@ -118,8 +133,9 @@ def status(ticket_id: int):
     if value not in Status._value2member_map_:
         return _refuse(ticket, f"Unknown status '{value}'.")
     try:
-        lifecycle.set_status(ticket, Status(value), by=current_user,
-                             note=request.form.get("note", ""))
+        lifecycle.set_status(
+            ticket, Status(value), by=current_user, note=request.form.get("note", "")
+        )
     except lifecycle.TransitionError as error:
         return _refuse(ticket, error)
     return _done(ticket, f"Status: {Status(value).label}.")
@@ -143,8 +159,9 @@ def promise(ticket_id: int):
         return _refuse(ticket, "The promise was not saved: " + _errors(form), promise_form=form)
     due_at = hours.local_to_utc(form.due_at.data, current_app.config["TIMEZONE"])
     try:
-        lifecycle.add_promise(ticket, by=current_user, description=form.description.data,
-                              due_at=due_at)
+        promises.add_promise(
+            ticket, by=current_user, description=form.description.data, due_at=due_at
+        )
     except lifecycle.TransitionError as error:
         return _refuse(ticket, error, promise_form=form)
     return _done(ticket, "Promise recorded; the customer has been told.")
@@ -155,7 +172,7 @@ def settle(promise_id: int):
     promise = db.session.get(Promise, promise_id) or abort(404)
     ticket = ticket_for(current_user, promise.ticket_id)
     try:
-        lifecycle.settle_promise(promise, kept=request.form.get("kept") == "1", by=current_user)
+        promises.settle_promise(promise, kept=request.form.get("kept") == "1", by=current_user)
     except lifecycle.TransitionError as error:
         return _refuse(ticket, error)
     return _done(ticket, "Promise settled.")
@@ -167,9 +184,13 @@ def product(ticket_id: int):
     form = ProductForm()
     if not form.validate_on_submit():
         return _refuse(ticket, "Product details not saved: " + _errors(form), product_form=form)
-    lifecycle.set_product(ticket, by=current_user, product=form.product.data or "",
-                          serial_number=form.serial_number.data or "",
-                          purchase_date=form.purchase_date.data)
+    lifecycle.set_product(
+        ticket,
+        by=current_user,
+        product=form.product.data or "",
+        serial_number=form.serial_number.data or "",
+        purchase_date=form.purchase_date.data,
+    )
     return _done(ticket, "Product details saved.")
 
 
@@ -180,13 +201,17 @@ def cc(ticket_id: int):
     if not form.validate_on_submit():
         return _refuse(ticket, "The copy list was not saved: " + _errors(form), cc_form=form)
     try:
-        lifecycle.set_ccs(ticket, form.addresses.data, by=current_user)
+        ccs.set_ccs(ticket, form.addresses.data, by=current_user)
     except lifecycle.TransitionError as error:
         form.addresses.data = "\n".join(form.addresses.data)
         return _refuse(ticket, error, cc_form=form)
     count = len(ticket.cc_emails)
-    return _done(ticket, f"{count} {'person' if count == 1 else 'people'} copied on email replies."
-                 if count else "Nobody is copied on email replies.")
+    return _done(
+        ticket,
+        f"{count} {'person' if count == 1 else 'people'} copied on email replies."
+        if count
+        else "Nobody is copied on email replies.",
+    )
 
 
 @bp.post("/tickets/<int:ticket_id>/merge")
@@ -202,7 +227,7 @@ def merge(ticket_id: int):
         return _refuse(ticket, error)
     db.session.commit()
     flash(f"Merged into {target.reference}.", "success")
-    return redirect(url_for("agent.ticket", ticket_id=target.id))
+    return redirect(url_for("agent.ticket.page", ticket_id=target.id))
 
 
 @bp.get("/files/<int:attachment_id>")
@@ -214,4 +239,3 @@ def attachment(attachment_id: int):
 
 def _errors(form) -> str:
     return "; ".join(error for errors in form.errors.values() for error in errors)
-

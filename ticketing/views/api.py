@@ -1,12 +1,11 @@
 """JSON API under /api/v1 with bearer tokens. It calls the same lifecycle functions as the pages."""
 
-
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from ticketing import hours, lifecycle, search
+from ticketing import customers, hours, lifecycle, search
 from ticketing.contacts import InvalidContact, normalise_email, normalise_phone
 from ticketing.extensions import csrf, db
 from ticketing.models import Customer, IdempotencyKey, Ticket, User
@@ -33,8 +32,9 @@ def api_error(error: ApiError):
 @bp.errorhandler(HTTPException)
 def http_error(error: HTTPException):
     codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 403: "forbidden"}
-    return jsonify(error={"code": codes.get(error.code, "http_error"),
-                          "message": error.description}), error.code
+    return jsonify(
+        error={"code": codes.get(error.code, "http_error"), "message": error.description}
+    ), error.code
 
 
 @bp.errorhandler(lifecycle.TransitionError)
@@ -69,15 +69,21 @@ def list_tickets():
             "phone": normalise_phone(args["phone"], _region()) if args.get("phone") else None,
             "email": normalise_email(args["email"]) if args.get("email") else None,
             "updated_since": hours.parse_utc(args["updated_since"])
-            if args.get("updated_since") else None,
+            if args.get("updated_since")
+            else None,
         }
     except (InvalidContact, ValueError) as error:
         raise ApiError(400, "invalid_filter", str(error)) from error
     query = search.apply_filters(visible_tickets(g.api_user), **filters)
-    page = db.paginate(search.urgency_order(query), per_page=args.get("per_page", 50, type=int),
-                       max_per_page=200, error_out=False)
-    return jsonify(tickets=[summary(t) for t in page.items], page=page.page, pages=page.pages,
-                   total=page.total)
+    page = db.paginate(
+        search.urgency_order(query),
+        per_page=args.get("per_page", 50, type=int),
+        max_per_page=200,
+        error_out=False,
+    )
+    return jsonify(
+        tickets=[summary(t) for t in page.items], page=page.page, pages=page.pages, total=page.total
+    )
 
 
 @bp.post("/tickets")
@@ -88,10 +94,14 @@ def create_ticket():
         return jsonify(detail(earlier)), 200
     customer = _customer(data.get("customer") or {})
     ticket = lifecycle.open_ticket(
-        customer, subject=_text(data, "subject", 200), body=_text(data, "body", 20000),
-        channel=Channel.API, by=g.api_user,
+        customer,
+        subject=_text(data, "subject", 200),
+        body=_text(data, "body", 20000),
+        channel=Channel.API,
+        by=g.api_user,
         category=Category(_choice(data.get("category"), Category, "category") or "general"),
-        priority=Priority(_choice(data.get("priority"), Priority, "priority") or "normal"))
+        priority=Priority(_choice(data.get("priority"), Priority, "priority") or "normal"),
+    )
     if key:
         db.session.add(IdempotencyKey(user_id=g.api_user.id, key=key, ticket_id=ticket.id))
     try:
@@ -106,8 +116,11 @@ def create_ticket():
 
 def _replayed(key: str) -> Ticket | None:
     """The ticket an earlier request with this Idempotency-Key created, if any."""
-    seen = db.session.scalar(select(IdempotencyKey).where(
-        IdempotencyKey.user_id == g.api_user.id, IdempotencyKey.key == key))
+    seen = db.session.scalar(
+        select(IdempotencyKey).where(
+            IdempotencyKey.user_id == g.api_user.id, IdempotencyKey.key == key
+        )
+    )
     return db.session.get(Ticket, seen.ticket_id) if seen is not None and seen.ticket_id else None
 
 
@@ -136,16 +149,21 @@ def add_note(ref: str):
 def update_ticket(ref: str):
     ticket, data = _ticket(ref), _json()
     if "priority" in data:
-        lifecycle.set_priority(ticket, Priority(_choice(data["priority"], Priority, "priority")),
-                               by=g.api_user)
+        lifecycle.set_priority(
+            ticket, Priority(_choice(data["priority"], Priority, "priority")), by=g.api_user
+        )
     if "assignee_id" in data:
         assignee = db.session.get(User, data["assignee_id"]) if data["assignee_id"] else None
         if data["assignee_id"] and assignee is None:
             raise ApiError(400, "invalid_assignee", "no such user")
         lifecycle.assign(ticket, assignee, by=g.api_user)
     if "status" in data:
-        lifecycle.set_status(ticket, Status(_choice(data["status"], Status, "status")),
-                             by=g.api_user, note=str(data.get("note", ""))[:500])
+        lifecycle.set_status(
+            ticket,
+            Status(_choice(data["status"], Status, "status")),
+            by=g.api_user,
+            note=str(data.get("note", ""))[:500],
+        )
     db.session.commit()
     return jsonify(detail(ticket))
 
@@ -189,13 +207,7 @@ def _customer(data: dict) -> Customer:
         raise ApiError(422, "invalid_contact", str(error)) from error
     if not (email or phone):
         raise ApiError(422, "missing_contact", "customer needs an email or a phone")
-    column, value = (Customer.email, email) if email else (Customer.phone, phone)
-    customer = db.session.scalar(select(Customer).where(column == value))
-    if customer is None:
-        customer = Customer(email=email, phone=phone, name=str(data.get("name", ""))[:120])
-        db.session.add(customer)
-        db.session.flush()
-    return customer
+    return customers.find_or_create(email=email, phone=phone, name=str(data.get("name", "")))
 
 
 def _region() -> str:
@@ -204,30 +216,46 @@ def _region() -> str:
 
 def summary(ticket: Ticket) -> dict:
     return {
-        "id": ticket.id, "reference": ticket.reference, "subject": ticket.subject,
-        "status": ticket.status.value, "priority": ticket.priority.value,
-        "category": ticket.category.value, "channel": ticket.channel.value,
+        "id": ticket.id,
+        "reference": ticket.reference,
+        "subject": ticket.subject,
+        "status": ticket.status.value,
+        "priority": ticket.priority.value,
+        "category": ticket.category.value,
+        "channel": ticket.channel.value,
         "department": ticket.department.name,
         "assignee": ticket.assignee.name if ticket.assignee else None,
-        "customer": {"id": ticket.customer.id, "name": ticket.customer.name,
-                     "email": ticket.customer.email, "phone": ticket.customer.phone},
-        "created_at": _iso(ticket.created_at), "updated_at": _iso(ticket.updated_at),
+        "customer": {
+            "id": ticket.customer.id,
+            "name": ticket.customer.name,
+            "email": ticket.customer.email,
+            "phone": ticket.customer.phone,
+        },
+        "created_at": _iso(ticket.created_at),
+        "updated_at": _iso(ticket.updated_at),
         "due_at": _iso(ticket.due_at),
     }
 
 
 def detail(ticket: Ticket) -> dict:
-    return summary(ticket) | {"cc": list(ticket.cc_emails or []),
-                              "messages": [message_json(m) for m in ticket.messages]}
+    return summary(ticket) | {
+        "cc": list(ticket.cc_emails or []),
+        "messages": [message_json(m) for m in ticket.messages],
+    }
 
 
 def message_json(message) -> dict:
-    return {"id": message.id, "direction": message.direction.value,
-            "channel": message.channel.value, "internal": message.is_internal,
-            "body": message.body, "author": message.author.name if message.author else None,
-            "sender": message.sender,
-            "created_at": _iso(message.created_at),
-            "delivery": message.outbox.status.value if message.outbox else None}
+    return {
+        "id": message.id,
+        "direction": message.direction.value,
+        "channel": message.channel.value,
+        "internal": message.is_internal,
+        "body": message.body,
+        "author": message.author.name if message.author else None,
+        "sender": message.sender,
+        "created_at": _iso(message.created_at),
+        "delivery": message.outbox.status.value if message.outbox else None,
+    }
 
 
 def _iso(moment) -> str | None:

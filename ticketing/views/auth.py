@@ -30,7 +30,12 @@ def safe_next(target: str | None) -> str:
     if not target:
         return url_for("agent.queue")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+    ):
         return url_for("agent.queue")
     return target
 
@@ -41,7 +46,9 @@ def login():
         return redirect(url_for("agent.queue"))
     form = LoginForm()
     if not form.validate_on_submit():
-        return render_template("auth/login.html", form=form), 400 if request.method == "POST" else 200
+        return render_template(
+            "auth/login.html", form=form
+        ), 400 if request.method == "POST" else 200
     user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
     now = hours.now()
     if user is not None and user.locked_until and user.locked_until > now:

@@ -16,12 +16,12 @@ from flask import (
 )
 from sqlalchemy import func, select, text
 
-from ticketing import hours, intake, lifecycle, queues, ratelimit
+from ticketing import answers, customers, hours, intake, lifecycle, queues, ratelimit
 from ticketing.channels import Inbound
 from ticketing.extensions import db
 from ticketing.forms import ConfirmFixForm, CustomerReplyForm, RatingForm, SupportForm
-from ticketing.models import Attachment, Customer, InboundRaw, Outbox, Ticket
-from ticketing.models.enums import Category, Channel, InboundStatus, Language, OutboxStatus, Status
+from ticketing.models import Attachment, InboundRaw, Outbox, Ticket
+from ticketing.models.enums import Category, Channel, InboundStatus, Language, OutboxStatus
 
 bp = Blueprint("public", __name__)
 
@@ -43,36 +43,27 @@ def support():
     if error:
         form.attachment.errors = [error]
         return render_template("public/support.html", form=form), 400
-    customer = _customer_from_form(form)
-    ticket = lifecycle.open_ticket(customer, subject=form.subject.data,
-                                   body=form.description.data, channel=Channel.WEB,
-                                   category=Category(form.category.data), attachments=attachments)
+    customer = customers.from_form(
+        name=form.name.data,
+        email=form.email.data,
+        phone=form.phone.data,
+        language=Language(form.language.data),
+    )
+    ticket = lifecycle.open_ticket(
+        customer,
+        subject=form.subject.data,
+        body=form.description.data,
+        channel=Channel.WEB,
+        category=Category(form.category.data),
+        attachments=attachments,
+    )
     db.session.commit()
-    flash(f"Thank you. Your reference is {ticket.reference}. Keep this page's link to follow "
-          "your request.", "success")
+    flash(
+        f"Thank you. Your reference is {ticket.reference}. Keep this page's link to follow "
+        "your request.",
+        "success",
+    )
     return redirect(url_for("public.status", token=ticket.token))
-
-
-def _customer_from_form(form: SupportForm) -> Customer:
-    email = (form.email.data or "").strip().lower() or None
-    phone = form.phone.data or None
-    customer = None
-    if email:
-        customer = db.session.scalar(select(Customer).where(Customer.email == email))
-    if customer is None and phone:
-        customer = db.session.scalar(select(Customer).where(Customer.phone == phone))
-    if customer is None:
-        customer = Customer(email=email, phone=phone)
-        db.session.add(customer)
-    customer.name = form.name.data.strip()
-    customer.language = Language(form.language.data)
-    customer.email = customer.email or email
-    if phone and not customer.phone and not db.session.scalar(
-            select(Customer.id).where(Customer.phone == phone)):
-        customer.phone = phone
-    customer.preferred_channel = Channel.EMAIL if email else Channel.SMS
-    db.session.flush()
-    return customer
 
 
 def _uploaded_attachment(upload) -> tuple[list[dict], str | None]:
@@ -81,14 +72,25 @@ def _uploaded_attachment(upload) -> tuple[list[dict], str | None]:
     limit = current_app.config["MAX_ATTACHMENT_BYTES"]
     data = upload.read(limit + 1)
     if len(data) > limit:
-        return [], f"The file is larger than {limit // (1024 * 1024)} MB. Please send a smaller one."
+        return (
+            [],
+            f"The file is larger than {limit // (1024 * 1024)} MB. Please send a smaller one.",
+        )
     name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:255] or "attachment"
-    return [{"filename": name, "content_type": upload.mimetype or "application/octet-stream",
-             "size": len(data), "data": data}], None
+    return [
+        {
+            "filename": name,
+            "content_type": upload.mimetype or "application/octet-stream",
+            "size": len(data),
+            "data": data,
+        }
+    ], None
 
 
 def _ticket_by_token(token: str) -> Ticket:
-    ticket = db.session.scalar(select(Ticket).where(Ticket.token == token)) if len(token) < 80 else None
+    ticket = (
+        db.session.scalar(select(Ticket).where(Ticket.token == token)) if len(token) < 80 else None
+    )
     if ticket is None:
         abort(404)
     return ticket
@@ -97,9 +99,14 @@ def _ticket_by_token(token: str) -> Ticket:
 @bp.get("/t/<token>")
 def status(token: str):
     ticket = _ticket_by_token(token)
-    return render_template("public/status.html", ticket=ticket, reply_form=CustomerReplyForm(),
-                           rating_form=RatingForm(), confirm_form=ConfirmFixForm(),
-                           lang=ticket.customer.language.value)
+    return render_template(
+        "public/status.html",
+        ticket=ticket,
+        reply_form=CustomerReplyForm(),
+        rating_form=RatingForm(),
+        confirm_form=ConfirmFixForm(),
+        lang=ticket.customer.language.value,
+    )
 
 
 @bp.post("/t/<token>/reply")
@@ -107,39 +114,60 @@ def status_reply(token: str):
     ticket = _ticket_by_token(token)
     form = CustomerReplyForm()
     if not form.validate_on_submit():
-        return render_template("public/status.html", ticket=ticket, reply_form=form,
-                               rating_form=RatingForm(), confirm_form=ConfirmFixForm()), 400
-    inbound = Inbound(channel=Channel.WEB, sender=ticket.customer.email or ticket.customer.phone,
-                      text=form.body.data.strip(), external_id="")
+        return render_template(
+            "public/status.html",
+            ticket=ticket,
+            reply_form=form,
+            rating_form=RatingForm(),
+            confirm_form=ConfirmFixForm(),
+        ), 400
+    inbound = Inbound(
+        channel=Channel.WEB,
+        sender=ticket.customer.email or ticket.customer.phone,
+        text=form.body.data.strip(),
+        external_id="",
+    )
     filed = intake.file_message(ticket.customer, inbound, ticket)
     db.session.commit()
     flash("Thank you, we have your message.", "success")
     return redirect(url_for("public.status", token=filed.token))
 
 
+CONFIRM_WORDS = {"1": "Yes, it is fixed", "2": "No, not yet"}
+FIX_CHECK_WORDS = {"1": "Yes, still working", "2": "No, the problem is back"}
+
+
 @bp.post("/t/<token>/confirm")
 def status_confirm(token: str):
-    ticket = _ticket_by_token(token)
-    form = ConfirmFixForm()
-    if form.validate_on_submit() and ticket.status == Status.RESOLVED:
-        if form.fixed.data == "1":
-            lifecycle.close(ticket, reason="customer confirmed the fix", message="confirmed_fixed")
-        else:
-            lifecycle.reopen(ticket, reason="customer says it is not fixed",
-                             priority=lifecycle.Priority.HIGH)
-        db.session.commit()
-        flash("Thank you for letting us know.", "success")
-    return redirect(url_for("public.status", token=token))
+    """The answer to "is it fixed?", as the SMS "1" or "2" would give it."""
+    return _answer(
+        token,
+        lambda ticket, choice: answers.confirm_fix(
+            ticket, fixed=choice == "1", words=CONFIRM_WORDS[choice], channel=Channel.WEB
+        ),
+    )
 
 
 @bp.post("/t/<token>/fix-check")
 def status_fix_check(token: str):
     """The answer to "is it still working?", as the SMS "1" or "2" would give it."""
+    return _answer(
+        token,
+        lambda ticket, choice: answers.check_fix(
+            ticket, held=choice == "1", words=FIX_CHECK_WORDS[choice], channel=Channel.WEB
+        ),
+    )
+
+
+def _answer(token: str, record):
     ticket = _ticket_by_token(token)
     form = ConfirmFixForm()
-    if form.validate_on_submit() and ticket.awaits_fix_check:
-        lifecycle.record_fix_check(ticket, held=form.fixed.data == "1")
-        db.session.commit()
+    if not form.validate_on_submit():
+        flash("Choose one of the answers.", "error")
+        return redirect(url_for("public.status", token=token))
+    result = record(ticket, form.fixed.data)
+    db.session.commit()
+    if result == answers.Result.RECORDED:
         flash("Thank you for letting us know.", "success")
     else:
         flash("There is no question to answer on this ticket now.", "info")
@@ -152,12 +180,20 @@ def status_rate(token: str):
     form = RatingForm()
     if not form.validate_on_submit():
         flash("Choose a rating from 1 to 5.", "error")
-    elif ticket.status != Status.CLOSED or ticket.satisfaction_score is not None:
-        flash("This ticket cannot be rated now.", "info")
-    else:
-        lifecycle.record_satisfaction(ticket, form.score.data, form.comment.data or "")
-        db.session.commit()
+        return redirect(url_for("public.status", token=token))
+    comment = (form.comment.data or "").strip()
+    result = answers.rate(
+        ticket,
+        form.score.data,
+        comment,
+        channel=Channel.WEB,
+        words=f"{form.score.data}/5" + (f": {comment}" if comment else ""),
+    )
+    db.session.commit()
+    if result == answers.Result.RECORDED:
         flash("Thank you for your rating.", "success")
+    else:
+        flash("This ticket cannot be rated now.", "info")
     return redirect(url_for("public.status", token=token))
 
 
@@ -165,7 +201,11 @@ def status_rate(token: str):
 def status_file(token: str, attachment_id: int):
     ticket = _ticket_by_token(token)
     attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.message.ticket_id != ticket.id or attachment.message.is_internal:
+    if (
+        attachment is None
+        or attachment.message.ticket_id != ticket.id
+        or attachment.message.is_internal
+    ):
         abort(404)
     return _send_attachment(attachment)
 
@@ -173,8 +213,12 @@ def status_file(token: str, attachment_id: int):
 def _send_attachment(attachment: Attachment):
     if attachment.url:
         return redirect(attachment.url)
-    return send_file(BytesIO(attachment.data or b""), mimetype="application/octet-stream",
-                     as_attachment=True, download_name=attachment.filename)
+    return send_file(
+        BytesIO(attachment.data or b""),
+        mimetype="application/octet-stream",
+        as_attachment=True,
+        download_name=attachment.filename,
+    )
 
 
 @bp.get("/healthz")
@@ -183,12 +227,18 @@ def healthz():
     try:
         db.session.execute(text("SELECT 1"))
         now = hours.now()
-        oldest = db.session.scalar(select(func.min(Outbox.created_at)).where(
-            Outbox.status == OutboxStatus.PENDING, Outbox.not_before.is_(None)))
+        oldest = db.session.scalar(
+            select(func.min(Outbox.created_at)).where(
+                Outbox.status == OutboxStatus.PENDING, Outbox.not_before.is_(None)
+            )
+        )
         report["database"] = "ok"
-        report["oldest_pending_outbox_seconds"] = int((now - oldest).total_seconds()) if oldest else 0
-        report["failed_inbound"] = db.session.scalar(select(func.count(InboundRaw.id)).where(
-            InboundRaw.status == InboundStatus.FAILED))
+        report["oldest_pending_outbox_seconds"] = (
+            int((now - oldest).total_seconds()) if oldest else 0
+        )
+        report["failed_inbound"] = db.session.scalar(
+            select(func.count(InboundRaw.id)).where(InboundRaw.status == InboundStatus.FAILED)
+        )
     except Exception as error:  # noqa: BLE001 - the health check reports, it does not raise
         db.session.rollback()
         report["database"], healthy = f"error: {error.__class__.__name__}", False

@@ -14,8 +14,12 @@ from ticketing.security import role_required, visible_tickets
 from ticketing.stats import figures
 from ticketing.stats.export import TICKET_COLUMNS, csv_lines, ticket_rows
 
-bp = Blueprint("reports", __name__, url_prefix="/reports",
-               static_folder=str(Path(__file__).parents[2] / "templates" / "reports" / "static"))
+bp = Blueprint(
+    "reports",
+    __name__,
+    url_prefix="/reports",
+    static_folder=str(Path(__file__).parents[2] / "templates" / "reports" / "static"),
+)
 
 
 @bp.before_request
@@ -68,43 +72,71 @@ def _scope() -> stats.Scope:
 
 def _csv(filename: str, lines) -> Response:
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in filename)
-    return Response(lines, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{safe}"',
-        "X-Content-Type-Options": "nosniff"})
+    return Response(
+        lines,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{safe}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 def _page(scope, data, error: str | None = None) -> str:
     departments, people = stats.filter_choices()
     links = _links(scope) if scope else {}
     return render_template(
-        "reports/dashboard.html", scope=scope, data=data, error=error, args=request.args,
-        periods=stats.PERIODS, departments=departments, people=people,
-        channels=list(Channel), priorities=list(Priority), categories=list(Category),
-        charts=_charts(data, links["queue"]) if data else {}, duration=duration,
-        percent=percent, backlog=stats.backlog_by_department() if data else [],
-        silent=stats.silent_tickets() if data else [], chase_labels=figures.CHASES,
-        after_sale_labels=figures.AFTER_SALE_OUTCOMES, message_states=figures.MESSAGE_LABELS,
-        **links)
+        "reports/dashboard.html",
+        scope=scope,
+        data=data,
+        error=error,
+        args=request.args,
+        periods=stats.PERIODS,
+        departments=departments,
+        people=people,
+        channels=list(Channel),
+        priorities=list(Priority),
+        categories=list(Category),
+        charts=_charts(data, links["queue"]) if data else {},
+        duration=duration,
+        percent=percent,
+        backlog=stats.backlog_by_department() if data else [],
+        silent=stats.silent_tickets() if data else [],
+        chase_labels=figures.CHASES,
+        after_sale_labels=figures.AFTER_SALE_OUTCOMES,
+        message_states=figures.MESSAGE_LABELS,
+        **links,
+    )
 
 
 def _links(scope: stats.Scope) -> dict:
     def tickets_args(figure, part="", status="", **overrides) -> dict:
-        return (scope.query_args() | {"view": "all", "status": status, "figure": figure}
-                | ({"part": part} if part else {}) | overrides)
+        return (
+            scope.query_args()
+            | {"view": "all", "status": status, "figure": figure}
+            | ({"part": part} if part else {})
+            | overrides
+        )
 
-    return {"queue": lambda *a, **k: url_for("agent.queue", **tickets_args(*a, **k)),
-            "tickets_csv": lambda *a, **k: url_for("reports.tickets_csv", **tickets_args(*a, **k)),
-            "export": lambda name: url_for("reports.export", name=name, **scope.query_args())}
+    return {
+        "queue": lambda *a, **k: url_for("agent.queue", **tickets_args(*a, **k)),
+        "tickets_csv": lambda *a, **k: url_for("reports.tickets_csv", **tickets_args(*a, **k)),
+        "export": lambda name: url_for("reports.export", name=name, **scope.query_args()),
+    }
 
 
 def _charts(data: dict, queue) -> dict:
     def one_day(day, series):  # series: "created" or "resolved", figures of the same name
         return queue(series, period="custom", **{"from": day, "to": day})
 
-    return {"trend": charts.created_vs_resolved("chart-trend", data["volume"]["daily"], one_day),
-            "backlog": charts.backlog_by_age(
-                "chart-backlog", data["backlog"]["by_age"],
-                lambda bucket, status: queue("open", part=bucket, status=status))}
+    return {
+        "trend": charts.created_vs_resolved("chart-trend", data["volume"]["daily"], one_day),
+        "backlog": charts.backlog_by_age(
+            "chart-backlog",
+            data["backlog"]["by_age"],
+            lambda bucket, status: queue("open", part=bucket, status=status),
+        ),
+    }
 
 
 def duration(minutes: float | None) -> str:
