@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint format clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,12 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/pip install --quiet ruff==0.17.6
+	$(BIN)/ruff format --check ticketing workers tests bench config.py wsgi.py
 	$(BIN)/ruff check ticketing workers tests bench config.py wsgi.py
+
+format: $(STAMP)
+	$(BIN)/pip install --quiet ruff==0.17.6
+	$(BIN)/ruff format ticketing workers tests bench config.py wsgi.py
 
 clean:
 	rm -rf $(VENV)

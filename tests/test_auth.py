@@ -1,7 +1,7 @@
 """Signing in and out: throttled failures, safe redirects, cookies, sessions that really end."""
 
 import pytest
-from conftest import PASSWORD
+from harness import PASSWORD
 from sqlalchemy import select
 
 from ticketing.models import User
@@ -14,8 +14,9 @@ def otieno(department, staff):
 
 
 def sign_in(client, email, password, **query):
-    return client.post("/auth/login", data={"email": email, "password": password},
-                       query_string=query)
+    return client.post(
+        "/auth/login", data={"email": email, "password": password}, query_string=query
+    )
 
 
 def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client, otieno):
@@ -36,13 +37,16 @@ def test_repeated_failures_lock_the_account_for_a_while(db, client, otieno, app)
     assert db.session.get(User, otieno.id).locked_until is not None
 
 
-@pytest.mark.parametrize("target, expected", [
-    ("/agent/tickets/1", "/agent/tickets/1"),
-    ("https://evil.example/phish", "/agent/"),
-    ("//evil.example", "/agent/"),
-    ("/\\evil.example", "/agent/"),
-    ("javascript:alert(1)", "/agent/"),
-])
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/agent/tickets/1", "/agent/tickets/1"),
+        ("https://evil.example/phish", "/agent/"),
+        ("//evil.example", "/agent/"),
+        ("/\\evil.example", "/agent/"),
+        ("javascript:alert(1)", "/agent/"),
+    ],
+)
 def test_next_redirects_stay_on_this_site(client, otieno, target, expected):
     response = sign_in(client, otieno.email, PASSWORD, next=target)
     assert response.status_code == 302
@@ -62,16 +66,18 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(web, client, oti
     sign_in(client, otieno.email, PASSWORD)
     other = web.test_client()
     sign_in(other, otieno.email, PASSWORD)
-    response = client.post("/auth/password", data={"current": PASSWORD,
-                                                   "new": "a much longer secret"})
+    response = client.post(
+        "/auth/password", data={"current": PASSWORD, "new": "a much longer secret"}
+    )
     assert response.status_code == 302
     assert client.get("/agent/").status_code == 200
     assert other.get("/agent/").status_code == 302
 
 
 def test_remember_me_cookie_is_httponly_and_lax(client, otieno):
-    response = client.post("/auth/login", data={"email": otieno.email, "password": PASSWORD,
-                                                "remember": "y"})
+    response = client.post(
+        "/auth/login", data={"email": otieno.email, "password": PASSWORD, "remember": "y"}
+    )
     cookies = response.headers.getlist("Set-Cookie")
     for name in ("session", "remember_token"):
         cookie = next(c for c in cookies if c.startswith(name + "="))
@@ -80,8 +86,9 @@ def test_remember_me_cookie_is_httponly_and_lax(client, otieno):
 
 @pytest.mark.config(PUBLIC_BASE_URL="https://help.example.co.ke")
 def test_cookies_are_secure_behind_https(client, otieno):
-    response = client.post("/auth/login", data={"email": otieno.email, "password": PASSWORD,
-                                                "remember": "y"})
+    response = client.post(
+        "/auth/login", data={"email": otieno.email, "password": PASSWORD, "remember": "y"}
+    )
     cookies = response.headers.getlist("Set-Cookie")
     assert all("Secure" in c for c in cookies if c.startswith(("session=", "remember_token=")))
 

@@ -2,7 +2,7 @@
 the customer reads the answer, and the outbox shows both messages delivered."""
 
 import pytest
-from conftest import PASSWORD
+from harness import PASSWORD
 from sqlalchemy import select
 
 from ticketing import lifecycle
@@ -23,8 +23,9 @@ def signed_in(browser, live_server, user):
     return page
 
 
-def test_customer_writes_in_and_agent_answers(db, live_server, browser, department, staff,
-                                              run_jobs, tmp_path):
+def test_customer_writes_in_and_agent_answers(
+    db, live_server, browser, department, staff, run_jobs, tmp_path
+):
     sales = department("Sales", keywords="delivery")
     achieng = staff("achieng", departments=[sales])
     customer = browser.new_page(viewport={"width": 375, "height": 800})
@@ -63,14 +64,20 @@ def test_customer_writes_in_and_agent_answers(db, live_server, browser, departme
     assert statuses == {"received": OutboxStatus.DELIVERED, "reply": OutboxStatus.DELIVERED}
 
 
-def test_agent_copies_a_colleague_on_an_email_ticket(db, live_server, browser, department, staff,
-                                                     run_jobs):
+def test_agent_copies_a_colleague_on_an_email_ticket(
+    db, live_server, browser, department, staff, run_jobs
+):
     billing = department("Billing")
     kamau = staff("kamau", departments=[billing])
     brian = Customer(name="Brian Otieno", email="brian@example.co.ke")
     db.session.add(brian)
-    ticket = lifecycle.open_ticket(brian, subject="Charged twice", body="KES 4,500 twice.",
-                                   channel=Channel.EMAIL, department=billing)
+    ticket = lifecycle.open_ticket(
+        brian,
+        subject="Charged twice",
+        body="KES 4,500 twice.",
+        channel=Channel.EMAIL,
+        department=billing,
+    )
     db.session.commit()
 
     agent = signed_in(browser, live_server, kamau)
@@ -90,4 +97,7 @@ def test_agent_copies_a_colleague_on_an_email_ticket(db, live_server, browser, d
     db.session.expire_all()
     reply = db.session.scalar(select(Outbox).where(Outbox.kind == "reply"))
     assert (reply.recipient, reply.cc, reply.status) == (
-        "brian@example.co.ke", ["accounts@otieno.example"], OutboxStatus.DELIVERED)
+        "brian@example.co.ke",
+        ["accounts@otieno.example"],
+        OutboxStatus.DELIVERED,
+    )

@@ -7,7 +7,7 @@ import pytest
 
 from ticketing import hours, lifecycle
 from ticketing.models import CharterTarget, Customer, Holiday
-from ticketing.models.enums import Channel, Priority, Status
+from ticketing.models.enums import Channel, Outcome, Priority, Status
 
 TZ = "Africa/Nairobi"
 
@@ -20,10 +20,10 @@ def eat(*fields) -> datetime:
 def billing(db, department, staff, clock):
     clock.set(eat(2026, 5, 29, 15, 0))  # Friday 15:00, before the Madaraka Day weekend
     desk = department("Billing", description="Payments and refunds.")
-    desk.targets = [CharterTarget(priority=Priority.NORMAL, first_response_minutes=240,
-                                  resolution_minutes=960),
-                    CharterTarget(priority=Priority.URGENT, first_response_minutes=60,
-                                  resolution_minutes=240)]
+    desk.targets = [
+        CharterTarget(priority=Priority.NORMAL, first_response_minutes=240, resolution_minutes=960),
+        CharterTarget(priority=Priority.URGENT, first_response_minutes=60, resolution_minutes=240),
+    ]
     kamau = staff("kamau", departments=[desk])
     brian = Customer(name="Brian", email="brian@example.co.ke")
     db.session.add(brian)
@@ -32,8 +32,9 @@ def billing(db, department, staff, clock):
 
 
 def open_charge(brian, **fields):
-    return lifecycle.open_ticket(brian, subject="Charged twice", body="KES 4,500 twice",
-                                 channel=Channel.EMAIL, **fields)
+    return lifecycle.open_ticket(
+        brian, subject="Charged twice", body="KES 4,500 twice", channel=Channel.EMAIL, **fields
+    )
 
 
 def test_due_times_are_set_at_creation_in_business_time(db, billing):
@@ -50,7 +51,8 @@ def test_a_department_without_a_target_for_the_priority_uses_the_fallback(db, bi
     *_, brian = billing
     ticket = open_charge(brian, priority=Priority.LOW)  # Billing has no LOW target
     assert ticket.first_response_due_at == hours.Calendar.from_settings(
-        ticket.department.working_hours, TZ, "KE").add_minutes(ticket.created_at, 960)
+        ticket.department.working_hours, TZ, "KE"
+    ).add_minutes(ticket.created_at, 960)
 
 
 def test_the_clock_pauses_while_waiting_for_the_customer_and_resumes(db, billing, clock):
@@ -64,19 +66,19 @@ def test_the_clock_pauses_while_waiting_for_the_customer_and_resumes(db, billing
     lifecycle.add_customer_message(ticket, body="QK7H2LX9P2", channel=Channel.EMAIL)
     assert ticket.status == Status.OPEN and ticket.resolution_minutes_left is None
     assert ticket.resolution_due_at == hours.Calendar.from_settings(
-        ticket.department.working_hours, TZ, "KE").add_minutes(clock.moment, 900)
+        ticket.department.working_hours, TZ, "KE"
+    ).add_minutes(clock.moment, 900)
     assert ticket.due_at == ticket.resolution_due_at
 
 
-def test_resolution_is_measured_in_business_minutes_and_reopening_restarts_it(
-        db, billing, clock):
+def test_resolution_is_measured_in_business_minutes_and_reopening_restarts_it(db, billing, clock):
     _, kamau, brian = billing
     ticket = open_charge(brian)
     clock.set(eat(2026, 6, 2, 9, 0))  # Tuesday, after the long weekend
     lifecycle.resolve(ticket, by=kamau)
     assert ticket.resolution_business_minutes == 2 * 60 + 4 * 60 + 60
     clock.set(eat(2026, 6, 2, 10, 0))
-    lifecycle.reopen(ticket, by=kamau, reason="customer called")
+    lifecycle.reopen(ticket, outcome=Outcome.REOPENED_BY_AGENT, by=kamau, reason="customer called")
     assert ticket.resolution_due_at == eat(2026, 6, 3, 17, 0)  # 960 business minutes on
 
 
@@ -98,7 +100,8 @@ def test_priority_changes_move_the_due_times(db, billing):
 
 
 def test_the_public_charter_page_shows_each_promise_and_this_months_record(
-        db, client, billing, clock):
+    db, client, billing, clock
+):
     _, kamau, brian = billing
     ticket = open_charge(brian)
     clock.advance(minutes=30)

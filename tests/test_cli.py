@@ -22,8 +22,13 @@ def test_seed_demo_makes_the_stories_once(db, app):
     names = set(db.session.scalars(select(Department.name)))
     assert {"Sales", "After-sales service", "Billing"} <= names
     statuses = set(db.session.scalars(select(Ticket.status)))
-    assert {Status.NEW, Status.OPEN, Status.PENDING_CUSTOMER, Status.RESOLVED,
-            Status.CLOSED} <= statuses
+    assert {
+        Status.NEW,
+        Status.OPEN,
+        Status.PENDING_CUSTOMER,
+        Status.RESOLVED,
+        Status.CLOSED,
+    } <= statuses
     fridge = db.session.scalar(select(Ticket).where(Ticket.subject.like("Friji%")))
     assert fridge.customer.language.value == "sw" and fridge.promises
     count = db.session.scalar(select(func.count(Ticket.id)))
@@ -35,12 +40,15 @@ def test_seed_demo_makes_the_stories_once(db, app):
 def test_create_user_and_token(db, app, client, department):
     department("Billing")
     runner = app.test_cli_runner()
-    short = runner.invoke(args=["create-user", "asha@fuatilia.test", "--name", "Asha",
-                                "--department", "Billing"], input="short\nshort\n")
+    short = runner.invoke(
+        args=["create-user", "asha@fuatilia.test", "--name", "Asha", "--department", "Billing"],
+        input="short\nshort\n",
+    )
     assert short.exit_code != 0 and "10 characters" in short.output
-    made = runner.invoke(args=["create-user", "asha@fuatilia.test", "--name", "Asha",
-                               "--department", "Billing"],
-                         input="long enough password\nlong enough password\n")
+    made = runner.invoke(
+        args=["create-user", "asha@fuatilia.test", "--name", "Asha", "--department", "Billing"],
+        input="long enough password\nlong enough password\n",
+    )
     assert made.exit_code == 0, made.output
     user = db.session.scalar(select(User).where(User.email == "asha@fuatilia.test"))
     assert [d.name for d in user.departments] == ["Billing"]

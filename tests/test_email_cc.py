@@ -6,8 +6,8 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 import pytest
+from harness import BRIAN, brian_writes, count
 from sqlalchemy import select
-from test_email_story import BRIAN, brian_writes, count, desk  # noqa: F401 - desk: a fixture
 
 from ticketing import lifecycle
 from ticketing.models import Event, InboundRaw, Outbox, Ticket
@@ -17,8 +17,15 @@ AMINA = "amina.wekesa@company.example"
 pytestmark = pytest.mark.config(MAIL_ALIASES="help@fuatilia.test, sales@fuatilia.test")
 
 
-def amina_writes(subject: str, body: str, sender: str = AMINA,
-                 cc: str = f"Brian Otieno <{BRIAN}>", **headers) -> EmailMessage:
+@pytest.fixture
+def desk(mail_desk):
+    """Billing with Otieno on duty, and a way to deliver mail (conftest's mail_desk)."""
+    return mail_desk
+
+
+def amina_writes(
+    subject: str, body: str, sender: str = AMINA, cc: str = f"Brian Otieno <{BRIAN}>", **headers
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = f"Amina Wekesa <{sender}>"
     message["To"] = "Fuatilia Support <support@fuatilia.test>"
@@ -32,23 +39,26 @@ def amina_writes(subject: str, body: str, sender: str = AMINA,
 
 
 @pytest.fixture
-def copied(db, desk, smtp_server, client, login, run_jobs):  # noqa: F811 - desk is a fixture
+def copied(db, desk, smtp_server, client, login, run_jobs):
     """Brian's ticket with Amina copied, and Otieno's answer that reached them both."""
     _, otieno, deliver = desk
-    first = brian_writes(Cc=f"Amina Wekesa <{AMINA.upper()}>, support@fuatilia.test, "
-                            "Otieno <otieno@fuatilia.test>, help@fuatilia.test")
+    first = brian_writes(
+        Cc=f"Amina Wekesa <{AMINA.upper()}>, support@fuatilia.test, "
+        "Otieno <otieno@fuatilia.test>, help@fuatilia.test"
+    )
     deliver(first)
     ticket = db.session.scalar(select(Ticket))
     login(client, otieno)
-    client.post(f"/agent/tickets/{ticket.id}/reply", data={
-        "body": "Please send the code of the second payment.", "status": "pending_customer"})
+    client.post(
+        f"/agent/tickets/{ticket.id}/reply",
+        data={"body": "Please send the code of the second payment.", "status": "pending_customer"},
+    )
     run_jobs()
     answer = smtp_server.wait_for(2) and smtp_server.parsed(1)
     return ticket, answer, deliver
 
 
-def test_the_people_copied_get_agents_replies_but_not_automatic_notices(
-        db, copied, smtp_server):
+def test_the_people_copied_get_agents_replies_but_not_automatic_notices(db, copied, smtp_server):
     ticket, answer, _ = copied
 
     assert ticket.cc_emails == [AMINA]  # not us, our aliases, staff or Brian himself
@@ -61,13 +71,17 @@ def test_the_people_copied_get_agents_replies_but_not_automatic_notices(
 
 
 def test_a_reply_all_from_the_colleague_lands_on_the_ticket_marked_as_hers(
-        db, copied, client, smtp_server):
+    db, copied, client, smtp_server
+):
     ticket, answer, deliver = copied
     assert ticket.status == Status.PENDING_CUSTOMER
 
-    her_reply = amina_writes(f"Re: {answer['Subject']}", "The second code is SC4HT7Y2QX.",
-                             In_Reply_To=answer["Message-ID"], References=answer["References"]
-                             + " " + answer["Message-ID"])
+    her_reply = amina_writes(
+        f"Re: {answer['Subject']}",
+        "The second code is SC4HT7Y2QX.",
+        In_Reply_To=answer["Message-ID"],
+        References=answer["References"] + " " + answer["Message-ID"],
+    )
     assert deliver(her_reply) == "1 stored"
 
     db.session.refresh(ticket)
@@ -83,7 +97,8 @@ def test_a_reply_all_from_the_colleague_lands_on_the_ticket_marked_as_hers(
 
 
 def test_the_colleague_writing_with_only_the_reference_threads_and_a_stranger_does_not(
-        db, copied, smtp_server):
+    db, copied, smtp_server
+):
     ticket, _, deliver = copied
     subject = f"About [{ticket.reference}]"
 
@@ -106,8 +121,12 @@ def test_a_stranger_holding_our_message_id_cannot_write_on_the_ticket(db, copied
     ticket, answer, deliver = copied
     before = len(ticket.messages)
 
-    forged = amina_writes("Re: your ticket", "Change the refund number to 0799 000 000.",
-                          sender="mallory@elsewhere.example", In_Reply_To=answer["Message-ID"])
+    forged = amina_writes(
+        "Re: your ticket",
+        "Change the refund number to 0799 000 000.",
+        sender="mallory@elsewhere.example",
+        In_Reply_To=answer["Message-ID"],
+    )
     deliver(forged)
 
     db.session.refresh(ticket)
@@ -115,12 +134,17 @@ def test_a_stranger_holding_our_message_id_cannot_write_on_the_ticket(db, copied
     assert count(db, Ticket.id) == 2
 
 
-def test_an_out_of_office_from_the_colleague_is_kept_and_never_answered(
-        db, copied, smtp_server):
+def test_an_out_of_office_from_the_colleague_is_kept_and_never_answered(db, copied, smtp_server):
     ticket, answer, deliver = copied
 
-    deliver(amina_writes(f"Automatic reply: {answer['Subject']}", "Away until Monday.",
-                         Auto_Submitted="auto-replied", In_Reply_To=answer["Message-ID"]))
+    deliver(
+        amina_writes(
+            f"Automatic reply: {answer['Subject']}",
+            "Away until Monday.",
+            Auto_Submitted="auto-replied",
+            In_Reply_To=answer["Message-ID"],
+        )
+    )
 
     db.session.refresh(ticket)
     raw = db.session.scalar(select(InboundRaw).order_by(InboundRaw.id.desc()))
@@ -130,7 +154,8 @@ def test_an_out_of_office_from_the_colleague_is_kept_and_never_answered(
 
 
 def test_an_agent_changes_who_is_copied_and_bad_lists_change_nothing(
-        db, copied, client, run_jobs, smtp_server):
+    db, copied, client, run_jobs, smtp_server
+):
     ticket, _, deliver = copied
     url = f"/agent/tickets/{ticket.id}/cc"
 
@@ -149,8 +174,9 @@ def test_an_agent_changes_who_is_copied_and_bad_lists_change_nothing(
     assert response.status_code == 302
     db.session.refresh(ticket)
     assert ticket.cc_emails == ["ben@partner.example"]
-    kinds = db.session.scalars(select(Event.kind).where(Event.kind.like("cc_%"))
-                               .order_by(Event.id)).all()
+    kinds = db.session.scalars(
+        select(Event.kind).where(Event.kind.like("cc_%")).order_by(Event.id)
+    ).all()
     assert kinds == ["cc_added", "cc_removed", "cc_added"]
 
     client.post(f"/agent/tickets/{ticket.id}/reply", data={"body": "Refund sent."})
@@ -164,7 +190,7 @@ def test_an_agent_changes_who_is_copied_and_bad_lists_change_nothing(
     assert ticket.cc_emails == []
 
 
-def test_a_cc_line_of_hundreds_keeps_twenty_and_says_who_was_left_out(db, desk):  # noqa: F811
+def test_a_cc_line_of_hundreds_keeps_twenty_and_says_who_was_left_out(db, desk):
     *_, deliver = desk
     crowd = ", ".join(f"Person {n} <person{n}@crowd.example>" for n in range(300))
     deliver(brian_writes(Cc=crowd + ", garbage <<<>>>, @@, <>"))
@@ -177,11 +203,15 @@ def test_a_cc_line_of_hundreds_keeps_twenty_and_says_who_was_left_out(db, desk):
 
 
 def test_merging_brings_the_other_customer_and_their_copies_along(
-        db, desk, smtp_server, client, run_jobs, login):  # noqa: F811
+    db, desk, smtp_server, client, run_jobs, login
+):
     _, otieno, deliver = desk
     deliver(brian_writes(subject="Charged twice"))
-    deliver(amina_writes("Brian was charged twice", "Writing for Brian.",
-                         cc=f"{BRIAN}, finance@company.example"))
+    deliver(
+        amina_writes(
+            "Brian was charged twice", "Writing for Brian.", cc=f"{BRIAN}, finance@company.example"
+        )
+    )
     brians, hers = db.session.scalars(select(Ticket).order_by(Ticket.id)).all()
     assert hers.cc_emails == [BRIAN, "finance@company.example"]
 
@@ -197,7 +227,8 @@ def test_merging_brings_the_other_customer_and_their_copies_along(
 
 
 def test_a_customer_address_refused_while_the_copies_go_out_is_a_failure_not_retried(
-        db, copied, smtp_server, client, run_jobs):
+    db, copied, smtp_server, client, run_jobs
+):
     ticket, _, _ = copied
     smtp_server.fail_next(550, "5.1.1 User unknown")  # the first RCPT: Brian's
 
@@ -206,6 +237,5 @@ def test_a_customer_address_refused_while_the_copies_go_out_is_a_failure_not_ret
 
     row = db.session.scalar(select(Outbox).order_by(Outbox.id.desc()))
     assert (row.status, row.error_code, row.attempts) == (OutboxStatus.FAILED, "550", 1)
-    assert row.last_error == (f"SMTP 550: 5.1.1 User unknown (for {BRIAN}; "
-                              "the copies went out)")
+    assert row.last_error == (f"SMTP 550: 5.1.1 User unknown (for {BRIAN}; the copies went out)")
     assert smtp_server.wait_for(3)[2].rcpt_tos == (AMINA,)

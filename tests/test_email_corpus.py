@@ -3,21 +3,23 @@ once): each ends as exactly one raw row and the right outcome, and nothing is do
 
 import json
 import re
-from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from harness import CORPUS, count
+from sqlalchemy import select
 
 from ticketing import lifecycle
 from ticketing.models import Customer, Event, InboundRaw, Message, Outbox, Ticket
 from ticketing.models.enums import Channel, InboundStatus, OutboxStatus
 
-CORPUS = Path(__file__).parent / "corpus" / "email"
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
 BODY_ONLY_REFERENCES = {"012-reply-ref-in-body-only.eml": "FT-X2H7S"}  # manifest: subject only
 QUOTED_INSIDE_AN_ATTACHMENT = {"067-forward-as-attachment-rfc822.eml"}
-HOSTILE = re.compile(r"<script|<iframe|<img|<style|<form|<object|<embed|\son\w+\s*=|"
-                     r"javascript:|vbscript:|data:", re.IGNORECASE)
+HOSTILE = re.compile(
+    r"<script|<iframe|<img|<style|<form|<object|<embed|\son\w+\s*=|"
+    r"javascript:|vbscript:|data:",
+    re.IGNORECASE,
+)
 AUTH = {"Authorization": "Bearer inbound-secret", "Content-Type": "message/rfc822"}
 
 
@@ -44,10 +46,6 @@ def expected_outcome(entry) -> str:
     return "follow-up" if threads else "new ticket"
 
 
-def count(db, column, *where) -> int:
-    return db.session.scalar(select(func.count(column)).where(*where))
-
-
 @pytest.fixture
 def seeded(db, department, clock):
     """The ticket (and the mail we sent on it) that a corpus message replies to or bounces."""
@@ -64,8 +62,13 @@ def seeded(db, department, clock):
         owner = "recipient@example.test" if bounced else entry["from"]
         customer = Customer(name="Seeded", email=owner)
         db.session.add(customer)
-        ticket = lifecycle.open_ticket(customer, subject="Earlier request", body="Earlier text",
-                                       channel=Channel.EMAIL, external_id="<first@example.test>")
+        ticket = lifecycle.open_ticket(
+            customer,
+            subject="Earlier request",
+            body="Earlier text",
+            channel=Channel.EMAIL,
+            external_id="<first@example.test>",
+        )
         if reference:
             ticket.reference = reference
         sent = db.session.scalar(select(Outbox).where(Outbox.ticket_id == ticket.id))
@@ -90,8 +93,11 @@ def test_corpus_message_through_the_webhook(db, client, run_jobs, seeded, entry)
     [row] = db.session.scalars(select(InboundRaw)).all()  # stored once, never lost
     outcome = expected_outcome(entry)
     CHECKS[outcome](db, entry, row, ticket, sent, outbox_before)
-    stored = db.session.scalars(select(Message).where(Message.external_id == row.external_id,
-                                                      Message.channel == Channel.EMAIL)).all()
+    stored = db.session.scalars(
+        select(Message).where(
+            Message.external_id == row.external_id, Message.channel == Channel.EMAIL
+        )
+    ).all()
     assert len(stored) <= 1
     if stored:
         assert_content(entry, stored[0])
@@ -156,9 +162,14 @@ def check_rejected(db, entry, row, ticket, sent, outbox_before):
     assert count(db, Ticket.id) == 0
 
 
-CHECKS = {"new ticket": check_new_ticket, "follow-up": check_follow_up,
-          "stored, unanswered": check_unanswered, "ignored": check_ignored,
-          "bounce recorded": check_bounce, "rejected": check_rejected}
+CHECKS = {
+    "new ticket": check_new_ticket,
+    "follow-up": check_follow_up,
+    "stored, unanswered": check_unanswered,
+    "ignored": check_ignored,
+    "bounce recorded": check_bounce,
+    "rejected": check_rejected,
+}
 
 
 def test_the_corpus_covers_every_outcome():
@@ -169,8 +180,11 @@ def test_the_corpus_covers_every_outcome():
 
 def test_a_duplicate_delivery_is_stored_once(db, client, run_jobs, department):
     department("General")
-    for name in ("017-new-plain-english.eml", "057-duplicate-delivery.eml",
-                 "017-new-plain-english.eml"):
+    for name in (
+        "017-new-plain-english.eml",
+        "057-duplicate-delivery.eml",
+        "017-new-plain-english.eml",
+    ):
         response = client.post("/webhooks/email", data=(CORPUS / name).read_bytes(), headers=AUTH)
         assert response.status_code == 200
     run_jobs()
@@ -179,7 +193,8 @@ def test_a_duplicate_delivery_is_stored_once(db, client, run_jobs, department):
 
 
 def test_the_whole_corpus_by_imap_then_again_by_webhook_is_stored_once(
-        db, client, mail_app, dovecot, run_jobs, department):
+    db, client, mail_app, dovecot, run_jobs, department
+):
     department("General")
     for entry in MANIFEST:
         dovecot.deliver((CORPUS / entry["file"]).read_bytes())
@@ -188,8 +203,9 @@ def test_the_whole_corpus_by_imap_then_again_by_webhook_is_stored_once(
     assert result.exit_code == 0, result.output
     run_jobs()
     for entry in MANIFEST:
-        response = client.post("/webhooks/email", data=(CORPUS / entry["file"]).read_bytes(),
-                               headers=AUTH)
+        response = client.post(
+            "/webhooks/email", data=(CORPUS / entry["file"]).read_bytes(), headers=AUTH
+        )
         assert response.json["status"] == "duplicate", entry["file"]
     run_jobs()
 

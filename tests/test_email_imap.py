@@ -3,11 +3,10 @@ twice or skipped through batches, other clients, restarts, dropped connections, 
 folders, broken and oversized messages."""
 
 import imaplib
-import importlib.util
 import re
-from pathlib import Path
 
 import pytest
+from harness import oversized_message
 from sqlalchemy import func, select
 
 from ticketing import queues
@@ -15,13 +14,13 @@ from ticketing.models import InboundRaw, MailboxState, Ticket
 from ticketing.models.enums import InboundStatus
 from workers import mail
 
-CORPUS = Path(__file__).parent / "corpus" / "email"
-
 
 def customer_mail(n: int) -> bytes:
-    return (f"From: Customer {n} <customer{n}@example.test>\r\nTo: support@fuatilia.test\r\n"
-            f"Subject: Fridge number {n}\r\nMessage-ID: <m{n}@example.test>\r\n\r\n"
-            f"Fridge {n} is not cooling.\r\n").encode()
+    return (
+        f"From: Customer {n} <customer{n}@example.test>\r\nTo: support@fuatilia.test\r\n"
+        f"Subject: Fridge number {n}\r\nMessage-ID: <m{n}@example.test>\r\n\r\n"
+        f"Fridge {n} is not cooling.\r\n"
+    ).encode()
 
 
 def stored_ids(db) -> list[str]:
@@ -82,7 +81,8 @@ def test_a_server_restart_between_polls_loses_and_doubles_nothing(db, polling, d
 
 
 def test_a_connection_dropped_mid_poll_is_reopened_and_reading_goes_on(
-        db, polling, dovecot, monkeypatch):
+    db, polling, dovecot, monkeypatch
+):
     for n in range(6):
         dovecot.deliver(customer_mail(n))
     original, bodies = imaplib.IMAP4.uid, []
@@ -102,7 +102,8 @@ def test_a_connection_dropped_mid_poll_is_reopened_and_reading_goes_on(
 
 
 def test_a_server_that_stays_down_is_a_clear_error_and_the_next_poll_catches_up(
-        db, polling, dovecot):
+    db, polling, dovecot
+):
     dovecot.deliver(customer_mail(0))
     dovecot.stop()
     result = polling.test_cli_runner().invoke(args=["poll-mail"])
@@ -132,7 +133,8 @@ def test_a_rebuilt_folder_is_read_again_without_doubles(db, polling, dovecot):
 
 
 def test_a_broken_or_unreadable_message_does_not_block_the_others(
-        db, polling, dovecot, run_jobs, monkeypatch):
+    db, polling, dovecot, run_jobs, monkeypatch
+):
     dovecot.deliver(customer_mail(0))
     dovecot.deliver(b"this is not an email \x00\xff at all")
     refused = dovecot.deliver(customer_mail(2))
@@ -149,22 +151,20 @@ def test_a_broken_or_unreadable_message_does_not_block_the_others(
     run_jobs()
 
     rows = db.session.scalars(select(InboundRaw).order_by(InboundRaw.id)).all()
-    assert [row.status for row in rows] == [InboundStatus.DONE, InboundStatus.FAILED,
-                                            InboundStatus.FAILED, InboundStatus.DONE]
+    assert [row.status for row in rows] == [
+        InboundStatus.DONE,
+        InboundStatus.FAILED,
+        InboundStatus.FAILED,
+        InboundStatus.DONE,
+    ]
     assert "no sender address" in rows[1].error
     assert "SERVERBUG" in rows[2].error and rows[2].external_id == f"imap:{dovecot.uidvalidity()}:3"
     assert db.session.scalar(select(func.count(Ticket.id))) == 2
 
 
-def oversized_message(size: int) -> bytes:
-    spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.oversized_message(size)
-
-
 def test_a_30_mb_message_is_kept_as_a_failed_row_with_its_headers_not_a_crash_or_a_loop(
-        db, polling, dovecot, run_jobs):
+    db, polling, dovecot, run_jobs
+):
     dovecot.deliver(oversized_message(30 * 1024 * 1024))
     dovecot.deliver(customer_mail(1))
 
@@ -174,9 +174,11 @@ def test_a_30_mb_message_is_kept_as_a_failed_row_with_its_headers_not_a_crash_or
 
     big, small = db.session.scalars(select(InboundRaw).order_by(InboundRaw.id)).all()
     assert big.status == InboundStatus.FAILED and big.external_id == (
-        "<oversized.7k3q9.0001@gmail.example>")
-    assert re.search(r"is 3\d{7} bytes, over MAX_EMAIL_BYTES \(26214400\): only its headers",
-                     big.error)
+        "<oversized.7k3q9.0001@gmail.example>"
+    )
+    assert re.search(
+        r"is 3\d{7} bytes, over MAX_EMAIL_BYTES \(26214400\): only its headers", big.error
+    )
     assert big.payload.startswith(b"Return-Path:") and len(big.payload) < 2000
     assert small.status == InboundStatus.DONE
 

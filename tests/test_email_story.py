@@ -4,68 +4,43 @@ the same ticket with the quoted part folded, his out-of-office never starts a lo
 trouble is retried or shown to the agent."""
 
 import re
-from datetime import datetime
 from email.message import EmailMessage
-from email.utils import make_msgid
 
 import pytest
-from sqlalchemy import func, select
+from harness import BRIAN, CORPUS, MONDAY_10_NAIROBI, brian_writes, count
+from sqlalchemy import select
 
 from ticketing.models import Event, InboundRaw, Outbox, Ticket
 from ticketing.models.enums import InboundStatus, OutboxStatus, Status
 from workers.sweep import sweep_stuck
 
-MONDAY_10_NAIROBI = datetime(2026, 11, 23, 7, 0)
-BRIAN = "brian.otieno@gmail.example"
-
-
-def brian_writes(subject="Charged twice for my order", body=None, **headers) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = f"Brian Otieno <{BRIAN}>"
-    message["To"] = "Fuatilia Support <support@fuatilia.test>"
-    message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain="mail.gmail.example")
-    for name, value in headers.items():
-        message[name.replace("_", "-")] = value
-    message.set_content(body or "I was charged twice, KES 4,500 each. M-Pesa code SC73KQ9XYZ.")
-    return message
-
 
 def reply_to(received: EmailMessage, text: str, **headers) -> EmailMessage:
     """What Brian's mail program sends when he answers `received` above the quote."""
-    quoted = "\n".join(f"> {line}" if line else ">" for line in
-                       received.get_body(("plain",)).get_content().splitlines())
+    quoted = "\n".join(
+        f"> {line}" if line else ">"
+        for line in received.get_body(("plain",)).get_content().splitlines()
+    )
     references = f"{received['References'] or ''} {received['Message-ID']}".strip()
     return brian_writes(
         subject=f"Re: {received['Subject']}",
         body=f"{text}\n\nOn Mon, 23 Nov 2026 at 10:05, Fuatilia Support "
-             f"<support@fuatilia.test> wrote:\n\n{quoted}\n",
-        In_Reply_To=received["Message-ID"], References=references, **headers)
-
-
-def count(db, column, *where) -> int:
-    return db.session.scalar(select(func.count(column)).where(*where))
+        f"<support@fuatilia.test> wrote:\n\n{quoted}\n",
+        In_Reply_To=received["Message-ID"],
+        References=references,
+        **headers,
+    )
 
 
 @pytest.fixture
-def desk(mail_app, department, staff, clock, dovecot, run_jobs):
-    """Billing with Otieno on duty, and a way to deliver mail and let everything run."""
-    clock.set(MONDAY_10_NAIROBI)
-    billing = department("Billing", keywords="charged, refund, m-pesa")
-    otieno = staff("otieno", departments=[billing])
-
-    def deliver(message: EmailMessage | bytes) -> str:
-        dovecot.deliver(message if isinstance(message, bytes) else message.as_bytes())
-        result = mail_app.test_cli_runner().invoke(args=["poll-mail"])
-        assert result.exit_code == 0, result.output
-        run_jobs()
-        return result.output.strip()
-
-    return billing, otieno, deliver
+def desk(mail_desk):
+    """Billing with Otieno on duty, and a way to deliver mail (conftest's mail_desk)."""
+    return mail_desk
 
 
 def test_email_to_ticket_to_agent_reply_to_customer_reply_on_the_same_ticket(
-        db, desk, smtp_server, client, login, run_jobs):
+    db, desk, smtp_server, client, login, run_jobs
+):
     billing, otieno, deliver = desk
     first = brian_writes()
     assert deliver(first) == "1 stored"
@@ -82,9 +57,13 @@ def test_email_to_ticket_to_agent_reply_to_customer_reply_on_the_same_ticket(
     assert ack["Reply-To"] == "Fuatilia Support <support@fuatilia.test>"
 
     login(client, otieno)
-    response = client.post(f"/agent/tickets/{ticket.id}/reply", data={
-        "body": "Sorry about that. Please send the code of the second payment.",
-        "status": "pending_customer"})
+    response = client.post(
+        f"/agent/tickets/{ticket.id}/reply",
+        data={
+            "body": "Sorry about that. Please send the code of the second payment.",
+            "status": "pending_customer",
+        },
+    )
     assert response.status_code == 302
     run_jobs()
     answer = smtp_server.wait_for(2) and smtp_server.parsed(1)
@@ -93,7 +72,10 @@ def test_email_to_ticket_to_agent_reply_to_customer_reply_on_the_same_ticket(
     assert answer["In-Reply-To"] == ack["Message-ID"]
     assert answer["References"].split() == [first["Message-ID"], ack["Message-ID"]]
     assert [part.get_content_type() for part in answer.walk()] == [
-        "multipart/alternative", "text/plain", "text/html"]
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+    ]
     assert ticket.status == Status.PENDING_CUSTOMER
 
     brian_again = reply_to(answer, "The second code is SC4HT7Y2QX.")
@@ -111,7 +93,8 @@ def test_email_to_ticket_to_agent_reply_to_customer_reply_on_the_same_ticket(
 
 
 def test_an_out_of_office_answering_our_acknowledgment_is_kept_and_never_answered(
-        db, desk, smtp_server):
+    db, desk, smtp_server
+):
     *_, deliver = desk
     deliver(brian_writes())
     ack = smtp_server.parsed(0)
@@ -119,9 +102,12 @@ def test_an_out_of_office_answering_our_acknowledgment_is_kept_and_never_answere
 
     for day in range(6):
         out_of_office = brian_writes(
-            subject=f"Automatic reply: {ack['Subject']}", body="I am out of the office.",
-            Auto_Submitted="auto-replied", In_Reply_To=ack["Message-ID"],
-            References=ack["Message-ID"])
+            subject=f"Automatic reply: {ack['Subject']}",
+            body="I am out of the office.",
+            Auto_Submitted="auto-replied",
+            In_Reply_To=ack["Message-ID"],
+            References=ack["Message-ID"],
+        )
         assert deliver(out_of_office) == "1 stored", day
 
     db.session.refresh(ticket)
@@ -133,7 +119,8 @@ def test_an_out_of_office_answering_our_acknowledgment_is_kept_and_never_answere
 
 @pytest.mark.config(AUTO_MESSAGES_PER_HOUR=3)
 def test_a_robot_that_answers_everything_without_saying_so_is_stopped_by_the_hourly_cap(
-        db, desk, smtp_server):
+    db, desk, smtp_server
+):
     *_, deliver = desk
     deliver(brian_writes(subject="Order 1"))
     answered = 0
@@ -141,8 +128,12 @@ def test_a_robot_that_answers_everything_without_saying_so_is_stopped_by_the_hou
         if len(smtp_server.messages) == answered:
             break
         answered += 1
-        deliver(brian_writes(subject=f"Thank you for your email {round_trip}",
-                             body="We have received your message and will respond shortly."))
+        deliver(
+            brian_writes(
+                subject=f"Thank you for your email {round_trip}",
+                body="We have received your message and will respond shortly.",
+            )
+        )
 
     assert answered == 3 and len(smtp_server.messages) == 3
     rows = db.session.scalars(select(Outbox).order_by(Outbox.id)).all()
@@ -151,13 +142,17 @@ def test_a_robot_that_answers_everything_without_saying_so_is_stopped_by_the_hou
 
 
 def test_a_transient_smtp_refusal_is_retried_with_backoff_then_sent(
-        db, desk, smtp_server, clock, run_jobs):
+    db, desk, smtp_server, clock, run_jobs
+):
     *_, deliver = desk
     smtp_server.fail_next(451, "4.3.0 Try again later", times=2)
     deliver(brian_writes())
     row = db.session.scalar(select(Outbox))
     assert (row.status, row.attempts, row.last_error) == (
-        OutboxStatus.PENDING, 1, "SMTP 451: 4.3.0 Try again later")
+        OutboxStatus.PENDING,
+        1,
+        "SMTP 451: 4.3.0 Try again later",
+    )
     assert row.not_before == MONDAY_10_NAIROBI.replace(minute=1)
 
     for minutes in (1, 2):
@@ -170,7 +165,8 @@ def test_a_transient_smtp_refusal_is_retried_with_backoff_then_sent(
 
 
 def test_a_permanent_smtp_refusal_is_recorded_and_shown_on_the_ticket(
-        db, desk, smtp_server, clock, run_jobs, client, login):
+    db, desk, smtp_server, clock, run_jobs, client, login
+):
     _, otieno, deliver = desk
     smtp_server.fail_next(550, "5.1.1 User unknown")
     deliver(brian_writes())
@@ -187,7 +183,8 @@ def test_a_permanent_smtp_refusal_is_recorded_and_shown_on_the_ticket(
 
 
 def test_a_bounce_for_our_reply_marks_it_failed_on_the_ticket_and_opens_nothing(
-        db, desk, smtp_server, client, login, run_jobs):
+    db, desk, smtp_server, client, login, run_jobs
+):
     _, otieno, deliver = desk
     deliver(brian_writes())
     ticket = db.session.scalar(select(Ticket))
@@ -196,16 +193,18 @@ def test_a_bounce_for_our_reply_marks_it_failed_on_the_ticket_and_opens_nothing(
     run_jobs()
     sent = smtp_server.wait_for(2) and smtp_server.parsed(1)
 
-    dsn = (f"From: Mail Delivery System <MAILER-DAEMON@mx.gmail.example>\r\n"
-           f"To: support@fuatilia.test\r\nSubject: Undelivered Mail Returned to Sender\r\n"
-           f"Message-ID: <dsn-1@mx.gmail.example>\r\nAuto-Submitted: auto-replied\r\n"
-           f"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status;"
-           f' boundary="R"\r\n\r\n--R\r\nContent-Type: text/plain\r\n\r\nMailbox full.\r\n'
-           f"--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\n"
-           f"Final-Recipient: rfc822; {BRIAN}\r\nAction: failed\r\nStatus: 5.2.2\r\n"
-           f"Diagnostic-Code: smtp; 552 5.2.2 Mailbox full\r\n\r\n"
-           f"--R\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-           f"Message-ID: {sent['Message-ID']}\r\nSubject: {sent['Subject']}\r\n\r\n--R--\r\n")
+    dsn = (
+        f"From: Mail Delivery System <MAILER-DAEMON@mx.gmail.example>\r\n"
+        f"To: support@fuatilia.test\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        f"Message-ID: <dsn-1@mx.gmail.example>\r\nAuto-Submitted: auto-replied\r\n"
+        f"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status;"
+        f' boundary="R"\r\n\r\n--R\r\nContent-Type: text/plain\r\n\r\nMailbox full.\r\n'
+        f"--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\n"
+        f"Final-Recipient: rfc822; {BRIAN}\r\nAction: failed\r\nStatus: 5.2.2\r\n"
+        f"Diagnostic-Code: smtp; 552 5.2.2 Mailbox full\r\n\r\n"
+        f"--R\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"Message-ID: {sent['Message-ID']}\r\nSubject: {sent['Subject']}\r\n\r\n--R--\r\n"
+    )
     deliver(dsn.encode())
 
     reply_row = db.session.scalar(select(Outbox).where(Outbox.message_id == sent["Message-ID"]))
@@ -213,20 +212,28 @@ def test_a_bounce_for_our_reply_marks_it_failed_on_the_ticket_and_opens_nothing(
     assert reply_row.last_error == f"bounced: {BRIAN} 5.2.2 552 5.2.2 Mailbox full"
     assert count(db, Ticket.id) == 1 and len(ticket.messages) == 2
     assert count(db, Event.id, Event.kind == "bounced", Event.ticket_id == ticket.id) == 1
-    assert db.session.scalar(select(InboundRaw.status).where(
-        InboundRaw.external_id == "<dsn-1@mx.gmail.example>")) == InboundStatus.DONE
+    assert (
+        db.session.scalar(
+            select(InboundRaw.status).where(InboundRaw.external_id == "<dsn-1@mx.gmail.example>")
+        )
+        == InboundStatus.DONE
+    )
     page = client.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
     assert "Mailbox full" in page
     assert len(smtp_server.messages) == 2  # nobody answers a bounce
 
 
-@pytest.mark.parametrize("name", ["082-hostile-html-kitchen-sink.eml",
-                                  "083-hostile-html-obfuscated.eml",
-                                  "084-html-tracking-pixel.eml"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "082-hostile-html-kitchen-sink.eml",
+        "083-hostile-html-obfuscated.eml",
+        "084-html-tracking-pixel.eml",
+    ],
+)
 def test_hostile_html_reaches_the_agent_page_with_nothing_active_or_remote(
-        db, desk, client, login, name):
-    from test_email_corpus import CORPUS
-
+    db, desk, client, login, name
+):
     _, otieno, deliver = desk
     deliver((CORPUS / name).read_bytes())
     ticket = db.session.scalar(select(Ticket))
@@ -237,18 +244,37 @@ def test_hostile_html_reaches_the_agent_page_with_nothing_active_or_remote(
     page = client.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
     thread = re.search(r'<ol class="thread">(.*?)</ol>', page, re.DOTALL).group(1)
     shown = thread.split('<div class="msg-body msg-html">', 1)[1]  # the customer's HTML on
-    for active in (r"<script", r"<iframe", r"<img", r"<svg", r"<object", r"<embed", r"<form",
-                   r"<style", r"<base", r"<meta", r"<link", r"\son\w+\s*=", r"javascript",
-                   r"vbscript", r"data:", r"style="):
+    for active in (
+        r"<script",
+        r"<iframe",
+        r"<img",
+        r"<svg",
+        r"<object",
+        r"<embed",
+        r"<form",
+        r"<style",
+        r"<base",
+        r"<meta",
+        r"<link",
+        r"\son\w+\s*=",
+        r"javascript",
+        r"vbscript",
+        r"data:",
+        r"style=",
+    ):
         assert not re.search(active, shown, re.IGNORECASE), active
     assert not re.search(r"evil\.example|tracker\.|mailspy|badhost", page)
     assert re.findall(r"<script[^>]*>", page) == ['<script defer src="/static/app.js">']
-    assert re.search(r"warranty number is BRD-7781-2290|delivery date for order 60114|"
-                     r"confirm that the spare shelf was dispatched", shown)
+    assert re.search(
+        r"warranty number is BRD-7781-2290|delivery date for order 60114|"
+        r"confirm that the spare shelf was dispatched",
+        shown,
+    )
 
 
 def test_line_breaks_in_a_subject_cannot_add_headers_to_our_mail(
-        db, desk, smtp_server, client, login, run_jobs):
+    db, desk, smtp_server, client, login, run_jobs
+):
     _, otieno, deliver = desk
     deliver(brian_writes())
     ticket = db.session.scalar(select(Ticket))

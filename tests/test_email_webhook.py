@@ -2,13 +2,16 @@
 once the raw message is stored; what cannot be filed stays visible to admins."""
 
 import pytest
+from harness import oversized_message
 from sqlalchemy import func, select
 
 from ticketing.models import Event, InboundRaw, Ticket
 from ticketing.models.enums import InboundStatus, Role
 
-MAIL = (b"From: Amina <amina@example.test>\r\nSubject: Delivery late\r\n"
-        b"Message-ID: <amina-1@example.test>\r\n\r\nMy order has not arrived.\r\n")
+MAIL = (
+    b"From: Amina <amina@example.test>\r\nSubject: Delivery late\r\n"
+    b"Message-ID: <amina-1@example.test>\r\n\r\nMy order has not arrived.\r\n"
+)
 
 
 AUTH = {"Authorization": "Bearer inbound-secret"}
@@ -18,10 +21,18 @@ def stored(db) -> int:
     return db.session.scalar(select(func.count(InboundRaw.id)))
 
 
-@pytest.mark.parametrize("authorization", [
-    None, "", "Bearer ", "Bearer inbound-secreT", "Bearer inbound-secret2", "inbound-secret2",
-    "Basic aW5ib3VuZC1zZWNyZXQ=",
-])
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "",
+        "Bearer ",
+        "Bearer inbound-secreT",
+        "Bearer inbound-secret2",
+        "inbound-secret2",
+        "Basic aW5ib3VuZC1zZWNyZXQ=",
+    ],
+)
 def test_without_the_right_secret_nothing_is_stored(db, client, authorization):
     headers = {} if authorization is None else {"Authorization": authorization}
     response = client.post("/webhooks/email", data=MAIL, headers=headers)
@@ -31,33 +42,39 @@ def test_without_the_right_secret_nothing_is_stored(db, client, authorization):
 
 
 def test_a_30_mb_message_is_refused_with_413_and_nothing_is_stored(db, client):
-    from test_email_imap import oversized_message
-
-    response = client.post("/webhooks/email", data=oversized_message(30 * 1024 * 1024),
-                           headers={"Authorization": "Bearer inbound-secret"})
+    response = client.post(
+        "/webhooks/email",
+        data=oversized_message(30 * 1024 * 1024),
+        headers={"Authorization": "Bearer inbound-secret"},
+    )
     assert response.status_code == 413 and response.json["error"]["code"] == "too_large"
     assert stored(db) == 0
 
 
 def test_an_empty_body_is_a_bad_request(db, client):
-    response = client.post("/webhooks/email", data=b"  \r\n",
-                           headers={"Authorization": "Bearer inbound-secret"})
+    response = client.post(
+        "/webhooks/email", data=b"  \r\n", headers={"Authorization": "Bearer inbound-secret"}
+    )
     assert response.status_code == 400 and stored(db) == 0
 
 
 def test_a_message_that_cannot_be_filed_is_kept_and_shown_to_admins(
-        db, client, run_jobs, staff, login, department):
+    db, client, run_jobs, staff, login, department
+):
     department("General")
     garbage = b"\x00\xff\xfe not an RFC 5322 message at all"
     for body in (garbage, garbage, MAIL):
-        response = client.post("/webhooks/email", data=body,
-                               headers={"Authorization": "Bearer inbound-secret"})
+        response = client.post(
+            "/webhooks/email", data=body, headers={"Authorization": "Bearer inbound-secret"}
+        )
         assert response.status_code == 200
     run_jobs()
 
     rows = db.session.scalars(select(InboundRaw).order_by(InboundRaw.id)).all()
     assert [(row.status, row.source) for row in rows] == [
-        (InboundStatus.FAILED, "webhook"), (InboundStatus.DONE, "webhook")]
+        (InboundStatus.FAILED, "webhook"),
+        (InboundStatus.DONE, "webhook"),
+    ]
     assert rows[0].payload == garbage and rows[0].external_id.startswith("sha256:")
     assert db.session.scalar(select(func.count(Ticket.id))) == 1
     login(client, staff("admin", role=Role.ADMIN))
@@ -67,7 +84,8 @@ def test_a_message_that_cannot_be_filed_is_kept_and_shown_to_admins(
 
 @pytest.mark.config(MAX_ATTACHMENT_BYTES=1024)
 def test_a_file_over_the_limit_is_left_out_with_a_note_agents_see(
-        db, client, run_jobs, staff, login, department):
+    db, client, run_jobs, staff, login, department
+):
     from email.message import EmailMessage
 
     general = department("General")
@@ -77,8 +95,11 @@ def test_a_file_over_the_limit_is_left_out_with_a_note_agents_see(
     message.set_content("Two photos attached.")
     message.add_attachment(b"p" * 900, maintype="image", subtype="jpeg", filename="note.jpg")
     message.add_attachment(b"v" * 5000, maintype="video", subtype="mp4", filename="van.mp4")
-    client.post("/webhooks/email", data=message.as_bytes(),
-                headers={"Authorization": "Bearer inbound-secret"})
+    client.post(
+        "/webhooks/email",
+        data=message.as_bytes(),
+        headers={"Authorization": "Bearer inbound-secret"},
+    )
     run_jobs()
 
     ticket = db.session.scalar(select(Ticket))
@@ -89,11 +110,14 @@ def test_a_file_over_the_limit_is_left_out_with_a_note_agents_see(
     assert "note.jpg" in page
 
 
-def test_nul_bytes_and_control_characters_never_reach_the_database(db, client, run_jobs,
-                                                                    department):
+def test_nul_bytes_and_control_characters_never_reach_the_database(
+    db, client, run_jobs, department
+):
     department("General")
-    raw = (b"From: Amina \x00<amina@example.test>\r\nSubject: Late\x00 order\x07\r\n"
-           b"Content-Type: text/plain; charset=utf-8\r\n\r\nMy order\x00 is late.\r\n")
+    raw = (
+        b"From: Amina \x00<amina@example.test>\r\nSubject: Late\x00 order\x07\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\nMy order\x00 is late.\r\n"
+    )
     client.post("/webhooks/email", data=raw, headers={"Authorization": "Bearer inbound-secret"})
     run_jobs()
     [row] = db.session.scalars(select(InboundRaw)).all()
@@ -103,14 +127,18 @@ def test_nul_bytes_and_control_characters_never_reach_the_database(db, client, r
 
 
 def test_a_different_message_reusing_a_message_id_is_kept_too_and_flagged(
-        db, client, run_jobs, department):
+    db, client, run_jobs, department
+):
     department("General")
     relayed = b"Received: from mx.example.test by us\r\n" + MAIL  # the same mail, via a relay
     piped = MAIL.replace(b"\r\n", b"\n")  # the same mail, LF line endings
     other = MAIL.replace(b"Delivery late", b"Wrong colour").replace(
-        b"My order has not arrived.", b"The fridge I got is red, not white.")
-    outcomes = [client.post("/webhooks/email", data=body, headers=AUTH).json["status"]
-                for body in (MAIL, relayed, piped, other, other)]
+        b"My order has not arrived.", b"The fridge I got is red, not white."
+    )
+    outcomes = [
+        client.post("/webhooks/email", data=body, headers=AUTH).json["status"]
+        for body in (MAIL, relayed, piped, other, other)
+    ]
     run_jobs()
 
     assert outcomes == ["stored", "duplicate", "duplicate", "stored", "duplicate"]
@@ -127,10 +155,12 @@ def test_a_different_message_reusing_a_message_id_is_kept_too_and_flagged(
 
 @pytest.mark.config(MAIL_ALIASES="sales@fuatilia.test, billing@fuatilia.test")
 def test_one_mail_to_two_of_our_addresses_is_one_ticket_and_neither_is_a_cc(
-        db, client, run_jobs, department):
+    db, client, run_jobs, department
+):
     department("General")
-    mail = MAIL.replace(b"Subject:", b"To: sales@fuatilia.test\r\nCc: Billing "
-                                     b"<billing@fuatilia.test>\r\nSubject:")
+    mail = MAIL.replace(
+        b"Subject:", b"To: sales@fuatilia.test\r\nCc: Billing <billing@fuatilia.test>\r\nSubject:"
+    )
     for _ in ("sales", "billing"):  # each alias delivers its own copy
         client.post("/webhooks/email", data=mail, headers=AUTH)
     run_jobs()

@@ -45,15 +45,18 @@ def test_a_holiday_added_by_an_admin_closes_the_day(db, department):
     assert calendar.add_minutes(eat(2026, 6, 2, 16, 0), 120) == eat(2026, 6, 4, 9, 0)
 
 
-@pytest.mark.parametrize("local, released", [
-    ((2026, 6, 2, 12, 0), None),  # a working Tuesday at noon: goes now
-    ((2026, 6, 2, 7, 59), (2026, 6, 2, 8, 0)),  # before the morning: held until 08:00
-    ((2026, 6, 2, 21, 0), (2026, 6, 3, 8, 0)),  # from 21:00: the next morning
-    ((2026, 5, 31, 22, 0), (2026, 6, 2, 8, 0)),  # Sunday night, Monday is Madaraka Day
-    ((2026, 6, 1, 12, 0), (2026, 6, 2, 8, 0)),  # the holiday itself is quiet all day
-    ((2026, 5, 30, 12, 0), None),  # Saturday has working hours
-    ((2026, 5, 31, 12, 0), (2026, 6, 2, 8, 0)),  # Sunday has none
-])
+@pytest.mark.parametrize(
+    "local, released",
+    [
+        ((2026, 6, 2, 12, 0), None),  # a working Tuesday at noon: goes now
+        ((2026, 6, 2, 7, 59), (2026, 6, 2, 8, 0)),  # before the morning: held until 08:00
+        ((2026, 6, 2, 21, 0), (2026, 6, 3, 8, 0)),  # from 21:00: the next morning
+        ((2026, 5, 31, 22, 0), (2026, 6, 2, 8, 0)),  # Sunday night, Monday is Madaraka Day
+        ((2026, 6, 1, 12, 0), (2026, 6, 2, 8, 0)),  # the holiday itself is quiet all day
+        ((2026, 5, 30, 12, 0), None),  # Saturday has working hours
+        ((2026, 5, 31, 12, 0), (2026, 6, 2, 8, 0)),  # Sunday has none
+    ],
+)
 def test_quiet_hours_hold_until_the_next_working_morning(calendar, local, released):
     expected = eat(*released) if released else None
     assert calendar.quiet_until(eat(*local), *QUIET) == expected

@@ -3,13 +3,12 @@
 from datetime import datetime
 
 import pytest
+from harness import MONDAY_10_NAIROBI
 from sqlalchemy import select
 
 from ticketing import lifecycle
 from ticketing.models import Customer, Event, Outbox
-from ticketing.models.enums import Category, Channel, Priority, Status
-
-MONDAY_10_NAIROBI = datetime(2026, 11, 23, 7, 0)  # naive UTC
+from ticketing.models.enums import Category, Channel, Outcome, Priority, Status
 
 
 @pytest.fixture
@@ -25,13 +24,18 @@ def setup(db, department, staff, clock):
 
 
 def open_fridge(customer, **fields):
-    return lifecycle.open_ticket(customer, subject="", body="My fridge is not cooling",
-                                 channel=Channel.SMS, **fields)
+    return lifecycle.open_ticket(
+        customer, subject="", body="My fridge is not cooling", channel=Channel.SMS, **fields
+    )
 
 
 def kinds(db, ticket):
-    return [e.kind for e in db.session.scalars(select(Event).where(Event.ticket_id == ticket.id)
-                                                .order_by(Event.id))]
+    return [
+        e.kind
+        for e in db.session.scalars(
+            select(Event).where(Event.ticket_id == ticket.id).order_by(Event.id)
+        )
+    ]
 
 
 def test_open_routes_by_keyword_assigns_and_acknowledges(db, setup):
@@ -71,16 +75,19 @@ def test_closed_ticket_refuses_a_reply_until_reopened(db, setup):
     lifecycle.close(ticket, by=otieno, reason="duplicate")
     with pytest.raises(lifecycle.TransitionError, match="closed"):
         lifecycle.reply(ticket, by=otieno, body="hello")
-    lifecycle.reopen(ticket, by=otieno, reason="customer called")
+    lifecycle.reopen(ticket, outcome=Outcome.REOPENED_BY_AGENT, by=otieno, reason="customer called")
     lifecycle.reply(ticket, by=otieno, body="hello again")
     assert ticket.status == Status.OPEN and ticket.reopened_count == 1
 
 
-@pytest.mark.parametrize("start, target", [
-    (Status.RESOLVED, Status.PENDING_CUSTOMER),
-    (Status.CLOSED, Status.RESOLVED),
-    (Status.CLOSED, Status.PENDING_CUSTOMER),
-])
+@pytest.mark.parametrize(
+    "start, target",
+    [
+        (Status.RESOLVED, Status.PENDING_CUSTOMER),
+        (Status.CLOSED, Status.RESOLVED),
+        (Status.CLOSED, Status.PENDING_CUSTOMER),
+    ],
+)
 def test_illegal_moves_raise_a_clear_error(db, setup, start, target):
     *_, otieno, customer = setup
     ticket = open_fridge(customer)
@@ -123,7 +130,7 @@ def test_merge_moves_the_thread_and_refuses_itself(db, setup):
     assert second.status == Status.CLOSED and second.merged_into == first
     assert len(first.messages) == 2 and second.messages == []
     with pytest.raises(lifecycle.TransitionError, match="merged"):
-        lifecycle.reopen(second, by=otieno)
+        lifecycle.reopen(second, outcome=Outcome.REOPENED_BY_AGENT, by=otieno)
 
 
 def test_priority_change_moves_due_times(db, setup):

@@ -173,9 +173,7 @@ def test_smtp_transient_rcpt_failure_then_success(smtp_server):
     with smtplib.SMTP(smtp_server.host, smtp_server.port, timeout=5) as client:
         with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
             client.sendmail("helpdesk@fuatilia.test", ["a@example.test"], _raw(0))
-        assert refused.value.recipients == {
-            "a@example.test": (451, b"4.3.0 Try again later")
-        }
+        assert refused.value.recipients == {"a@example.test": (451, b"4.3.0 Try again later")}
         client.sendmail("helpdesk@fuatilia.test", ["a@example.test"], _raw(0))
 
     assert [m.raw for m in smtp_server.wait_for(1)] == [_raw(0)]

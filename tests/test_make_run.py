@@ -39,11 +39,23 @@ def test_run_all_serves_delivers_and_stops_on_one_ctrl_c(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env |= {"FUATILIA_INSTANCE": str(tmp_path / "instance"), "PORT": str(port)}
     for command in (["init-db"], ["seed-demo", "--tickets", "10"]):
-        subprocess.run([FLASK, "--app", "wsgi", *command], cwd=ROOT, env=env, check=True,
-                       capture_output=True, timeout=120)
-    process = subprocess.Popen([FLASK, "--app", "wsgi", "run-all"], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True)
+        subprocess.run(
+            [FLASK, "--app", "wsgi", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    process = subprocess.Popen(
+        [FLASK, "--app", "wsgi", "run-all"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         health = wait_for(lambda: _get(f"{base}/healthz"))
@@ -51,9 +63,18 @@ def test_run_all_serves_delivers_and_stops_on_one_ctrl_c(tmp_path):
         session = requests.Session()
         form = session.get(f"{base}/support").text
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
-        posted = session.post(f"{base}/support", data={
-            "csrf_token": token, "name": "Amina", "phone": "0712345678", "language": "en",
-            "category": "delivery", "subject": "Late", "description": "Order 7731 is late"})
+        posted = session.post(
+            f"{base}/support",
+            data={
+                "csrf_token": token,
+                "name": "Amina",
+                "phone": "0712345678",
+                "language": "en",
+                "category": "delivery",
+                "subject": "Late",
+                "description": "Order 7731 is late",
+            },
+        )
         reference = re.search(r"Your reference is (FT-\w{5})", posted.text).group(1)
         acknowledged = re.compile(rf"Ref {reference}\..*?</td>\s*<td[^>]*>.*?delivered", re.S)
         wait_for(lambda: acknowledged.search(session.get(f"{base}/dev/outbox").text))

@@ -7,7 +7,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select
 
 from ticketing import lifecycle
-from ticketing.models import Customer, Message, Ticket
+from ticketing.models import Customer, Event, Message, Ticket
 from ticketing.models.enums import Channel
 
 
@@ -21,8 +21,13 @@ def test_email_ccs_migrate_down_and_up_with_tickets_in_place(app, db, department
     department("General")
     customer = Customer(name="Brian", email="brian@example.test")
     db.session.add(customer)
-    ticket = lifecycle.open_ticket(customer, subject="Fridge", body="It is warm.",
-                                   channel=Channel.EMAIL, cc=["amina@example.test"])
+    ticket = lifecycle.open_ticket(
+        customer,
+        subject="Fridge",
+        body="It is warm.",
+        channel=Channel.EMAIL,
+        cc=["amina@example.test"],
+    )
     db.session.commit()
     ticket_id = ticket.id
     db.session.remove()
@@ -38,3 +43,43 @@ def test_email_ccs_migrate_down_and_up_with_tickets_in_place(app, db, department
     ticket = db.session.get(Ticket, ticket_id)
     assert ticket.subject == "Fridge" and ticket.cc_emails == []
     assert db.session.scalar(select(Message.sender).where(Message.ticket_id == ticket_id)) is None
+
+
+def test_status_events_written_with_reasons_get_their_outcome_codes(app, db, department):
+    department("General")
+    customer = Customer(name="Wanjiku", phone="+254712000001")
+    db.session.add(customer)
+    ticket = lifecycle.open_ticket(
+        customer, subject="Fridge", body="It is warm.", channel=Channel.SMS
+    )
+    db.session.flush()
+    old = {
+        "customer confirmed the fix": ("resolved", "closed"),
+        "customer says it is not fixed": ("resolved", "open"),
+        "no answer after the fix": ("resolved", "closed"),
+        "merged into FT-ABCDE": ("open", "closed"),
+    }
+    for reason, (before, after) in old.items():
+        db.session.add(
+            Event(
+                ticket_id=ticket.id,
+                kind="status",
+                data={"old": before, "new": after, "reason": reason},
+            )
+        )
+    db.session.commit()
+    db.session.remove()
+    directory = str(app.config["MIGRATIONS_DIR"])
+    try:
+        downgrade(directory=directory, revision="0002")
+    finally:
+        upgrade(directory=directory)
+
+    rows = db.session.scalars(select(Event).where(Event.kind == "status").order_by(Event.id)).all()
+    codes = {row.data.get("reason"): row.data.get("outcome") for row in rows}
+    assert codes == {
+        "customer confirmed the fix": "confirmed_fixed",
+        "customer says it is not fixed": "reopened_not_fixed",
+        "no answer after the fix": "closed_after_silence",
+        "merged into FT-ABCDE": "merged",
+    }

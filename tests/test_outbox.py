@@ -112,12 +112,29 @@ def test_a_stale_claim_from_a_dead_worker_is_taken_over(db, ticket, clock):
 @pytest.mark.slow
 def test_a_real_rq_worker_process_delivers(db, ticket, app):
     db.session.commit()
-    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-               REDIS_URL=app.config["REDIS_URL"], SECRET_KEY="test-secret")
+    env = dict(
+        os.environ,
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        REDIS_URL=app.config["REDIS_URL"],
+        SECRET_KEY="test-secret",
+    )
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "rq"), "worker", "--burst", "--url",
-         app.config["REDIS_URL"], "--job-class", "workers.app_job.AppJob", *queues.ALL_QUEUES],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        [
+            str(Path(sys.executable).parent / "rq"),
+            "worker",
+            "--burst",
+            "--url",
+            app.config["REDIS_URL"],
+            "--job-class",
+            "workers.app_job.AppJob",
+            *queues.ALL_QUEUES,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     db.session.expire_all()
     assert owed(db).status == OutboxStatus.DELIVERED

@@ -14,21 +14,31 @@ HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 def people(db, department, staff):
     general = department("General")
     agent = staff("otieno", departments=[general])
-    people = {"agent": agent, "supervisor": staff("grace", role=Role.SUPERVISOR),
-              "admin": staff("amani", role=Role.ADMIN)}
+    people = {
+        "agent": agent,
+        "supervisor": staff("grace", role=Role.SUPERVISOR),
+        "admin": staff("amani", role=Role.ADMIN),
+    }
     customer = Customer(name=HOSTILE, email="x@example.co.ke")
     db.session.add(customer)
-    people["ticket"] = lifecycle.open_ticket(customer, subject=HOSTILE, body=HOSTILE,
-                                             channel=Channel.EMAIL)
+    people["ticket"] = lifecycle.open_ticket(
+        customer, subject=HOSTILE, body=HOSTILE, channel=Channel.EMAIL
+    )
     db.session.commit()
     return people
 
 
 PAGES = [  # path, who may see it (None: anyone)
-    ("/support", None), ("/charter", None),
-    ("/agent/", "agent"), ("/agent/?view=unassigned", "agent"), ("/agent/token", "agent"),
-    ("/auth/password", "agent"), ("/agent/tickets/{ticket}", "agent"),
-    ("/reports/", "supervisor"), ("/admin/", "admin"), ("/admin/departments/new", "admin"),
+    ("/support", None),
+    ("/charter", None),
+    ("/agent/", "agent"),
+    ("/agent/?view=unassigned", "agent"),
+    ("/agent/token", "agent"),
+    ("/auth/password", "agent"),
+    ("/agent/tickets/{ticket}", "agent"),
+    ("/reports/", "supervisor"),
+    ("/admin/", "admin"),
+    ("/admin/departments/new", "admin"),
     ("/admin/users/new", "admin"),
 ]
 RANK = {"agent": 1, "supervisor": 2, "admin": 3}

@@ -31,164 +31,28 @@ delivers through the Twilio stub at the end, and one number is scripted to fail.
 import csv
 import io
 import re
-from datetime import datetime
 from html.parser import HTMLParser
-from types import SimpleNamespace
 
 import pytest
+from harness import NOW, WEEK, local
 from sqlalchemy import select
 
-from ticketing import hours, intake, lifecycle
-from ticketing.channels import Inbound
-from ticketing.models import CharterTarget, Customer, Outbox
-from ticketing.models.enums import Category, Channel, FollowUpStep, Priority, Role
+from ticketing import lifecycle
+from ticketing.models import Customer, Outbox
+from ticketing.models.enums import Channel, Priority, Role
 from ticketing.security import issue_token
-
-WEEKDAYS = {str(day): ["08:00", "17:00"] for day in range(5)}  # no Saturday hours
-WEEK = {"period": "custom", "from": "2026-10-16", "to": "2026-10-22"}
-NOW = "2026-10-22 14:00"
-
-
-def local(text: str) -> datetime:
-    return hours.local_to_utc(datetime.fromisoformat(text), "Africa/Nairobi")
-
-
-def targets(first_response: int, resolution: int) -> list[CharterTarget]:
-    """Normal priority gets these; high half of them, urgent a quarter, low double."""
-    scale = {Priority.LOW: 2, Priority.NORMAL: 1, Priority.HIGH: 0.5, Priority.URGENT: 0.25}
-    return [CharterTarget(priority=p, first_response_minutes=int(first_response * f),
-                          resolution_minutes=int(resolution * f)) for p, f in scale.items()]
-
-
-class Week:
-    """Runs the week's story: at() moves the clock; each step is committed as a view would."""
-
-    def __init__(self, db, clock):
-        self.db, self.clock, self.t = db, clock, {}
-
-    def at(self, when: str) -> None:
-        self.clock.set(local(when))
-
-    def open(self, key, when, department, channel, customer, category=Category.GENERAL):
-        self.at(when)
-        self.t[key] = lifecycle.open_ticket(customer, subject=f"{key} trouble", body="Help",
-                                            channel=channel, category=category,
-                                            department=department)
-        self.db.session.commit()
-        return self.t[key]
-
-    def do(self, when: str, action, *args, **kwargs):
-        self.at(when)
-        result = action(*args, **kwargs)
-        self.db.session.commit()
-        return result
-
-    def texts(self, when: str, customer: Customer, text: str) -> None:
-        self.do(when, intake.receive, Inbound(channel=Channel.SMS, sender=customer.phone,
-                                              text=text, external_id=f"SM{when}{text}"))
-
-    def step(self, ticket, step: FollowUpStep, expected_at: str) -> None:
-        """Carry out the follow-up step the ticket has planned, checking what and when."""
-        assert (ticket.follow_up_step, ticket.next_follow_up_at) == (step, local(expected_at))
-        self.do(expected_at, lifecycle.follow_up, ticket)
-
-
-def people(db, count: int, channel: Channel) -> list[Customer]:
-    made = [Customer(name=f"Customer {n}", phone=f"+2547120000{n:02d}")
-            if channel == Channel.SMS else
-            Customer(name=f"Customer {n}", email=f"customer{n}@example.co.ke")
-            for n in range(count)]
-    db.session.add_all(made)
-    db.session.commit()
-    return made
-
-
-@pytest.fixture
-def week(app, db, department, staff, clock, run_jobs, twilio, monkeypatch):
-    clock.set(local("2026-10-15 07:00"))
-    grace = staff("grace", role=Role.SUPERVISOR)
-    billing = department("Billing", working_hours=WEEKDAYS, targets=targets(240, 960),
-                         supervisor=grace)
-    after = department("After-sales service", working_hours=WEEKDAYS,
-                       targets=targets(120, 600), supervisor=grace)
-    kamau, otieno = staff("kamau", departments=[billing]), staff("otieno", departments=[after])
-    w, t = Week(db, clock), None
-    sms, mail = people(db, 6, Channel.SMS), people(db, 5, Channel.EMAIL)
-    t = w.t
-    w.open("T0", "2026-10-15 10:00", billing, Channel.EMAIL, mail[0])
-    w.do("2026-10-15 11:00", lifecycle.reply, t["T0"], by=kamau, body="Looking")
-    w.do("2026-10-16 10:00", lifecycle.resolve, t["T0"], by=kamau)
-
-    w.open("T6", "2026-10-15 09:00", after, Channel.SMS, sms[5], Category.AFTER_SALE)
-    w.do("2026-10-15 10:00", lifecycle.reply, t["T6"], by=otieno, body="Coming")
-    w.do("2026-10-15 12:00", lifecycle.resolve, t["T6"], by=otieno)
-    w.step(t["T6"], FollowUpStep.CONFIRM_REMINDER, "2026-10-17 12:00")
-    w.step(t["T6"], FollowUpStep.CONFIRM_CLOSE, "2026-10-20 12:00")
-
-    w.open("T11", "2026-10-16 08:00", billing, Channel.EMAIL, mail[1], Category.BILLING)
-    w.do("2026-10-16 16:00", lifecycle.reply, t["T11"], by=kamau, body="Checking")
-    w.do("2026-10-21 10:00", lifecycle.resolve, t["T11"], by=kamau)
-    w.do("2026-10-21 10:30", lifecycle.close, t["T11"], by=kamau)
-    w.step(t["T11"], FollowUpStep.SATISFACTION, "2026-10-21 10:35")
-    w.do("2026-10-21 11:00", lifecycle.record_satisfaction, t["T11"], 2, "Took too long")
-
-    w.open("T3", "2026-10-16 09:00", billing, Channel.EMAIL, mail[2])
-    w.do("2026-10-16 09:30", lifecycle.transfer, t["T3"], after, by=kamau)
-    w.do("2026-10-16 14:00", lifecycle.reply, t["T3"], by=otieno, body="On it")
-    w.do("2026-10-19 15:00", lifecycle.resolve, t["T3"], by=otieno)
-
-    w.open("T1", "2026-10-16 15:00", after, Channel.SMS, sms[1], Category.AFTER_SALE)
-    w.do("2026-10-16 16:00", lifecycle.reply, t["T1"], by=otieno, body="A technician comes")
-    promise = w.do("2026-10-16 16:05", lifecycle.add_promise, t["T1"], by=otieno,
-                   description="Technician visits", due_at=local("2026-10-19 10:00"))
-    w.do("2026-10-19 09:30", lifecycle.settle_promise, promise, kept=True, by=otieno)
-    w.do("2026-10-19 10:00", lifecycle.resolve, t["T1"], by=otieno)
-    w.texts("2026-10-19 12:00", sms[1], "1")
-    w.step(t["T1"], FollowUpStep.SATISFACTION, "2026-10-19 12:05")
-    w.do("2026-10-19 12:30", lifecycle.record_satisfaction, t["T1"], 4, "Fundi alikuja mapema")
-
-    w.open("T4", "2026-10-19 09:00", after, Channel.SMS, sms[4], Category.AFTER_SALE)
-    w.do("2026-10-19 09:30", lifecycle.reply, t["T4"], by=otieno, body="Sorry")
-    w.do("2026-10-19 11:00", lifecycle.resolve, t["T4"], by=otieno)
-    w.texts("2026-10-19 14:00", sms[4], "2")
-    w.do("2026-10-21 10:00", lifecycle.resolve, t["T4"], by=otieno)
-
-    w.open("T2", "2026-10-19 16:00", after, Channel.SMS, sms[2], Category.AFTER_SALE)
-    w.do("2026-10-19 16:30", lifecycle.reply, t["T2"], by=otieno, body="Noted")
-    w.do("2026-10-21 09:00", lifecycle.resolve, t["T2"], by=otieno)
-
-    w.open("T7", "2026-10-20 09:30", billing, Channel.EMAIL, mail[3], Category.BILLING)
-    w.open("T5", "2026-10-20 10:00", billing, Channel.EMAIL, mail[3], Category.BILLING)
-    w.do("2026-10-21 09:00", lifecycle.merge, t["T5"], t["T7"], by=kamau)
-    w.do("2026-10-21 11:00", lifecycle.reply, t["T7"], by=kamau, body="Which code?")
-    w.do("2026-10-21 11:05", lifecycle.set_pending, t["T7"], by=kamau)
-
-    w.open("T10", "2026-10-20 10:00", after, Channel.SMS, sms[3], Category.AFTER_SALE)
-    w.do("2026-10-21 08:30", lifecycle.reply, t["T10"], by=otieno, body="Will call")
-    promise = w.do("2026-10-21 08:35", lifecycle.add_promise, t["T10"], by=otieno,
-                   description="Call back", due_at=local("2026-10-21 15:00"))
-    w.do("2026-10-21 15:05", lifecycle.settle_promise, promise, kept=False, by=None)
-    w.texts("2026-10-21 16:00", sms[3], "STOP")
-
-    w.open("T8", "2026-10-21 10:00", billing, Channel.WEB, mail[4])
-    w.open("T9", "2026-10-22 12:30", after, Channel.WEB, sms[0])
-
-    w.at(NOW)
-    twilio.clear()
-    monkeypatch.setitem(app.config, "SMS_BACKEND", "twilio")
-    monkeypatch.setitem(app.config, "TWILIO_API_BASE", twilio.base_url)
-    twilio.script(sms[2].phone, ("http", 400, 21211, "The 'To' number is not a valid number"))
-    run_jobs()
-    return SimpleNamespace(t=t, kamau=kamau, otieno=otieno, grace=grace, billing=billing,
-                           after=after, refs={k: v.reference for k, v in t.items()})
 
 
 def timing(count, in_time, business, calendar) -> dict:
     """business and calendar: (median, p90, mean) in minutes."""
-    return {"count": count, "in_time": in_time, "late": count - in_time,
-            "in_time_percent": round(100 * in_time / count, 1),
-            "business_minutes": dict(zip(("median", "p90", "mean"), business, strict=True)),
-            "calendar_minutes": dict(zip(("median", "p90", "mean"), calendar, strict=True))}
+    return {
+        "count": count,
+        "in_time": in_time,
+        "late": count - in_time,
+        "in_time_percent": round(100 * in_time / count, 1),
+        "business_minutes": dict(zip(("median", "p90", "mean"), business, strict=True)),
+        "calendar_minutes": dict(zip(("median", "p90", "mean"), calendar, strict=True)),
+    }
 
 
 # Worked out by hand from the story above.
@@ -204,36 +68,54 @@ EXPECTED = {
     "resolution": timing(6, 5, (570.0, 1050.0, 600.0), (3480.0, 6000.0, 3810.0)),
     "charter": {"breached_now": 2, "due_soon": 1},  # T8, T10; T9
     "volume": {
-        "created": 9, "resolved": 6,
-        "daily": [{"day": "2026-10-16", "created": 3, "resolved": 1},
-                  {"day": "2026-10-17", "created": 0, "resolved": 0},
-                  {"day": "2026-10-18", "created": 0, "resolved": 0},
-                  {"day": "2026-10-19", "created": 2, "resolved": 2},
-                  {"day": "2026-10-20", "created": 2, "resolved": 0},
-                  {"day": "2026-10-21", "created": 1, "resolved": 3},
-                  {"day": "2026-10-22", "created": 1, "resolved": 0}],
+        "created": 9,
+        "resolved": 6,
+        "daily": [
+            {"day": "2026-10-16", "created": 3, "resolved": 1},
+            {"day": "2026-10-17", "created": 0, "resolved": 0},
+            {"day": "2026-10-18", "created": 0, "resolved": 0},
+            {"day": "2026-10-19", "created": 2, "resolved": 2},
+            {"day": "2026-10-20", "created": 2, "resolved": 0},
+            {"day": "2026-10-21", "created": 1, "resolved": 3},
+            {"day": "2026-10-22", "created": 1, "resolved": 0},
+        ],
         "reopened": {"created": 9, "reopened": 1, "percent": 11.1},
-        "channels": {"sms": {"created": 4, "resolved": 3}, "email": {"created": 3, "resolved": 3},
-                     "web": {"created": 2, "resolved": 0}, "phone": {"created": 0, "resolved": 0},
-                     "api": {"created": 0, "resolved": 0}},
+        "channels": {
+            "sms": {"created": 4, "resolved": 3},
+            "email": {"created": 3, "resolved": 3},
+            "web": {"created": 2, "resolved": 0},
+            "phone": {"created": 0, "resolved": 0},
+            "api": {"created": 0, "resolved": 0},
+        },
     },
     "backlog": {  # T7 waiting, T8 and T9 new, T10 open; T9 is 1.5 hours old, the rest 1-3 days
-        "total": 4, "by_status": {"new": 2, "open": 1, "pending_customer": 1},
-        "by_age": [{"bucket": "lt1d", "total": 1, "new": 1, "open": 0, "pending_customer": 0},
-                   {"bucket": "1to3d", "total": 3, "new": 1, "open": 1, "pending_customer": 1},
-                   {"bucket": "3to7d", "total": 0}, {"bucket": "7to30d", "total": 0},
-                   {"bucket": "gt30d", "total": 0}],
+        "total": 4,
+        "by_status": {"new": 2, "open": 1, "pending_customer": 1},
+        "by_age": [
+            {"bucket": "lt1d", "total": 1, "new": 1, "open": 0, "pending_customer": 0},
+            {"bucket": "1to3d", "total": 3, "new": 1, "open": 1, "pending_customer": 1},
+            {"bucket": "3to7d", "total": 0},
+            {"bucket": "7to30d", "total": 0},
+            {"bucket": "gt30d", "total": 0},
+        ],
         "by_channel": {"sms": 1, "email": 1, "web": 2, "phone": 0, "api": 0},
     },
     "follow_through": {
-        "chases": {"total": 1, "by_step": {"pending_reminder": 0, "confirm_reminder": 1,
-                                           "fix_check": 0}},
+        "chases": {
+            "total": 1,
+            "by_step": {"pending_reminder": 0, "confirm_reminder": 1, "fix_check": 0},
+        },
         "steps": {"confirm_reminder": 1, "confirm_close": 1, "satisfaction": 2},
         "after_sale": {"confirmed_fixed": 1, "reopened": 1, "closed_by_silence": 1},
         "promises": {"kept": 1, "missed": 1, "kept_percent": 50.0},
     },
-    "satisfaction": {"surveys": 2, "ratings": 2, "response_rate_percent": 100.0,
-                     "average": 3.0, "distribution": {"1": 0, "2": 1, "3": 0, "4": 1, "5": 0}},
+    "satisfaction": {
+        "surveys": 2,
+        "ratings": 2,
+        "response_rate_percent": 100.0,
+        "average": 3.0,
+        "distribution": {"1": 0, "2": 1, "3": 0, "4": 1, "5": 0},
+    },
     "delivery": {"opted_out": {"now": 1, "in_period": 1}},
 }
 
@@ -243,16 +125,40 @@ def expected_agents(week) -> list[dict]:
     kept and one missed, T1 rated 4. Kamau: T7, T11 answered (T11 late), T0, T11 resolved
     (T11 late), T7 and T8 open, T11 rated 2."""
     return [
-        {"agent_id": week.kamau.id, "name": "Kamau", "open": 2, "answered": 2,
-         "answered_in_time_percent": 50.0, "first_response_median_business_minutes": 330.0,
-         "resolved": 2, "resolved_in_time": 1, "resolved_in_time_percent": 50.0,
-         "resolution_median_business_minutes": 870.0, "promises_kept": 0, "promises_missed": 0,
-         "promises_kept_percent": None, "ratings": 1, "satisfaction_average": 2.0},
-        {"agent_id": week.otieno.id, "name": "Otieno", "open": 2, "answered": 5,
-         "answered_in_time_percent": 80.0, "first_response_median_business_minutes": 30.0,
-         "resolved": 4, "resolved_in_time": 4, "resolved_in_time_percent": 100.0,
-         "resolution_median_business_minutes": 420.0, "promises_kept": 1, "promises_missed": 1,
-         "promises_kept_percent": 50.0, "ratings": 1, "satisfaction_average": 4.0},
+        {
+            "agent_id": week.kamau.id,
+            "name": "Kamau",
+            "open": 2,
+            "answered": 2,
+            "answered_in_time_percent": 50.0,
+            "first_response_median_business_minutes": 330.0,
+            "resolved": 2,
+            "resolved_in_time": 1,
+            "resolved_in_time_percent": 50.0,
+            "resolution_median_business_minutes": 870.0,
+            "promises_kept": 0,
+            "promises_missed": 0,
+            "promises_kept_percent": None,
+            "ratings": 1,
+            "satisfaction_average": 2.0,
+        },
+        {
+            "agent_id": week.otieno.id,
+            "name": "Otieno",
+            "open": 2,
+            "answered": 5,
+            "answered_in_time_percent": 80.0,
+            "first_response_median_business_minutes": 30.0,
+            "resolved": 4,
+            "resolved_in_time": 4,
+            "resolved_in_time_percent": 100.0,
+            "resolution_median_business_minutes": 420.0,
+            "promises_kept": 1,
+            "promises_missed": 1,
+            "promises_kept_percent": 50.0,
+            "ratings": 1,
+            "satisfaction_average": 4.0,
+        },
     ]
 
 
@@ -286,8 +192,7 @@ def api(client, user, path, **args):
 
     token = issue_token(user)
     db.session.commit()
-    return client.get(path, query_string=args or None,
-                      headers={"Authorization": f"Bearer {token}"})
+    return client.get(path, query_string=args or None, headers={"Authorization": f"Bearer {token}"})
 
 
 class Figures(HTMLParser):
@@ -301,8 +206,12 @@ class Figures(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if "data-key" in attrs:
-            self._open = {"value": attrs["data-value"], "href": attrs.get("href"),
-                          "tickets": "data-tickets" in attrs, "text": ""}
+            self._open = {
+                "value": attrs["data-value"],
+                "href": attrs.get("href"),
+                "tickets": "data-tickets" in attrs,
+                "text": "",
+            }
             self.found.setdefault(attrs["data-key"], self._open)
 
     def handle_data(self, data):
@@ -338,18 +247,29 @@ def queue_total(client, href: str) -> int:
 
 def test_dashboard_shows_the_same_figures(client, login, week):
     html, found = dashboard(client, login, week)
-    shown = {key: value for key, value in flat(EXPECTED).items()
-             if not key.startswith("follow_through.steps")}
+    shown = {
+        key: value
+        for key, value in flat(EXPECTED).items()
+        if not key.startswith("follow_through.steps")
+    }
     for key, value in shown.items():
         assert key in found, f"{key} is not on the dashboard"
         assert found[key]["value"] == ("" if value is None else str(value)), key
     for row in expected_agents(week):
-        for field in ("open", "answered", "resolved", "answered_in_time_percent",
-                      "first_response_median_business_minutes", "promises_kept_percent",
-                      "resolution_median_business_minutes", "satisfaction_average"):
+        for field in (
+            "open",
+            "answered",
+            "resolved",
+            "answered_in_time_percent",
+            "first_response_median_business_minutes",
+            "promises_kept_percent",
+            "resolution_median_business_minutes",
+            "satisfaction_average",
+        ):
             value = row[field]
             assert found[f"agents.{row['agent_id']}.{field}"]["value"] == (
-                "" if value is None else str(value)), (row["name"], field)
+                "" if value is None else str(value)
+            ), (row["name"], field)
     texts = {key: found[key]["text"] for key in found}
     assert texts["first_response.business_minutes.median"] == "1 h 00 min"
     assert texts["resolution.business_minutes.median"] == "9 h 30 min"
@@ -385,50 +305,81 @@ def test_csv_exports_carry_the_same_figures(client, login, week):
     for key, value in flat(EXPECTED).items():
         assert figures[key] == ("" if value is None else str(value)), key
     times = csv_rows(client.get("/reports/export/times.csv", query_string=WEEK))
-    assert times[2] == ["resolution", "6", "5", "1", "83.3", "570.0", "1050.0", "600.0",
-                        "3480.0", "6000.0", "3810.0"]
+    assert times[2] == [
+        "resolution",
+        "6",
+        "5",
+        "1",
+        "83.3",
+        "570.0",
+        "1050.0",
+        "600.0",
+        "3480.0",
+        "6000.0",
+        "3810.0",
+    ]
     daily = csv_rows(client.get("/reports/export/daily.csv", query_string=WEEK))
-    assert daily[1:] == [[d["day"], str(d["created"]), str(d["resolved"])]
-                         for d in EXPECTED["volume"]["daily"]]
+    assert daily[1:] == [
+        [d["day"], str(d["created"]), str(d["resolved"])] for d in EXPECTED["volume"]["daily"]
+    ]
     agents = csv_rows(client.get("/reports/export/agents.csv", query_string=WEEK))
     assert [row[1] for row in agents[1:]] == ["Kamau", "Otieno"]
-    assert dict(zip(agents[0], agents[2], strict=True))["resolution_median_business_minutes"] \
+    assert (
+        dict(zip(agents[0], agents[2], strict=True))["resolution_median_business_minutes"]
         == "420.0"
+    )
     assert client.get("/reports/export/nothing.csv", query_string=WEEK).status_code == 404
 
 
 def test_the_tickets_behind_a_number_export_as_csv_and_json(client, login, week):
     login(client, week.grace)
-    rows = csv_rows(client.get("/reports/tickets.csv", query_string=WEEK | {
-        "view": "all", "status": "", "figure": "resolved_late"}))
+    rows = csv_rows(
+        client.get(
+            "/reports/tickets.csv",
+            query_string=WEEK | {"view": "all", "status": "", "figure": "resolved_late"},
+        )
+    )
     assert [row[0] for row in rows[1:]] == [week.refs["T11"]]
     assert rows[1][rows[0].index("resolution_business_minutes")] == "1200"
     found = api(client, week.grace, "/api/v1/reports/tickets", figure="breached", **WEEK)
-    assert {t["reference"] for t in found.get_json()["tickets"]} == {week.refs["T8"],
-                                                                     week.refs["T10"]}
-    created = api(client, week.grace, "/api/v1/reports/tickets", figure="created",
-                  per_page=100, **WEEK).get_json()
+    assert {t["reference"] for t in found.get_json()["tickets"]} == {
+        week.refs["T8"],
+        week.refs["T10"],
+    }
+    created = api(
+        client, week.grace, "/api/v1/reports/tickets", figure="created", per_page=100, **WEEK
+    ).get_json()
     assert created["total"] == 9 and week.refs["T5"] not in str(created)  # merged: nowhere
     table = api(client, week.grace, "/api/v1/reports/backlog", **WEEK).get_json()
-    assert table["rows"][1] == {"age": "1-3 days", "new": 1, "open": 1, "pending_customer": 1,
-                                "total": 3}
+    assert table["rows"][1] == {
+        "age": "1-3 days",
+        "new": 1,
+        "open": 1,
+        "pending_customer": 1,
+        "total": 3,
+    }
 
 
-@pytest.mark.parametrize("filters, created, resolved, answered, breached", [
-    ({"department": "after"}, 6, 4, 5, 1),  # T3 counts where it was transferred to
-    ({"department": "billing"}, 3, 2, 2, 1),
-    ({"channel": "sms"}, 4, 3, 4, 1),
-    ({"agent": "kamau"}, 3, 2, 2, 1),
-    ({"category": "after_sale", "priority": "high"}, 1, 1, 1, 0),  # T4, high since reopened
-])
-def test_filters_narrow_every_figure(client, week, filters, created, resolved, answered,
-                                     breached):
+@pytest.mark.parametrize(
+    "filters, created, resolved, answered, breached",
+    [
+        ({"department": "after"}, 6, 4, 5, 1),  # T3 counts where it was transferred to
+        ({"department": "billing"}, 3, 2, 2, 1),
+        ({"channel": "sms"}, 4, 3, 4, 1),
+        ({"agent": "kamau"}, 3, 2, 2, 1),
+        ({"category": "after_sale", "priority": "high"}, 1, 1, 1, 0),  # T4, high since reopened
+    ],
+)
+def test_filters_narrow_every_figure(client, week, filters, created, resolved, answered, breached):
     ids = {"after": week.after.id, "billing": week.billing.id, "kamau": week.kamau.id}
     args = {k: ids.get(v, v) for k, v in filters.items()}
     data = api(client, week.grace, "/api/v1/reports/summary", **WEEK, **args).get_json()
-    assert (data["volume"]["created"], data["volume"]["resolved"],
-            data["first_response"]["count"], data["charter"]["breached_now"]) == (
-        created, resolved, answered, breached)
+    assert (
+        data["volume"]["created"],
+        data["volume"]["resolved"],
+        data["first_response"]["count"],
+        data["charter"]["breached_now"],
+    ) == (created, resolved, answered, breached)
 
 
 def test_delivery_counts_every_message_owed_to_customers(client, week):
@@ -438,8 +389,14 @@ def test_delivery_counts_every_message_owed_to_customers(client, week):
 
     data = api(client, week.grace, "/api/v1/reports/summary", **WEEK).get_json()["delivery"]
     assert data["failures"] == [{"channel": "sms", "code": "21211", "count": 1}]
-    states = {"pending": "waiting", "queued": "waiting", "sent": "sent",
-              "delivered": "delivered", "failed": "failed", "suppressed": "suppressed"}
+    states = {
+        "pending": "waiting",
+        "queued": "waiting",
+        "sent": "sent",
+        "delivered": "delivered",
+        "failed": "failed",
+        "suppressed": "suppressed",
+    }
     start, end = local("2026-10-16 00:00"), local("2026-10-23 00:00")
     counted = {"sms": dict.fromkeys(states.values(), 0), "email": dict.fromkeys(states.values(), 0)}
     for row in db.session.scalars(select(Outbox).where(Outbox.user_id.is_(None))):
@@ -463,21 +420,37 @@ def test_percentiles_are_percentile_cont_on_both_databases(app, db):
     customer = Customer(name="Many")
     db.session.add_all([department, customer])
     rng = random.Random(7)
-    sets = {1: [42], 2: [5, 10], 3: [7, 7, 7], 4: [rng.randrange(0, 5000) for _ in range(101)],
-            5: [rng.randrange(0, 90) for _ in range(64)]}
+    sets = {
+        1: [42],
+        2: [5, 10],
+        3: [7, 7, 7],
+        4: [rng.randrange(0, 5000) for _ in range(101)],
+        5: [rng.randrange(0, 90) for _ in range(64)],
+    }
     for group, values in sets.items():
-        db.session.add_all(Ticket(subject="n", customer=customer, department=department,
-                                  channel=Channel.WEB, priority=Priority.NORMAL,
-                                  reopened_count=group, first_response_business_minutes=value,
-                                  follow_ups_done=[]) for value in values)
+        db.session.add_all(
+            Ticket(
+                subject="n",
+                customer=customer,
+                department=department,
+                channel=Channel.WEB,
+                priority=Priority.NORMAL,
+                reopened_count=group,
+                first_response_business_minutes=value,
+                follow_ups_done=[],
+            )
+            for value in values
+        )
     db.session.commit()
     value = {"v": Ticket.first_response_business_minutes}
     methods = ["window"] + (["ordered_set"] if sql.dialect() == "postgresql" else [])
-    results = [sql.distribution([], value, group=Ticket.reopened_count, method=m)
-               for m in methods]
+    results = [sql.distribution([], value, group=Ticket.reopened_count, method=m) for m in methods]
     for group, values in sets.items():
-        deciles = statistics.quantiles(values, n=10, method="inclusive") if len(values) > 1 \
+        deciles = (
+            statistics.quantiles(values, n=10, method="inclusive")
+            if len(values) > 1
             else [values[0]] * 9
+        )
         for result in results:
             figures = result[group]["v"]
             assert figures["median"] == pytest.approx(statistics.median(values), abs=1e-9)
@@ -487,15 +460,18 @@ def test_percentiles_are_percentile_cont_on_both_databases(app, db):
     assert all(result == results[0] for result in results)
 
 
-@pytest.mark.parametrize("args, message", [
-    ({"period": "fortnight"}, "The period must be one of"),
-    ({"period": "custom", "from": "2026-13-01"}, "&#39;from&#39; must be a date"),
-    ({"period": "custom", "from": "2026-10-22", "to": "2026-10-01"}, "must not be after"),
-    ({"period": "custom", "from": "2020-01-01", "to": "2026-01-01"}, "at most 366 days"),
-    ({"department": "1 OR 1=1"}, "&#39;department&#39; must be the number"),
-    ({"channel": "<script>"}, "&#39;channel&#39; must be one of"),
-    ({"from": "x" * 100_000}, "must be a date"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"period": "fortnight"}, "The period must be one of"),
+        ({"period": "custom", "from": "2026-13-01"}, "&#39;from&#39; must be a date"),
+        ({"period": "custom", "from": "2026-10-22", "to": "2026-10-01"}, "must not be after"),
+        ({"period": "custom", "from": "2020-01-01", "to": "2026-01-01"}, "at most 366 days"),
+        ({"department": "1 OR 1=1"}, "&#39;department&#39; must be the number"),
+        ({"channel": "<script>"}, "&#39;channel&#39; must be one of"),
+        ({"from": "x" * 100_000}, "must be a date"),
+    ],
+)
 def test_bad_periods_and_filters_get_a_clear_400(client, login, staff, args, message):
     boss = staff("grace", role=Role.SUPERVISOR)
     login(client, boss)
@@ -507,10 +483,16 @@ def test_bad_periods_and_filters_get_a_clear_400(client, login, staff, args, mes
     assert answer.status_code == 400 and answer.get_json()["error"]["code"] == "invalid_filter"
 
 
-@pytest.mark.parametrize("args", [{"figure": "everything"}, {"figure": "open", "part": "old"},
-                                  {"figure": "rated", "part": "9"},
-                                  {"figure": "messages", "part": "pigeon.sent"},
-                                  {"figure": "created", "period": "decade"}])
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"figure": "everything"},
+        {"figure": "open", "part": "old"},
+        {"figure": "rated", "part": "9"},
+        {"figure": "messages", "part": "pigeon.sent"},
+        {"figure": "created", "period": "decade"},
+    ],
+)
 def test_a_malformed_link_to_the_tickets_behind_a_number_is_refused(client, login, staff, args):
     boss = staff("grace", role=Role.SUPERVISOR)
     login(client, boss)
@@ -526,11 +508,18 @@ def test_reports_are_for_supervisors_and_admins_only(client, login, staff, depar
     assert client.get("/reports/export/times.csv").status_code == 302
     assert client.get("/api/v1/reports/summary").status_code == 401
     login(client, otieno)
-    for path in ("/reports/", "/reports/export/agents.csv", "/reports/tickets.csv?figure=open",
-                 "/reports/static/reports.css"):
+    for path in (
+        "/reports/",
+        "/reports/export/agents.csv",
+        "/reports/tickets.csv?figure=open",
+        "/reports/static/reports.css",
+    ):
         assert client.get(path).status_code == 403, path
-    for path in ("/api/v1/reports/summary", "/api/v1/reports/agents",
-                 "/api/v1/reports/tickets?figure=open"):
+    for path in (
+        "/api/v1/reports/summary",
+        "/api/v1/reports/agents",
+        "/api/v1/reports/tickets?figure=open",
+    ):
         answer = api(client, otieno, path)
         assert answer.status_code == 403 and answer.get_json()["error"]["code"] == "forbidden"
     admin = staff("amani", role=Role.ADMIN)
@@ -545,8 +534,9 @@ def test_an_empty_helpdesk_reports_zeros_and_dashes(client, login, staff, clock)
     found = Figures(page.get_data(as_text=True)).found
     assert found["first_response.business_minutes.median"]["text"] == "—"
     assert found["charter.breached_now"]["text"] == "0"
-    data = api(client, staff("amani", role=Role.ADMIN), "/api/v1/reports/summary",
-               period="today").get_json()
+    data = api(
+        client, staff("amani", role=Role.ADMIN), "/api/v1/reports/summary", period="today"
+    ).get_json()
     assert data["first_response"]["in_time_percent"] is None
     assert data["scope"]["from"] == data["scope"]["to"] == "2026-10-22"
 
@@ -554,17 +544,18 @@ def test_an_empty_helpdesk_reports_zeros_and_dashes(client, login, staff, clock)
 def test_exports_keep_spreadsheet_formulas_as_text(client, login, staff, department, clock, db):
     clock.set(local(NOW))
     general = department("General")
-    customer = Customer(name="=HYPERLINK(\"http://evil\",\"x\")", email="evil@example.com")
+    customer = Customer(name='=HYPERLINK("http://evil","x")', email="evil@example.com")
     db.session.add(customer)
     db.session.commit()
-    lifecycle.open_ticket(customer, subject="+cmd|' /C calc'!A0", body="-2+3",
-                          channel=Channel.WEB, department=general)
+    lifecycle.open_ticket(
+        customer, subject="+cmd|' /C calc'!A0", body="-2+3", channel=Channel.WEB, department=general
+    )
     db.session.commit()
     login(client, staff("grace", role=Role.SUPERVISOR))
     rows = csv_rows(client.get("/reports/tickets.csv?period=today&status=&figure=created"))
     row = dict(zip(rows[0], rows[1], strict=True))
     assert row["subject"] == "'+cmd|' /C calc'!A0"
-    assert row["customer"] == "'=HYPERLINK(\"http://evil\",\"x\")"
+    assert row["customer"] == '\'=HYPERLINK("http://evil","x")'
     response = client.get("/reports/tickets.csv?figure=created&period=today")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Content-Disposition"].startswith("attachment;")
@@ -577,14 +568,18 @@ def test_a_late_evening_ticket_counts_on_its_nairobi_day(client, staff, departme
     db.session.add(customer)
     for when in ("2026-10-21 23:30", "2026-10-22 00:30"):
         clock.set(local(when))
-        lifecycle.open_ticket(customer, subject="late", body="late", channel=Channel.SMS,
-                              department=general)
+        lifecycle.open_ticket(
+            customer, subject="late", body="late", channel=Channel.SMS, department=general
+        )
     db.session.commit()
     clock.set(local(NOW))
-    daily = api(client, staff("grace", role=Role.SUPERVISOR), "/api/v1/reports/daily",
-                period="7d").get_json()["rows"]
-    assert daily[-2:] == [{"day": "2026-10-21", "created": 1, "resolved": 0},
-                          {"day": "2026-10-22", "created": 1, "resolved": 0}]
+    daily = api(
+        client, staff("grace", role=Role.SUPERVISOR), "/api/v1/reports/daily", period="7d"
+    ).get_json()["rows"]
+    assert daily[-2:] == [
+        {"day": "2026-10-21", "created": 1, "resolved": 0},
+        {"day": "2026-10-22", "created": 1, "resolved": 0},
+    ]
     assert daily[0]["day"] == "2026-10-16"
 
 
@@ -601,19 +596,33 @@ def test_charts_are_accessible_svg_with_the_numbers_as_a_table(client, login, we
 
 def test_every_report_endpoint_is_in_the_openapi_document(client, web):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
-    routes = {rule.rule.removeprefix("/api/v1").replace("<name>", "{table}")
-              for rule in web.url_map.iter_rules() if rule.rule.startswith("/api/v1/reports")}
+    routes = {
+        rule.rule.removeprefix("/api/v1").replace("<name>", "{table}")
+        for rule in web.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/reports")
+    }
     assert routes == {"/reports/summary", "/reports/{table}", "/reports/tickets"}
     assert routes <= set(paths)
     names = {p["name"] for p in paths["/reports/summary"]["get"]["parameters"]}
-    assert names == {"period", "from", "to", "department", "agent", "channel", "priority",
-                     "category"}
+    assert names == {
+        "period",
+        "from",
+        "to",
+        "department",
+        "agent",
+        "channel",
+        "priority",
+        "category",
+    }
 
 
 def test_the_csv_links_on_the_dashboard_export_the_tickets_behind_them(client, login, week):
     html, _ = dashboard(client, login, week)
-    links = {re.search(r"figure=(\w+)", href).group(1): href.replace("&amp;", "&")
-             for href in re.findall(r'href="(/reports/tickets\.csv[^"]*)"', html)}
+    links = {
+        re.search(r"figure=(\w+)", href).group(1): href.replace("&amp;", "&")
+        for href in re.findall(r'href="(/reports/tickets\.csv[^"]*)"', html)
+    }
     expected = {"answered": 7, "resolved": 6, "created": 9, "open": 4, "breached": 2}
-    assert {figure: len(csv_rows(client.get(href))) - 1 for figure, href in links.items()} \
-        == expected
+    assert {
+        figure: len(csv_rows(client.get(href))) - 1 for figure, href in links.items()
+    } == expected

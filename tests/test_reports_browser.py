@@ -2,8 +2,7 @@
 charts (on a desk screen, on a phone and in print), and follows a number to the queue."""
 
 import pytest
-from conftest import PASSWORD
-from test_reports import WEEK, week  # noqa: F401 - the hand-built week, as a fixture
+from harness import PASSWORD, WEEK
 
 pytestmark = pytest.mark.browser
 
@@ -17,18 +16,23 @@ def sign_in(page, url: str, user) -> None:
 
 
 def test_supervisor_reads_the_dashboard_and_opens_the_tickets_behind_a_number(
-        week, live_server, browser, tmp_path):  # noqa: F811 - `week` is the fixture
+    week, live_server, browser, tmp_path
+):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("request", lambda r: problems.append(r.url)
-            if not r.url.startswith(live_server.url) else None)
+    page.on(
+        "request",
+        lambda r: problems.append(r.url) if not r.url.startswith(live_server.url) else None,
+    )
     sign_in(page, live_server.url, week.grace)
     query = "&".join(f"{k}={v}" for k, v in WEEK.items())
     page.goto(f"{live_server.url}/reports/?{query}")
 
-    assert page.locator("[data-key='resolution.business_minutes.median']").first \
-        .inner_text() == "9 h 30 min"
+    assert (
+        page.locator("[data-key='resolution.business_minutes.median']").first.inner_text()
+        == "9 h 30 min"
+    )
     assert page.locator("[data-key='charter.breached_now']").first.inner_text() == "2"
     for chart in ("#chart-trend .chart-frame > svg", "#chart-backlog .chart-frame > svg"):
         box = page.locator(chart).bounding_box()
@@ -50,7 +54,7 @@ def test_supervisor_reads_the_dashboard_and_opens_the_tickets_behind_a_number(
     assert problems == []
 
 
-def test_the_dashboard_reads_on_a_phone(week, live_server, browser, tmp_path):  # noqa: F811
+def test_the_dashboard_reads_on_a_phone(week, live_server, browser, tmp_path):
     phone = browser.new_page(viewport={"width": 375, "height": 800}, device_scale_factor=2)
     sign_in(phone, live_server.url, week.grace)
     query = "&".join(f"{k}={v}" for k, v in WEEK.items())
@@ -60,7 +64,8 @@ def test_the_dashboard_reads_on_a_phone(week, live_server, browser, tmp_path):  
     chart = phone.locator("#chart-backlog .chart-frame > svg").bounding_box()
     assert chart["width"] >= 300 and chart["height"] > 60
     label = phone.locator("#chart-trend .chart-frame text").first.evaluate(
-        "e => e.getBoundingClientRect().height")
+        "e => e.getBoundingClientRect().height"
+    )
     assert label >= 9  # axis labels stay legible
     phone.locator("#chart-trend").screenshot(path=str(tmp_path / "phone-trend.png"))
     phone.screenshot(path=str(tmp_path / "phone.png"), full_page=True)

@@ -6,8 +6,7 @@ import threading
 import pytest
 import requests
 from fakes.twilio_stub import DEFAULT_AUTH_TOKEN, inbound_sms_params, sign
-from sqlalchemy import select
-from test_sms_support import (
+from harness import (
     CUSTOMER,
     MONDAY_10_NAIROBI,
     OUR_NUMBER,
@@ -19,13 +18,12 @@ from test_sms_support import (
     raw_rows,
     serving,
 )
+from sqlalchemy import select
 
 from ticketing import lifecycle
 from ticketing.extensions import db
 from ticketing.models import Customer, Event, Message, Ticket
 from ticketing.models.enums import InboundStatus, Language, OutboxStatus, Status
-
-pytest_plugins = ["test_sms_support"]  # the sms_app fixture
 
 OPT_OUT = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"]
 
@@ -48,11 +46,13 @@ def customer(number=CUSTOMER) -> Customer | None:
     return db.session.scalar(select(Customer).where(Customer.phone == number))
 
 
-def test_the_same_message_sid_sent_concurrently_is_stored_once(sms_app, desk, run_jobs,
-                                                                twilio, clock):
+def test_the_same_message_sid_sent_concurrently_is_stored_once(
+    sms_app, desk, run_jobs, twilio, clock
+):
     params = inbound_sms_params(from_=CUSTOMER, to=OUR_NUMBER, body="My fridge is not cooling")
-    headers = {"X-Twilio-Signature": sign("http://fuatilia.test" + WEBHOOK, params,
-                                          DEFAULT_AUTH_TOKEN)}
+    headers = {
+        "X-Twilio-Signature": sign("http://fuatilia.test" + WEBHOOK, params, DEFAULT_AUTH_TOKEN)
+    }
     db.session.commit()
     responses, start = [], threading.Barrier(10)
 
@@ -73,8 +73,7 @@ def test_the_same_message_sid_sent_concurrently_is_stored_once(sms_app, desk, ru
     assert [r.status_code for r in responses] == [200] * 10 and late_retry.status_code == 200
     assert all(b"<Response></Response>" in r.content for r in responses)
     assert run_jobs() == 0
-    assert counts() == {"inbound_raw": 1, "messages": 1, "tickets": 1, "outbox": 1,
-                        "customers": 1}
+    assert counts() == {"inbound_raw": 1, "messages": 1, "tickets": 1, "outbox": 1, "customers": 1}
     assert len(twilio.sent_to(CUSTOMER)) == 1
     assert not any(p.suffix == ".json" for p in _spool_files(sms_app))
 
@@ -86,8 +85,9 @@ def _spool_files(app):
     return list(spool.iterdir()) if spool.is_dir() else []
 
 
-@pytest.mark.parametrize("sender", ["+254712345678", "254712345678", "0712 345 678",
-                                    "+254 (0)712 345678"])
+@pytest.mark.parametrize(
+    "sender", ["+254712345678", "254712345678", "0712 345 678", "+254 (0)712 345678"]
+)
 def test_an_unknown_number_becomes_a_customer_in_e164(sms_app, desk, run_jobs, twilio, sender):
     Phone(sms_app.test_client(), sender).text("Habari, nina shida na friji yangu")
     run_jobs()
@@ -105,8 +105,7 @@ def test_an_invalid_number_leaves_a_clear_failed_raw_row(sms_app, desk, run_jobs
     [raw] = raw_rows()
     assert raw.status == InboundStatus.FAILED
     assert raw.error.startswith("InvalidContact:") and "phone number" in raw.error
-    assert counts() == {"inbound_raw": 1, "messages": 0, "tickets": 0, "outbox": 0,
-                        "customers": 0}
+    assert counts() == {"inbound_raw": 1, "messages": 0, "tickets": 0, "outbox": 0, "customers": 0}
     assert twilio.messages == []
 
 
@@ -119,8 +118,10 @@ def test_an_empty_text_is_kept_and_ignored(phone, run_jobs, twilio):
 
 
 def test_an_mms_without_text_opens_a_ticket_with_links_to_its_media(phone, run_jobs):
-    media = ["https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1",
-             "javascript:alert(1)"]
+    media = [
+        "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1",
+        "javascript:alert(1)",
+    ]
     phone.text("", num_media=2, media_urls=media)
     run_jobs()
     [message] = newest_ticket().messages
@@ -128,11 +129,14 @@ def test_an_mms_without_text_opens_a_ticket_with_links_to_its_media(phone, run_j
     assert raw_rows()[0].status == InboundStatus.DONE
 
 
-@pytest.mark.parametrize("body", [
-    "A" * 1600,
-    "Friji yangu haipoi tangu jana 😢🙏 tafadhali nisaidie — asante!",
-    ("Nimelipa KES 4,500 mara mbili kwa M-Pesa. Tafadhali nirudishie pesa yangu. " * 20)[:1600],
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "A" * 1600,
+        "Friji yangu haipoi tangu jana 😢🙏 tafadhali nisaidie — asante!",
+        ("Nimelipa KES 4,500 mara mbili kwa M-Pesa. Tafadhali nirudishie pesa yangu. " * 20)[:1600],
+    ],
+)
 def test_long_emoji_and_swahili_texts_are_kept_intact(phone, run_jobs, twilio, body):
     phone.text(body)
     run_jobs()
@@ -148,7 +152,9 @@ def test_a_text_naming_a_reference_goes_to_that_ticket(phone, run_jobs):
     phone.text("Also, it makes a loud noise")
     run_jobs()
     assert newest_ticket().id == first.id  # no reference: the most recent open ticket
-    other = lifecycle.open_ticket(customer(), subject="Cooker", body="Cooker", channel=first.channel)
+    other = lifecycle.open_ticket(
+        customer(), subject="Cooker", body="Cooker", channel=first.channel
+    )
     db.session.commit()
     phone.text(f"about {first.reference.lower()}: the fridge is still warm")
     run_jobs()
@@ -169,7 +175,8 @@ def test_a_reference_of_someone_elses_ticket_is_not_followed(sms_app, phone, run
 
 
 def test_a_text_after_closing_reopens_within_the_window_and_opens_a_new_one_later(
-        phone, run_jobs, clock):
+    phone, run_jobs, clock
+):
     phone.text("My fridge is not cooling")
     run_jobs()
     ticket = newest_ticket()
@@ -192,8 +199,14 @@ def test_a_text_after_closing_reopens_within_the_window_and_opens_a_new_one_late
 
 
 def opt_events(person) -> list[str]:
-    return [e.kind for e in db.session.scalars(select(Event).where(
-        Event.customer_id == person.id, Event.ticket_id.is_(None)).order_by(Event.id))]
+    return [
+        e.kind
+        for e in db.session.scalars(
+            select(Event)
+            .where(Event.customer_id == person.id, Event.ticket_id.is_(None))
+            .order_by(Event.id)
+        )
+    ]
 
 
 @pytest.mark.parametrize("word", OPT_OUT)
@@ -207,7 +220,8 @@ def test_every_opt_out_keyword_in_any_case_and_punctuation(phone, run_jobs, twil
     assert opt_events(customer()) == ["sms_opt_out", "sms_opt_in"] * len(variants)
     assert counts()["tickets"] == 0
     assert twilio.sent_to(CUSTOMER) == [
-        "You will receive SMS from Fuatilia support again. Text STOP to stop."] * len(variants)
+        "You will receive SMS from Fuatilia support again. Text STOP to stop."
+    ] * len(variants)
 
 
 @pytest.mark.parametrize("word", ["START", "yes", " Unstop. "])
@@ -218,7 +232,8 @@ def test_opt_in_keywords_turn_sms_back_on(phone, run_jobs, twilio, word):
     run_jobs()
     assert not customer().sms_opted_out
     assert twilio.sent_to(CUSTOMER) == [
-        "You will receive SMS from Fuatilia support again. Text STOP to stop."]
+        "You will receive SMS from Fuatilia support again. Text STOP to stop."
+    ]
 
 
 @pytest.mark.parametrize("word", ["HELP", "help", " Info? ", "INFO"])
@@ -227,15 +242,15 @@ def test_help_and_info_answer_with_the_help_text_and_open_nothing(phone, run_job
     run_jobs()
     assert twilio.sent_to(CUSTOMER) == [
         "Fuatilia support: text your problem to open a request. STATUS for updates, "
-        "STOP to stop SMS."]
+        "STOP to stop SMS."
+    ]
     assert counts()["tickets"] == 0 and raw_rows()[0].status == InboundStatus.IGNORED
 
 
 def test_status_answers_with_each_tickets_status_and_next_step(phone, run_jobs, twilio):
     phone.text("Status")
     run_jobs()
-    assert twilio.sent_to(CUSTOMER) == [
-        "You have no open requests. Text your problem to open one."]
+    assert twilio.sent_to(CUSTOMER) == ["You have no open requests. Text your problem to open one."]
     phone.text("My fridge is not cooling")
     run_jobs()
     ticket = newest_ticket()
@@ -256,8 +271,9 @@ def test_sentences_containing_stop_are_ordinary_messages(phone, run_jobs, text):
     assert newest_ticket().messages[0].body == text
 
 
-def test_opt_out_blocks_every_later_sms_and_agents_see_why(sms_app, phone, desk, run_jobs,
-                                                           twilio, login):
+def test_opt_out_blocks_every_later_sms_and_agents_see_why(
+    sms_app, phone, desk, run_jobs, twilio, login
+):
     phone.text("My fridge is not cooling")
     run_jobs()
     ticket = newest_ticket()

@@ -7,15 +7,12 @@ import time
 from pathlib import Path
 
 import pytest
-from test_sms_support import CUSTOMER, MONDAY_10_NAIROBI, Phone, counts, raw_rows
+from harness import CUSTOMER, MONDAY_10_NAIROBI, Phone, counts, raw_rows
 
 from ticketing import queues
 from ticketing.extensions import db
 from ticketing.models.enums import InboundStatus
 from workers.sweep import sweep_stuck
-
-pytest_plugins = ["test_sms_support"]  # the sms_app fixture
-
 
 
 def closed_port() -> int:
@@ -49,7 +46,8 @@ def text_during_outage(make_app, twilio, body: str, params=None, **broken) -> tu
 
 
 def test_redis_down_the_text_is_kept_and_the_sweep_files_it_later(
-        sms_app, desk, make_app, twilio, run_jobs, clock):
+    sms_app, desk, make_app, twilio, run_jobs, clock
+):
     broken = {"REDIS_URL": f"redis://127.0.0.1:{closed_port()}/0"}
     response, params, took = text_during_outage(make_app, twilio, "Fridge not cooling", **broken)
     assert response.status_code == 200 and b"<Response>" in response.data and took < 5
@@ -66,16 +64,19 @@ def test_redis_down_the_text_is_kept_and_the_sweep_files_it_later(
 
 
 DATABASES_DOWN = {
-    "postgresql port with nothing listening":
-        lambda tmp_path: f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/fuatilia",
-    "sqlite file in a directory we cannot write":
-        lambda tmp_path: "sqlite:////proc/fuatilia-no-such-dir/fuatilia.db",
+    "postgresql port with nothing listening": lambda tmp_path: (
+        f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/fuatilia"
+    ),
+    "sqlite file in a directory we cannot write": lambda tmp_path: (
+        "sqlite:////proc/fuatilia-no-such-dir/fuatilia.db"
+    ),
 }
 
 
 @pytest.mark.parametrize("database", DATABASES_DOWN.values(), ids=DATABASES_DOWN.keys())
 def test_database_down_the_text_is_spooled_then_replayed_exactly_once(
-        sms_app, desk, make_app, twilio, run_jobs, database, tmp_path):
+    sms_app, desk, make_app, twilio, run_jobs, database, tmp_path
+):
     broken = {"SQLALCHEMY_DATABASE_URI": database(tmp_path)}
     response, params, took = text_during_outage(make_app, twilio, "Friji haipoi", **broken)
     assert response.status_code == 200 and took < 5
@@ -100,9 +101,12 @@ def test_database_down_the_text_is_spooled_then_replayed_exactly_once(
 
 
 def test_the_replay_command_moves_the_spool_and_sets_aside_unreadable_files(
-        sms_app, desk, make_app, twilio):
-    broken = {"SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://postgres@127.0.0.1:"
-                                         f"{closed_port()}/fuatilia"}
+    sms_app, desk, make_app, twilio
+):
+    broken = {
+        "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://postgres@127.0.0.1:"
+        f"{closed_port()}/fuatilia"
+    }
     _, params, _ = text_during_outage(make_app, twilio, "Kept on disk", **broken)
     spool = Path(sms_app.config["SPOOL_DIR"])
     (spool / "0-corrupt.json").write_text("{not json")

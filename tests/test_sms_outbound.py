@@ -4,8 +4,7 @@ back-off until delivered, permanent ones recorded and shown, opt-outs honoured, 
 import time
 
 import pytest
-from sqlalchemy import select
-from test_sms_support import (
+from harness import (
     CUSTOMER,
     MONDAY_10_NAIROBI,
     OUR_NUMBER,
@@ -13,15 +12,13 @@ from test_sms_support import (
     serving,
     sms_ticket,
 )
+from sqlalchemy import select
 
 from ticketing import lifecycle
 from ticketing.extensions import db
 from ticketing.models import Customer, Event, Outbox
 from ticketing.models.enums import OutboxStatus
 from workers.sweep import sweep_stuck
-
-pytest_plugins = ["test_sms_support"]  # the sms_app fixture
-
 
 
 @pytest.fixture
@@ -54,14 +51,19 @@ def row(outbox: Outbox) -> Outbox:
     return db.session.get(Outbox, outbox.id)
 
 
-@pytest.mark.parametrize("failure", [
-    ("http", 503, None, "Service Unavailable"),
-    ("http", 500, 20500, "Internal Server Error"),
-    ("http", 429, 20429, "Too Many Requests"),
-    ("drop",),
-], ids=["503", "500", "429", "connection dropped"])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        ("http", 503, None, "Service Unavailable"),
+        ("http", 500, 20500, "Internal Server Error"),
+        ("http", 429, 20429, "Too Many Requests"),
+        ("drop",),
+    ],
+    ids=["503", "500", "429", "connection dropped"],
+)
 def test_a_transient_failure_is_retried_with_back_off_and_delivered_once(
-        desk, twilio, run_jobs, clock, failure):
+    desk, twilio, run_jobs, clock, failure
+):
     twilio.script(CUSTOMER, failure)
     owed = reply(desk, "A technician will come tomorrow at 10")
     run_jobs()
@@ -72,12 +74,15 @@ def test_a_transient_failure_is_retried_with_back_off_and_delivered_once(
     assert retry_when_due(clock, run_jobs, minutes=1) == 1
     done = row(owed)
     assert (done.status, done.attempts, done.last_error) == (OutboxStatus.QUEUED, 2, None)
-    assert twilio.sent_to(CUSTOMER) == [f"{desk[1].reference}: A technician will come tomorrow at 10"]
+    assert twilio.sent_to(CUSTOMER) == [
+        f"{desk[1].reference}: A technician will come tomorrow at 10"
+    ]
     assert retry_when_due(clock, run_jobs, minutes=10) == 0
 
 
 def test_a_read_timeout_is_retried_and_may_send_twice_unless_twilio_reports_first(
-        sms_app, desk, twilio, run_jobs, clock):
+    sms_app, desk, twilio, run_jobs, clock
+):
     """Twilio accepted the first try but answered after our timeout (TWILIO_TIMEOUT=1 s)."""
     with serving(sms_app) as base:
         sms_app.config["PUBLIC_BASE_URL"] = base
@@ -99,8 +104,7 @@ def test_a_read_timeout_is_retried_and_may_send_twice_unless_twilio_reports_firs
     assert bodies.count(f"{desk[1].reference}: Second answer") == 2  # the documented duplicate
 
 
-def test_provider_down_then_back_delivers_everything_once_in_order(desk, twilio, run_jobs,
-                                                                  clock):
+def test_provider_down_then_back_delivers_everything_once_in_order(desk, twilio, run_jobs, clock):
     twilio.go_down()
     owed = [reply(desk, f"Update {n}") for n in range(1, 4)]
     run_jobs()
@@ -117,7 +121,8 @@ def test_provider_down_then_back_delivers_everything_once_in_order(desk, twilio,
 
 
 def test_a_permanent_failure_ends_failed_with_twilios_code_on_the_ticket_page(
-        sms_app, desk, twilio, run_jobs, clock, login):
+    sms_app, desk, twilio, run_jobs, clock, login
+):
     twilio.script(CUSTOMER, ("http", 400, 21211, "The 'To' number is not a valid phone number."))
     owed = reply(desk, "Please call us")
     run_jobs()
@@ -133,7 +138,8 @@ def test_a_permanent_failure_ends_failed_with_twilios_code_on_the_ticket_page(
 
 
 def test_twilio_21610_marks_the_customer_opted_out_and_later_sms_are_suppressed(
-        desk, twilio, run_jobs, clock):
+    desk, twilio, run_jobs, clock
+):
     twilio.script(CUSTOMER, ("http", 400, 21610, "Attempt to send to unsubscribed recipient"))
     owed = reply(desk, "Is it working now?")
     run_jobs()
@@ -179,20 +185,20 @@ def test_sends_keep_to_the_rate_per_sender(sms_app, desk, twilio, run_jobs, monk
     assert len(twilio.messages) == 5
 
 
-def test_a_messaging_service_sends_with_a_status_callback_per_row(sms_app, desk, twilio,
-                                                                  run_jobs):
+def test_a_messaging_service_sends_with_a_status_callback_per_row(sms_app, desk, twilio, run_jobs):
     sms_app.config["TWILIO_FROM"] = SERVICE_SID
     owed = reply(desk, "From the service")
     run_jobs()
     [sent] = twilio.messages
     assert (sent["messaging_service_sid"], sent["from_"]) == (SERVICE_SID, None)
-    assert sent["status_callback"] == f"http://fuatilia.test/webhooks/twilio/status?outbox={owed.id}"
+    assert (
+        sent["status_callback"] == f"http://fuatilia.test/webhooks/twilio/status?outbox={owed.id}"
+    )
     assert row(owed).status == OutboxStatus.QUEUED  # Twilio's "accepted"
     assert row(owed).provider_id == sent["sid"]
 
 
-def test_a_reply_longer_than_twilio_takes_is_cut_with_a_link_to_the_rest(desk, twilio,
-                                                                        run_jobs):
+def test_a_reply_longer_than_twilio_takes_is_cut_with_a_link_to_the_rest(desk, twilio, run_jobs):
     owed = reply(desk, "Step by step: " + "open the back panel and check the fan. " * 60)
     run_jobs()
     [sent] = twilio.sent_to(CUSTOMER)

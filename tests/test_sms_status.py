@@ -1,24 +1,20 @@
 """Delivery status callbacks, sent by the stub over real HTTP: signed, idempotent, monotonic,
 and safe when they overtake our own record of the send."""
 
-
 import pytest
-from sqlalchemy import select
-from test_sms_support import (
+from harness import (
     MONDAY_10_NAIROBI,
     STATUS,
     outbox_rows,
     serving,
     sms_ticket,
 )
+from sqlalchemy import select
 
 from ticketing import lifecycle
 from ticketing.extensions import db
 from ticketing.models import Customer, Outbox
 from ticketing.models.enums import OutboxStatus
-
-pytest_plugins = ["test_sms_support"]  # the sms_app fixture
-
 
 
 @pytest.fixture
@@ -44,8 +40,9 @@ def fresh(row: Outbox) -> Outbox:
     return db.session.get(Outbox, row.id)
 
 
-def test_callbacks_out_of_order_or_twice_never_move_a_message_back(live, run_jobs, twilio,
-                                                                   clock, login, sms_app):
+def test_callbacks_out_of_order_or_twice_never_move_a_message_back(
+    live, run_jobs, twilio, clock, login, sms_app
+):
     good = send_reply(live, run_jobs, "A technician comes tomorrow")
     bad = send_reply(live, run_jobs, "Please confirm")
     for status in ("sent", "delivered", "sent", "queued"):
@@ -63,8 +60,11 @@ def test_callbacks_out_of_order_or_twice_never_move_a_message_back(live, run_job
     assert (failed.status, failed.error_code) == (OutboxStatus.FAILED, "30003")
     assert failed.last_error == "Twilio undelivered (error 30003)"
 
-    html = login(sms_app.test_client(), live[1]).get(f"/agent/tickets/{live[2].id}").get_data(
-        as_text=True)
+    html = (
+        login(sms_app.test_client(), live[1])
+        .get(f"/agent/tickets/{live[2].id}")
+        .get_data(as_text=True)
+    )
     assert 'class="ticks delivered"' in html and 'class="ticks failed"' in html
     assert "(code 30003)" in html
 
@@ -90,8 +90,9 @@ def test_a_callback_for_another_rows_id_never_touches_it(live, run_jobs, twilio)
     assert fresh(second).status == OutboxStatus.QUEUED
 
 
-def test_callbacks_that_overtake_our_record_of_the_send_still_count(live, run_jobs, twilio,
-                                                                    monkeypatch):
+def test_callbacks_that_overtake_our_record_of_the_send_still_count(
+    live, run_jobs, twilio, monkeypatch
+):
     accept = twilio._accept
 
     def report_before_answering(fields):
@@ -115,5 +116,7 @@ def test_a_21610_failure_callback_marks_the_customer_opted_out(live, run_jobs, t
     assert db.session.scalar(select(Customer.sms_opted_out)) is True
     later = send_reply(live, run_jobs, "Anyone there?")
     assert later.status == OutboxStatus.SUPPRESSED and len(twilio.messages) == 1
-    assert [r.status for r in outbox_rows(kind="reply")] == [OutboxStatus.FAILED,
-                                                               OutboxStatus.SUPPRESSED]
+    assert [r.status for r in outbox_rows(kind="reply")] == [
+        OutboxStatus.FAILED,
+        OutboxStatus.SUPPRESSED,
+    ]

@@ -1,20 +1,15 @@
 """Wanjiku's story by SMS, end to end: she texts, is acknowledged, the agent answers from the
 ticket page, she answers back on the same ticket, then STOP ends every SMS. Also /dev/sms."""
 
-from datetime import datetime
-
 import pytest
+from harness import CUSTOMER, MONDAY_10_NAIROBI, Phone, newest_ticket, outbox_rows
 from sqlalchemy import select
-from test_sms_support import Phone, newest_ticket, outbox_rows
 
 from ticketing.extensions import db
 from ticketing.models import Customer
 from ticketing.models.enums import Direction, OutboxStatus, Status
 
-pytest_plugins = ["test_sms_support"]  # the sms_app fixture
-
-MONDAY_10_NAIROBI = datetime(2026, 11, 23, 7, 0)  # naive UTC
-WANJIKU = "+254712345678"
+WANJIKU = CUSTOMER
 
 
 @pytest.fixture
@@ -24,8 +19,9 @@ def otieno(sms_app, department, staff, clock):
     return staff("otieno", departments=[department("After-sales service", keywords="friji")])
 
 
-def test_a_customer_with_a_basic_phone_is_served_entirely_by_sms(sms_app, otieno, run_jobs,
-                                                                 twilio, login):
+def test_a_customer_with_a_basic_phone_is_served_entirely_by_sms(
+    sms_app, otieno, run_jobs, twilio, login
+):
     phone = Phone(sms_app.test_client(), WANJIKU)
     phone.text("Friji yangu haipoi tangu jana")
     run_jobs()
@@ -38,18 +34,24 @@ def test_a_customer_with_a_basic_phone_is_served_entirely_by_sms(sms_app, otieno
     page = agent.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
     assert "Reply by SMS" in page and 'data-sms-counter="reply-counter"' in page
     assert '<p class="sms-counter" id="reply-counter">0 characters · 1 SMS (GSM-7)</p>' in page
-    answer = agent.post(f"/agent/tickets/{ticket.id}/reply",
-                        data={"body": "Fundi atakuja kesho saa nne asubuhi."})
+    answer = agent.post(
+        f"/agent/tickets/{ticket.id}/reply", data={"body": "Fundi atakuja kesho saa nne asubuhi."}
+    )
     assert answer.status_code == 302
     run_jobs()
-    assert twilio.sent_to(WANJIKU)[-1] == f"{ticket.reference}: Fundi atakuja kesho saa nne asubuhi."
+    assert (
+        twilio.sent_to(WANJIKU)[-1] == f"{ticket.reference}: Fundi atakuja kesho saa nne asubuhi."
+    )
 
     phone.text("Sawa, asante. Nitakuwa nyumbani.")
     run_jobs()
     db.session.expire_all()
     assert newest_ticket().id == ticket.id and ticket.status == Status.OPEN
-    assert [m.direction for m in ticket.messages] == [Direction.INBOUND, Direction.OUTBOUND,
-                                                      Direction.INBOUND]
+    assert [m.direction for m in ticket.messages] == [
+        Direction.INBOUND,
+        Direction.OUTBOUND,
+        Direction.INBOUND,
+    ]
     assert len(twilio.sent_to(WANJIKU)) == 2  # no second acknowledgment for a reply
 
     phone.text("STOP")
@@ -62,13 +64,17 @@ def test_a_customer_with_a_basic_phone_is_served_entirely_by_sms(sms_app, otieno
     assert "has opted out of SMS" in page
 
 
-@pytest.mark.parametrize("draft, counter", [
-    ("x" * 20001, "20001 characters · 131 SMS (GSM-7)"),
-    ("🙏" * 20001, "20001 characters · 598 SMS (UCS-2)"),
-    ("   ", "3 characters · 1 SMS (GSM-7)"),
-])
-def test_a_refused_sms_reply_shows_the_segment_count_of_the_draft(sms_app, otieno, run_jobs,
-                                                                  login, draft, counter):
+@pytest.mark.parametrize(
+    "draft, counter",
+    [
+        ("x" * 20001, "20001 characters · 131 SMS (GSM-7)"),
+        ("🙏" * 20001, "20001 characters · 598 SMS (UCS-2)"),
+        ("   ", "3 characters · 1 SMS (GSM-7)"),
+    ],
+)
+def test_a_refused_sms_reply_shows_the_segment_count_of_the_draft(
+    sms_app, otieno, run_jobs, login, draft, counter
+):
     Phone(sms_app.test_client(), WANJIKU).text("Friji yangu haipoi")
     run_jobs()
     ticket = newest_ticket()
@@ -81,8 +87,7 @@ def test_a_refused_sms_reply_shows_the_segment_count_of_the_draft(sms_app, otien
     assert outbox_rows(kind="reply") == []
 
 
-def test_the_pretend_phone_plays_a_customer_end_to_end(client, department, staff, run_jobs,
-                                                       clock):
+def test_the_pretend_phone_plays_a_customer_end_to_end(client, department, staff, run_jobs, clock):
     clock.set(MONDAY_10_NAIROBI)
     client.application.config["TWILIO_AUTH_TOKEN"] = ""  # as `make run` starts: no Twilio at all
     staff("otieno", departments=[department("General")])

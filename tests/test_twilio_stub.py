@@ -25,8 +25,9 @@ def stub():
 
 def make_client(stub, timeout=None):
     """Build the client exactly as production does, plus the base_url hook."""
-    client = Client(stub.account_sid, stub.auth_token,
-                    http_client=TwilioHttpClient(timeout=timeout))
+    client = Client(
+        stub.account_sid, stub.auth_token, http_client=TwilioHttpClient(timeout=timeout)
+    )
     client.api.base_url = stub.base_url
     return client
 
@@ -53,8 +54,10 @@ def test_real_client_sends_through_stub(stub):
 
 def test_messaging_service_and_media(stub):
     message = make_client(stub).messages.create(
-        to=CUSTOMER, messaging_service_sid=SERVICE_SID,
-        media_url=["https://x.test/a.png", "https://x.test/b.png"])
+        to=CUSTOMER,
+        messaging_service_sid=SERVICE_SID,
+        media_url=["https://x.test/a.png", "https://x.test/b.png"],
+    )
 
     assert (message.status, message.from_, message.num_media) == ("accepted", None, "2")
     assert stub.messages[0]["media_urls"] == ["https://x.test/a.png", "https://x.test/b.png"]
@@ -128,8 +131,7 @@ def test_unknown_action_rejected_early(stub):
 
 def test_sign_matches_request_validator():
     url = "https://helpdesk.test/sms/inbound"
-    params = inbound_sms_params(from_=CUSTOMER, to=OUR_NUMBER, body="Msaada tafadhali",
-                                num_media=1)
+    params = inbound_sms_params(from_=CUSTOMER, to=OUR_NUMBER, body="Msaada tafadhali", num_media=1)
     assert params["NumMedia"] == "1" and params["MediaUrl0"].startswith("https://")
     assert RequestValidator("tok").validate(url, params, sign(url, params, "tok"))
     assert not RequestValidator("other").validate(url, params, sign(url, params, "tok"))
@@ -140,8 +142,9 @@ class _Receiver(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"])).decode()
-        self.server.received.append((self.headers.get("X-Twilio-Signature"),
-                                     {k: v[0] for k, v in parse_qs(body).items()}))
+        self.server.received.append(
+            (self.headers.get("X-Twilio-Signature"), {k: v[0] for k, v in parse_qs(body).items()})
+        )
         self.send_response(204)
         self.end_headers()
 

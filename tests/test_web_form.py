@@ -8,9 +8,15 @@ from sqlalchemy import func, select
 from ticketing.models import Attachment, Customer, Message, Outbox, Ticket
 from ticketing.models.enums import Channel, OutboxStatus, Status
 
-FORM = {"name": "Amina Hassan", "phone": "0712 345 678", "email": "", "category": "delivery",
-        "subject": "Delivery is late", "description": "My delivery to Kisumu is 5 days late.",
-        "language": "en"}
+FORM = {
+    "name": "Amina Hassan",
+    "phone": "0712 345 678",
+    "email": "",
+    "category": "delivery",
+    "subject": "Delivery is late",
+    "description": "My delivery to Kisumu is 5 days late.",
+    "language": "en",
+}
 
 
 @pytest.fixture
@@ -38,15 +44,18 @@ def test_customer_gets_reference_link_and_an_sms_acknowledgment(db, client, desk
     assert ticket.reference in ack.body
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"name": ""}, "Please tell us your name."),
-    ({"phone": "", "email": ""}, "Give an email address or a mobile number"),
-    ({"email": "not-an-email", "phone": ""}, "That email address looks wrong."),
-    ({"phone": "12345"}, "is not a valid phone number"),
-    ({"subject": ""}, "Please give a short subject."),
-    ({"description": ""}, "Please describe the problem."),
-    ({"subject": "x" * 201}, "Field cannot be longer than 200 characters."),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"name": ""}, "Please tell us your name."),
+        ({"phone": "", "email": ""}, "Give an email address or a mobile number"),
+        ({"email": "not-an-email", "phone": ""}, "That email address looks wrong."),
+        ({"phone": "12345"}, "is not a valid phone number"),
+        ({"subject": ""}, "Please give a short subject."),
+        ({"description": ""}, "Please describe the problem."),
+        ({"subject": "x" * 201}, "Field cannot be longer than 200 characters."),
+    ],
+)
 def test_bad_input_is_refused_clearly_and_keeps_what_was_typed(db, client, desk, change, message):
     response = client.post("/support", data=FORM | change)
     page = response.get_data(as_text=True)

@@ -5,7 +5,8 @@ import logging
 
 import pytest
 from fakes.twilio_stub import DEFAULT_AUTH_TOKEN, sign
-from test_sms_support import (
+from harness import (
+    CUSTOMER,
     SERVICE_SID,
     STATUS,
     WEBHOOK,
@@ -17,10 +18,7 @@ from twilio.request_validator import RequestValidator
 
 from ticketing import queues
 
-pytest_plugins = ["test_sms_support"]  # the sms_app fixture
-
 PUBLIC = "https://support.example"
-CUSTOMER = "+254712345678"
 SHARED_KEY = "whsec-shared-key-for-tests"
 
 
@@ -46,16 +44,20 @@ def forgeries(phone):
         ("body changed", params | {"Body": "Send me a refund"}, good),
         ("param added", params | {"Extra": "1"}, good),
         ("param removed", {k: v for k, v in params.items() if k != "NumMedia"}, good),
-        ("signed over http", params, sign(url.replace("https", "http"), params,
-                                          DEFAULT_AUTH_TOKEN)),
+        (
+            "signed over http",
+            params,
+            sign(url.replace("https", "http"), params, DEFAULT_AUTH_TOKEN),
+        ),
         ("another path", params, sign(PUBLIC + "/webhooks/email", params, DEFAULT_AUTH_TOKEN)),
         ("garbage", params, "not base64 at all!"),
     ]
 
 
 @pytest.mark.parametrize("path", [WEBHOOK, STATUS])
-def test_forged_and_missing_signatures_are_refused_and_change_nothing(phone, path, caplog,
-                                                                      monkeypatch):
+def test_forged_and_missing_signatures_are_refused_and_change_nothing(
+    phone, path, caplog, monkeypatch
+):
     # Alembic's fileConfig() in the session's migration disables loggers that existed then.
     monkeypatch.setattr(logging.getLogger("ticketing.channels.sms"), "disabled", False)
     caplog.set_level(logging.WARNING)
@@ -78,19 +80,39 @@ def test_forged_and_missing_signatures_are_refused_and_change_nothing(phone, pat
 def accepted_variants(phone):
     """(name, params, the URL Twilio signed, what reaches us) for genuine requests."""
     a2p = phone.params("Friji yangu haipoi", messaging_service_sid=SERVICE_SID) | {
-        "To": "+254700000999", "ReferralNumMedia": "0", "SomeNewParam": "x"}
+        "To": "+254700000999",
+        "ReferralNumMedia": "0",
+        "SomeNewParam": "x",
+    }
     return [
         ("plain", phone.params("hello"), PUBLIC + WEBHOOK, {}),
         ("messaging service (A2P) with unknown params", a2p, PUBLIC + WEBHOOK, {}),
         ("signed with :443", phone.params("port"), "https://support.example:443" + WEBHOOK, {}),
-        ("through an HTTPS-terminating proxy", phone.params("proxied"), PUBLIC + WEBHOOK,
-         {"base_url": "http://127.0.0.1:5000",
-          "headers": {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "support.example",
-                      "X-Forwarded-For": "54.172.60.1"}}),
-        ("with a query string", phone.params("query"), PUBLIC + WEBHOOK + "?src=a2p&x=%2B1",
-         {"query_string": "src=a2p&x=%2B1"}),
-        ("query param named like a form param", phone.params("form body wins"),
-         PUBLIC + WEBHOOK + "?Body=other", {"query_string": "Body=other"}),
+        (
+            "through an HTTPS-terminating proxy",
+            phone.params("proxied"),
+            PUBLIC + WEBHOOK,
+            {
+                "base_url": "http://127.0.0.1:5000",
+                "headers": {
+                    "X-Forwarded-Proto": "https",
+                    "X-Forwarded-Host": "support.example",
+                    "X-Forwarded-For": "54.172.60.1",
+                },
+            },
+        ),
+        (
+            "with a query string",
+            phone.params("query"),
+            PUBLIC + WEBHOOK + "?src=a2p&x=%2B1",
+            {"query_string": "src=a2p&x=%2B1"},
+        ),
+        (
+            "query param named like a form param",
+            phone.params("form body wins"),
+            PUBLIC + WEBHOOK + "?Body=other",
+            {"query_string": "Body=other"},
+        ),
     ]
 
 
@@ -108,36 +130,50 @@ def test_genuine_requests_are_accepted_behind_proxies_ports_and_query_strings(ph
 
 def test_a_request_signed_for_a_forwarded_host_is_refused(phone):
     params = phone.params("evil")
-    response = phone.post(params, signed_url="https://evil.example" + WEBHOOK,
-                          headers={"X-Forwarded-Host": "evil.example",
-                                   "X-Forwarded-Proto": "http"})
+    response = phone.post(
+        params,
+        signed_url="https://evil.example" + WEBHOOK,
+        headers={"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"},
+    )
     assert response.status_code == 403
     assert counts()["inbound_raw"] == 0
 
 
 def shared_key_signature(params, secret=SHARED_KEY):
-    return RequestValidator(secret).compute_signature(PUBLIC + WEBHOOK, params,
-                                                      algorithm="HMAC_SHA256")
+    return RequestValidator(secret).compute_signature(
+        PUBLIC + WEBHOOK, params, algorithm="HMAC_SHA256"
+    )
 
 
 def test_webhooks_signed_with_a_shared_key_are_checked_with_that_key(phone, sms_app):
     sms_app.config["TWILIO_WEBHOOK_SHARED_KEYS"] = f"new-key, {SHARED_KEY}"  # mid-rotation
     settings = {"X-Twilio-Webhooks-Signature-Settings": "key=whk_1,algorithm=HMAC_SHA256"}
     genuine = phone.params("signed with the shared key")
-    assert phone.post(genuine, signature=shared_key_signature(genuine),
-                      headers=settings).status_code == 200
+    assert (
+        phone.post(genuine, signature=shared_key_signature(genuine), headers=settings).status_code
+        == 200
+    )
     by_token = phone.params("signed with the auth token, claims a shared key")
     assert phone.post(by_token, headers=settings).status_code == 403
     other = phone.params("unsupported algorithm")
-    assert phone.post(other, signature=shared_key_signature(other), headers={
-        "X-Twilio-Webhooks-Signature-Settings": "key=whk_1,algorithm=HMAC_MD5"}).status_code == 403
+    assert (
+        phone.post(
+            other,
+            signature=shared_key_signature(other),
+            headers={"X-Twilio-Webhooks-Signature-Settings": "key=whk_1,algorithm=HMAC_MD5"},
+        ).status_code
+        == 403
+    )
     assert [raw.external_id for raw in raw_rows()] == [genuine["MessageSid"]]
 
 
 def test_a_shared_key_request_without_a_configured_key_fails_closed(phone):
     params = phone.params("no key configured")
-    response = phone.post(params, signature=shared_key_signature(params), headers={
-        "X-Twilio-Webhooks-Signature-Settings": "key=whk_1,algorithm=HMAC_SHA256"})
+    response = phone.post(
+        params,
+        signature=shared_key_signature(params),
+        headers={"X-Twilio-Webhooks-Signature-Settings": "key=whk_1,algorithm=HMAC_SHA256"},
+    )
     assert response.status_code == 503
     assert counts()["inbound_raw"] == 0
 
@@ -162,8 +198,11 @@ def test_without_an_auth_token_the_twilio_webhooks_refuse_everything(phone, sms_
 
 
 def test_a_signed_request_without_a_message_sid_is_a_clear_400(phone):
-    params = {k: v for k, v in phone.params("no sid").items()
-              if k not in ("MessageSid", "SmsSid", "SmsMessageSid")}
+    params = {
+        k: v
+        for k, v in phone.params("no sid").items()
+        if k not in ("MessageSid", "SmsSid", "SmsMessageSid")
+    }
     response = phone.post(params)
     assert response.status_code == 400
     assert "MessageSid" in response.json["error"]["message"]

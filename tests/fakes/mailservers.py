@@ -217,9 +217,7 @@ class DovecotServer:
         with self._session() as imap:
             _ok(imap.create(_quote(folder)))
 
-    def deliver(
-        self, raw: bytes, folder: str = "INBOX", flags: tuple[str, ...] = ()
-    ) -> int | None:
+    def deliver(self, raw: bytes, folder: str = "INBOX", flags: tuple[str, ...] = ()) -> int | None:
         """Add a message with IMAP APPEND, so other clients see it as they would
         see a real delivery; returns its UID (from APPENDUID). imaplib turns
         bare LF line endings into CRLF, as IMAP requires."""
@@ -292,10 +290,7 @@ class DovecotServer:
             home.mkdir(exist_ok=True)
             os.chown(home, mail_account.pw_uid, mail_account.pw_gid)
         (self.base_dir / "users").write_text(
-            "".join(
-                f"{user}:{{PLAIN}}{password}::::::\n"
-                for user, password in self.users.items()
-            )
+            "".join(f"{user}:{{PLAIN}}{password}::::::\n" for user, password in self.users.items())
         )
         self.config_path.write_text(
             _DOVECOT_CONF.substitute(
@@ -316,18 +311,14 @@ class DovecotServer:
                 self._kill_group()
                 raise RuntimeError(f"Dovecot exited at start:\n{self.log_tail()}")
             try:
-                with socket.create_connection(
-                    (self.host, self.port), timeout=1
-                ) as sock:
+                with socket.create_connection((self.host, self.port), timeout=1) as sock:
                     if sock.recv(256).startswith(b"* OK"):
                         return
             except OSError:
                 pass
             time.sleep(0.05)
         self._kill_group()
-        raise RuntimeError(
-            f"Dovecot sent no greeting in {timeout}s:\n{self.log_tail()}"
-        )
+        raise RuntimeError(f"Dovecot sent no greeting in {timeout}s:\n{self.log_tail()}")
 
     def _kill_group(self) -> None:
         """SIGKILL whatever is left of the server, reap the master and wait for
@@ -372,9 +363,7 @@ class SmtpServer:
         self.host = LOOPBACK
         self.port = port or free_port()
         self._received: list[ReceivedMail] = []
-        self._failures: dict[str, deque[str]] = {
-            stage: deque() for stage in self._STAGES
-        }
+        self._failures: dict[str, deque[str]] = {stage: deque() for stage in self._STAGES}
         self._changed = threading.Condition()
         self._controller: Controller | None = None
 
@@ -393,9 +382,7 @@ class SmtpServer:
             self._controller.stop()
             self._controller = None
 
-    def fail_next(
-        self, code: int, text: str, times: int = 1, stage: str = "RCPT"
-    ) -> None:
+    def fail_next(self, code: int, text: str, times: int = 1, stage: str = "RCPT") -> None:
         """Answer the next `times` RCPT (or DATA) commands with `code text`,
         e.g. 451 "4.3.0 Try again later" or 550 "5.1.1 User unknown".
         Each refused command uses one; a message to two recipients sends two RCPTs."""
@@ -409,25 +396,17 @@ class SmtpServer:
         """Block until at least `count` messages arrived, since the app may send
         from a background worker; raises TimeoutError otherwise."""
         with self._changed:
-            arrived = self._changed.wait_for(
-                lambda: len(self._received) >= count, timeout
-            )
+            arrived = self._changed.wait_for(lambda: len(self._received) >= count, timeout)
             if not arrived:
                 got = len(self._received)
-                raise TimeoutError(
-                    f"expected {count} messages in {timeout}s, got {got}"
-                )
+                raise TimeoutError(f"expected {count} messages in {timeout}s, got {got}")
             return list(self._received)
 
     def parsed(self, index: int) -> EmailMessage:
-        return email.message_from_bytes(
-            self.messages[index].raw, policy=email.policy.default
-        )
+        return email.message_from_bytes(self.messages[index].raw, policy=email.policy.default)
 
     # aiosmtpd hooks: the server object is its own handler.
-    async def handle_RCPT(
-        self, server, session, envelope, address, rcpt_options
-    ) -> str:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
         refusal = self._take_failure("RCPT")
         if refusal:
             return refusal
@@ -438,9 +417,7 @@ class SmtpServer:
         refusal = self._take_failure("DATA")
         if refusal:
             return refusal
-        mail = ReceivedMail(
-            envelope.mail_from, tuple(envelope.rcpt_tos), envelope.original_content
-        )
+        mail = ReceivedMail(envelope.mail_from, tuple(envelope.rcpt_tos), envelope.original_content)
         with self._changed:
             self._received.append(mail)
             self._changed.notify_all()

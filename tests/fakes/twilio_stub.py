@@ -86,18 +86,32 @@ def inbound_sms_params(
     count = max(num_media, len(media_urls))
     sid = sid or _new_sid("MM" if count else "SM")
     params = {
-        "ToCountry": "KE", "ToState": "", "SmsMessageSid": sid,
-        "NumMedia": str(count), "ToCity": "", "FromZip": "", "SmsSid": sid,
-        "FromState": "", "SmsStatus": "received", "FromCity": "",
-        "Body": body, "FromCountry": "KE", "To": to,
+        "ToCountry": "KE",
+        "ToState": "",
+        "SmsMessageSid": sid,
+        "NumMedia": str(count),
+        "ToCity": "",
+        "FromZip": "",
+        "SmsSid": sid,
+        "FromState": "",
+        "SmsStatus": "received",
+        "FromCity": "",
+        "Body": body,
+        "FromCountry": "KE",
+        "To": to,
     }
     if messaging_service_sid:
         params["MessagingServiceSid"] = messaging_service_sid
-    params.update({
-        "ToZip": "", "NumSegments": str(num_segments(body)),
-        "MessageSid": sid, "AccountSid": account_sid, "From": from_,
-        "ApiVersion": API_VERSION,
-    })
+    params.update(
+        {
+            "ToZip": "",
+            "NumSegments": str(num_segments(body)),
+            "MessageSid": sid,
+            "AccountSid": account_sid,
+            "From": from_,
+            "ApiVersion": API_VERSION,
+        }
+    )
     for index in range(count):
         url, content_type = _media(account_sid, sid, media_urls, index)
         params[f"MediaContentType{index}"] = content_type
@@ -110,8 +124,7 @@ def _media(account_sid, sid, media_urls, index):
     if index < len(media_urls):
         url = media_urls[index]
         return url, mimetypes.guess_type(url)[0] or "image/jpeg"
-    url = (f"https://api.twilio.com{_PREFIX}{account_sid}/Messages/{sid}"
-           f"/Media/{_new_sid('ME')}")
+    url = f"https://api.twilio.com{_PREFIX}{account_sid}/Messages/{sid}/Media/{_new_sid('ME')}"
     return url, "image/jpeg"
 
 
@@ -164,13 +177,13 @@ def _validate(fields: dict) -> _Reply | None:
     if not fields["body"] and not fields["media_urls"]:
         return _error(400, 21602, "Message body is required.")
     if len(fields["body"] or "") > _MAX_BODY:
-        return _error(400, 21617, "The concatenated message body exceeds "
-                                  "the 1600 character limit.")
+        return _error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
     return None
 
 
 def _fields(form: dict, headers) -> dict:
     """Turn a parsed create form into the record tests assert on."""
+
     def one(name):
         return form.get(name, [None])[0]
 
@@ -189,8 +202,7 @@ def _fields(form: dict, headers) -> dict:
 class TwilioStub:
     """Fake api.twilio.com Messages endpoint on 127.0.0.1 with scriptable failures."""
 
-    def __init__(self, account_sid=DEFAULT_ACCOUNT_SID,
-                 auth_token=DEFAULT_AUTH_TOKEN):
+    def __init__(self, account_sid=DEFAULT_ACCOUNT_SID, auth_token=DEFAULT_AUTH_TOKEN):
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.base_url = None
@@ -212,8 +224,11 @@ class TwilioStub:
         host, port = self._server.server_address[:2]
         self.base_url = f"http://{host}:{port}"
         self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,),  # quick stop()
-            name="twilio-stub", daemon=True)
+            target=self._server.serve_forever,
+            args=(0.05,),  # quick stop()
+            name="twilio-stub",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -263,8 +278,17 @@ class TwilioStub:
 
     # -- status callbacks ----------------------------------------------------
 
-    def send_status(self, sid, status, *, error_code=None, error_message=None,
-                    signature=None, url=None, extra=None) -> int:
+    def send_status(
+        self,
+        sid,
+        status,
+        *,
+        error_code=None,
+        error_message=None,
+        signature=None,
+        url=None,
+        extra=None,
+    ) -> int:
         """POST a delivery status callback as Twilio does; return the HTTP status.
 
         ``signature``: None signs correctly, "forged" signs with a wrong
@@ -283,16 +307,18 @@ class TwilioStub:
             signature = sign(url, params, self.auth_token + "-forged")
         if signature:
             headers["X-Twilio-Signature"] = signature
-        return requests.post(url, data=params, headers=headers,
-                             timeout=10).status_code
+        return requests.post(url, data=params, headers=headers, timeout=10).status_code
 
     def _update_resource(self, sid, status, error_code, error_message):
         """Keep GET .../Messages/{sid}.json in step with callbacks sent."""
         with self._lock:
             resource = self._resources[sid]
-            resource.update(status=status, error_code=error_code,
-                            error_message=error_message,
-                            date_updated=_now())
+            resource.update(
+                status=status,
+                error_code=error_code,
+                error_message=error_message,
+                date_updated=_now(),
+            )
             return dict(resource)
 
     # -- request handling (called from server threads) -------------------------
@@ -342,8 +368,7 @@ class TwilioStub:
     def _reject(self, fields: dict, reply: _Reply):
         body = reply.body or {}
         with self._lock:
-            self.rejected.append(
-                {**fields, "http_status": reply.status, "code": body.get("code")})
+            self.rejected.append({**fields, "http_status": reply.status, "code": body.get("code")})
 
     def _accept(self, fields: dict) -> _Reply:
         sid = _new_sid("SM")
@@ -376,17 +401,26 @@ def _message_resource(account_sid: str, sid: str, fields: dict) -> dict:
     uri = f"{_PREFIX}{account_sid}/Messages/{sid}.json"
     now = _now()
     return {
-        "account_sid": account_sid, "api_version": API_VERSION,
-        "body": fields["body"] or "", "date_created": now, "date_sent": None,
-        "date_updated": now, "direction": "outbound-api",
-        "error_code": None, "error_message": None, "from": fields["from_"],
+        "account_sid": account_sid,
+        "api_version": API_VERSION,
+        "body": fields["body"] or "",
+        "date_created": now,
+        "date_sent": None,
+        "date_updated": now,
+        "direction": "outbound-api",
+        "error_code": None,
+        "error_message": None,
+        "from": fields["from_"],
         "messaging_service_sid": fields["messaging_service_sid"],
         "num_media": str(len(fields["media_urls"])),
         "num_segments": str(num_segments(fields["body"] or "")),
-        "price": None, "price_unit": "USD", "sid": sid,
+        "price": None,
+        "price_unit": "USD",
+        "sid": sid,
         "status": "accepted" if fields["messaging_service_sid"] else "queued",
         "subresource_uris": {"media": uri.replace(".json", "/Media.json")},
-        "to": fields["to"], "uri": uri,
+        "to": fields["to"],
+        "uri": uri,
         "_status_callback": fields["status_callback"],
     }
 
@@ -399,9 +433,12 @@ def _public(resource: dict) -> dict:
 def _status_params(resource: dict, status: str, error_code) -> dict:
     """Form fields of a Twilio message status callback."""
     params = {
-        "MessageSid": resource["sid"], "SmsSid": resource["sid"],
-        "MessageStatus": status, "SmsStatus": status,
-        "AccountSid": resource["account_sid"], "To": resource["to"],
+        "MessageSid": resource["sid"],
+        "SmsSid": resource["sid"],
+        "MessageStatus": status,
+        "SmsStatus": status,
+        "AccountSid": resource["account_sid"],
+        "To": resource["to"],
         "ApiVersion": API_VERSION,
     }
     if resource["from"]:

@@ -60,14 +60,35 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 FIELDS = [
-    "file", "category", "from", "subject", "message_id", "in_reply_to",
-    "references", "ticket_ref", "is_automated", "is_bounce",
-    "bounced_message_id", "text_must_contain",
-    "quoted_must_not_be_in_new_text", "attachments", "html_hostile", "notes",
+    "file",
+    "category",
+    "from",
+    "subject",
+    "message_id",
+    "in_reply_to",
+    "references",
+    "ticket_ref",
+    "is_automated",
+    "is_bounce",
+    "bounced_message_id",
+    "text_must_contain",
+    "quoted_must_not_be_in_new_text",
+    "attachments",
+    "html_hostile",
+    "notes",
 ]
 CATEGORIES = {
-    "new", "reply", "auto_reply", "bounce", "list", "human_auto_no",
-    "duplicate", "malformed", "hostile_html", "forward", "attachment",
+    "new",
+    "reply",
+    "auto_reply",
+    "bounce",
+    "list",
+    "human_auto_no",
+    "duplicate",
+    "malformed",
+    "hostile_html",
+    "forward",
+    "attachment",
     "charset",
 }
 TICKET_RE = re.compile(r"FT-[23456789ABCDEFGHJKMNPQRSTVWXYZ]{5}(?![0-9A-Z])")
@@ -78,10 +99,18 @@ QUOTE_FIRST = {
     "009-reply-in-reply-to-only.eml",
 }
 HOSTILE_PATTERNS = [
-    r"<\s*script", r"\son[a-z]+\s*=", r"javascript\s*:", r"vbscript\s*:",
-    r"<\s*iframe", r"expression\s*\(", r"data:", r"-moz-binding",
-    r"behavior\s*:", r"<img[^>]+src\s*=\s*[\"']?(https?:)?//",
-    r"url\s*\(\s*[\"']?(https?:)?//", r"@import",
+    r"<\s*script",
+    r"\son[a-z]+\s*=",
+    r"javascript\s*:",
+    r"vbscript\s*:",
+    r"<\s*iframe",
+    r"expression\s*\(",
+    r"data:",
+    r"-moz-binding",
+    r"behavior\s*:",
+    r"<img[^>]+src\s*=\s*[\"']?(https?:)?//",
+    r"url\s*\(\s*[\"']?(https?:)?//",
+    r"@import",
     r"<\s*(object|embed|form|base|link)\b",
     r"http-equiv\s*=\s*[\"']?refresh",
 ]
@@ -123,8 +152,7 @@ def text_parts(msg):
         try:
             text = part.get_content()
         except LookupError:  # unknown charset label
-            text = (part.get_payload(decode=True) or b"").decode(
-                "utf-8", "replace")
+            text = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
         out.append((part.get_content_type(), text))
     return out
 
@@ -145,9 +173,10 @@ def automated(msg, frm):
 
 
 def is_dsn(msg):
-    return (msg.get_content_type() == "multipart/report"
-            and (msg.get_param("report-type") or "").lower()
-            == "delivery-status")
+    return (
+        msg.get_content_type() == "multipart/report"
+        and (msg.get_param("report-type") or "").lower() == "delivery-status"
+    )
 
 
 def bounce_info(msg, frm, texts):
@@ -177,8 +206,7 @@ def defects_of(msg):
         for name in set(part.keys()):
             try:
                 for h in part.get_all(name, []):
-                    found += [f"{name}:{type(d).__name__}"
-                              for d in getattr(h, "defects", ())]
+                    found += [f"{name}:{type(d).__name__}" for d in getattr(h, "defects", ())]
             except Exception as exc:
                 found.append(f"{name}:RAISES {type(exc).__name__}")
     return found
@@ -221,8 +249,7 @@ def _automation(msg, entry, texts):
     if bounce != entry["is_bounce"]:
         out.append(f"is_bounce {bounce!r} != manifest {entry['is_bounce']!r}")
     if bounced != entry["bounced_message_id"]:
-        out.append(f"bounced_message_id {bounced!r} != manifest "
-                   f"{entry['bounced_message_id']!r}")
+        out.append(f"bounced_message_id {bounced!r} != manifest {entry['bounced_message_id']!r}")
     return out
 
 
@@ -240,8 +267,11 @@ def _phrases(entry, texts):
     want = entry["text_must_contain"]
     quoted = entry["quoted_must_not_be_in_new_text"]
     if want is None:
-        return [f"text_must_contain is null but text exists: {joined[:80]!r}"] \
-            if joined.strip() else []
+        return (
+            [f"text_must_contain is null but text exists: {joined[:80]!r}"]
+            if joined.strip()
+            else []
+        )
     if norm(want) not in joined:
         return [f"text_must_contain {want!r} not found"]
     if quoted is None:
@@ -250,8 +280,7 @@ def _phrases(entry, texts):
         return [f"quoted phrase {quoted!r} not found"]
     if norm(quoted) in norm(want) or norm(want) in norm(quoted):
         return ["quoted phrase overlaps text_must_contain"]
-    if (entry["file"] not in QUOTE_FIRST
-            and joined.find(norm(quoted)) < joined.find(norm(want))):
+    if entry["file"] not in QUOTE_FIRST and joined.find(norm(quoted)) < joined.find(norm(want)):
         return ["quoted phrase appears before the new text"]
     return []
 
@@ -261,8 +290,11 @@ def _parts(msg, entry, texts):
     names = [p.get_filename() for p in msg.walk() if p.get_filename() is not None]
     if names != entry["attachments"]:
         out.append(f"attachments {names!r} != manifest {entry['attachments']!r}")
-    hostile = any(HOSTILE_RE.search(t) or HOSTILE_RE.search(html.unescape(t))
-                  for c, t in texts if c == "text/html")
+    hostile = any(
+        HOSTILE_RE.search(t) or HOSTILE_RE.search(html.unescape(t))
+        for c, t in texts
+        if c == "text/html"
+    )
     if hostile != entry["html_hostile"]:
         out.append(f"html_hostile {hostile!r} != manifest {entry['html_hostile']!r}")
     return out
@@ -291,8 +323,7 @@ def check_entry(entry, data, verbose=False):
 
 
 def load_generator():
-    spec = importlib.util.spec_from_file_location(
-        "fuatilia_email_corpus", HERE / "make_corpus.py")
+    spec = importlib.util.spec_from_file_location("fuatilia_email_corpus", HERE / "make_corpus.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod

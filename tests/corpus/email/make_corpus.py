@@ -37,8 +37,17 @@ CRLF = "\r\n"
 LF = "\n"
 
 CATEGORIES = (
-    "new", "reply", "auto_reply", "bounce", "list", "human_auto_no",
-    "duplicate", "malformed", "hostile_html", "forward", "attachment",
+    "new",
+    "reply",
+    "auto_reply",
+    "bounce",
+    "list",
+    "human_auto_no",
+    "duplicate",
+    "malformed",
+    "hostile_html",
+    "forward",
+    "attachment",
     "charset",
 )
 
@@ -74,7 +83,7 @@ def raw(*pieces, eol: str = CRLF) -> bytes:
 def b64(data: bytes) -> str:
     """Base64 body text, 76 columns, ending in a newline."""
     enc = base64.b64encode(data).decode("ascii")
-    return "".join(enc[i:i + 76] + "\n" for i in range(0, len(enc), 76))
+    return "".join(enc[i : i + 76] + "\n" for i in range(0, len(enc), 76))
 
 
 def b64text(text: str, charset: str = "utf-8") -> str:
@@ -110,8 +119,7 @@ def ew_b(s: str, charset: str = "UTF-8") -> str:
     return "\n ".join(words)
 
 
-_Q_SAFE = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-              b"0123456789!*+-/")
+_Q_SAFE = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!*+-/")
 
 
 def _q(data: bytes) -> str:
@@ -136,14 +144,11 @@ def ew_q(s: str, charset: str = "UTF-8") -> str:
 
 def pct(s: str) -> str:
     """RFC 2231 percent-encoding of UTF-8 text."""
-    keep = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-               b"0123456789-_.!~")
-    return "".join(chr(c) if c in keep else f"%{c:02X}"
-                   for c in s.encode("utf-8"))
+    keep = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~")
+    return "".join(chr(c) if c in keep else f"%{c:02X}" for c in s.encode("utf-8"))
 
 
-def env(sender: str, helo: str, ip: str, when: str, qid: str,
-        mx: str = "mx1.fuatilia.test") -> str:
+def env(sender: str, helo: str, ip: str, when: str, qid: str, mx: str = "mx1.fuatilia.test") -> str:
     """Trace headers our MX (Postfix) adds on delivery."""
     return (
         f"Return-Path: <{sender}>\n"
@@ -168,8 +173,11 @@ def fake_pdf(title: str) -> bytes:
         "2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
         "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 120]"
         " /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>\nendobj\n"
-        "4 0 obj\n<< /Length " + str(len(stream)) + " >>\nstream\n"
-        + stream + "\nendstream\nendobj\n"
+        "4 0 obj\n<< /Length "
+        + str(len(stream))
+        + " >>\nstream\n"
+        + stream
+        + "\nendstream\nendobj\n"
         "5 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>\n"
         "endobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
     )
@@ -178,19 +186,28 @@ def fake_pdf(title: str) -> bytes:
 
 def tiny_png(rgb=(0, 102, 204), w: int = 2, h: int = 2) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
     rows = b"".join(b"\x00" + bytes(rgb) * w for _ in range(h))
-    return (b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows, 9))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows, 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def fake_jpeg(seed: int) -> bytes:
     rnd = random.Random(seed)
-    return (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x48\x00\x48"
-            b"\x00\x00" + rnd.randbytes(300) + b"\xff\xd9")
+    return (
+        b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x48\x00\x48"
+        b"\x00\x00" + rnd.randbytes(300) + b"\xff\xd9"
+    )
 
 
 def fake_zip(seed: int) -> bytes:
@@ -201,10 +218,12 @@ def fake_zip(seed: int) -> bytes:
 
 def fake_tnef() -> bytes:
     rnd = random.Random(65)
-    return (struct.pack("<IH", 0x223E9F78, 0x0001)
-            + b"\x01\x06\x90\x08\x00\x04\x00\x00\x00\x00\x00\x01\x00\x01\x00"
-            + b"\x01\x07\x90\x06\x00\x08\x00\x00\x00\xe4\x04\x00\x00\x00\x00"
-            + rnd.randbytes(240))
+    return (
+        struct.pack("<IH", 0x223E9F78, 0x0001)
+        + b"\x01\x06\x90\x08\x00\x04\x00\x00\x00\x00\x00\x01\x00\x01\x00"
+        + b"\x01\x07\x90\x06\x00\x08\x00\x00\x00\xe4\x04\x00\x00\x00\x00"
+        + rnd.randbytes(240)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -221,13 +240,27 @@ def message(filename: str, category: str):
     def deco(fn):
         REGISTRY.append((filename, category, fn))
         return fn
+
     return deco
 
 
-def meta(*, frm, subject, message_id, text, notes, in_reply_to=(),
-         references=(), ticket_ref=None, is_automated=False, is_bounce=False,
-         bounced_message_id=None, quoted=None, attachments=(),
-         html_hostile=False):
+def meta(
+    *,
+    frm,
+    subject,
+    message_id,
+    text,
+    notes,
+    in_reply_to=(),
+    references=(),
+    ticket_ref=None,
+    is_automated=False,
+    is_bounce=False,
+    bounced_message_id=None,
+    quoted=None,
+    attachments=(),
+    html_hostile=False,
+):
     return {
         "from": frm,
         "subject": subject,
@@ -302,8 +335,7 @@ def oversized_message(size_bytes: int = 30 * 1024 * 1024) -> bytes:
     pad = budget - enc_len(n)
     data = random.Random(size_bytes).randbytes(n)
     body = base64.encodebytes(data).replace(b"\n", b"\r\n") if n else b""
-    msg = (head.replace(pad_token, "." * pad).encode("ascii") + body
-           + tail.encode("ascii"))
+    msg = head.replace(pad_token, "." * pad).encode("ascii") + body + tail.encode("ascii")
     assert len(msg) == size_bytes, (len(msg), size_bytes)
     return msg
 
@@ -343,9 +375,15 @@ wrote:
 """
     html = """<div dir="ltr"><div>Hi,</div><div><br></div><div>The technician came on Saturday but the fridge is still not cooling. The freezer compartment is fine, only the bottom part is warm.</div><div><br></div><div>Can you send someone again this week? I am in Kilimani, same address as before.</div><div><br></div><div>Wanjiru</div></div><br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">On Fri, 28 Feb 2025 at 16:40, Fuatilia Support &lt;<a href="mailto:support@fuatilia.test">support@fuatilia.test</a>&gt; wrote:<br></div><blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex;border-left:1px solid rgb(204,204,204);padding-left:1ex">Habari Wanjiru,<br><br>Thank you for contacting Fuatilia. A technician will visit you on Saturday 1 March between 9am and 1pm.<br><br>Regards,<br>Fuatilia Support<br></blockquote></div>
 """
-    data = raw(env("wanjiru.kamau@gmail.example", "mail-ej1-f54.google.example",
-                   "192.0.2.54", "Mon,  3 Mar 2025 10:15:25 +0300 (EAT)",
-                   "4Z6k2Q1mXbz9s"), f"""MIME-Version: 1.0
+    data = raw(
+        env(
+            "wanjiru.kamau@gmail.example",
+            "mail-ej1-f54.google.example",
+            "192.0.2.54",
+            "Mon,  3 Mar 2025 10:15:25 +0300 (EAT)",
+            "4Z6k2Q1mXbz9s",
+        ),
+        f"""MIME-Version: 1.0
 References: {ours}
 In-Reply-To: {ours}
 From: Wanjiru Kamau <wanjiru.kamau@gmail.example>
@@ -365,13 +403,20 @@ Content-Transfer-Encoding: quoted-printable
 
 {qp(html)}
 --{bnd}--
-""")
+""",
+    )
     return data, meta(
-        frm="wanjiru.kamau@gmail.example", subject=subject, message_id=mid,
-        in_reply_to=[ours], references=[ours], ticket_ref="FT-7K3Q9",
-        text="only the bottom part is warm", quoted="between 9am and 1pm",
+        frm="wanjiru.kamau@gmail.example",
+        subject=subject,
+        message_id=mid,
+        in_reply_to=[ours],
+        references=[ours],
+        ticket_ref="FT-7K3Q9",
+        text="only the bottom part is warm",
+        quoted="between 9am and 1pm",
         notes="Gmail top-posted reply; plain part wraps the 'On ... wrote:' "
-              "attribution over two lines, html part uses div.gmail_quote.")
+        "attribution over two lines, html part uses div.gmail_quote.",
+    )
 
 
 OUTLOOK_CSS = """<style><!--
@@ -399,8 +444,7 @@ div.WordSection1
 def _outlook_reply():
     topic = "[FT-4MZ8H] Invoice INV-2025-0312 for 3 display fridges"
     subject = "RE: " + topic
-    mid = ("<PH0PR12MB5481C2D7A1B93E4F0A6C1D2EB3C42@PH0PR12MB5481."
-           "namprd12.prod.outlook.com>")
+    mid = "<PH0PR12MB5481C2D7A1B93E4F0A6C1D2EB3C42@PH0PR12MB5481.namprd12.prod.outlook.com>"
     ours = "<ft.114.r2d7v9k3@fuatilia.test>"
     bnd = "_000_PH0PR12MB5481C2D7A1B93E4F0A6C1D2EB3C42PH0PR12MB5481namp_"
     plain = """Dear Fuatilia team,
@@ -423,11 +467,14 @@ Please find attached the invoice for the three display fridges. Payment can be m
 Kind regards,
 Fuatilia Support
 """
-    html = """<html xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:w="urn:schemas-microsoft-com:office:word" xmlns:m="http://schemas.microsoft.com/office/2004/12/omml" xmlns="http://www.w3.org/TR/REC-html40">
+    html = (
+        """<html xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:w="urn:schemas-microsoft-com:office:word" xmlns:m="http://schemas.microsoft.com/office/2004/12/omml" xmlns="http://www.w3.org/TR/REC-html40">
 <head>
 <meta http-equiv="Content-Type" content="text/html; charset=us-ascii">
 <meta name="Generator" content="Microsoft Word 15 (filtered medium)">
-""" + OUTLOOK_CSS + """
+"""
+        + OUTLOOK_CSS
+        + """
 </head>
 <body lang="EN-US" link="#0563C1" vlink="#954F72" style="word-wrap:break-word">
 <div class="WordSection1">
@@ -453,10 +500,16 @@ Fuatilia Support
 </body>
 </html>
 """
-    data = raw(env("otieno@kisumufresh.example",
-                   "mail-dm6nam12on2101.outbound.protection.outlook.example",
-                   "198.51.100.101", "Tue,  4 Mar 2025 12:47:14 +0300 (EAT)",
-                   "4Z6lQw3r8Kz9t"), f"""From: Otieno Odhiambo <otieno@kisumufresh.example>
+    )
+    data = raw(
+        env(
+            "otieno@kisumufresh.example",
+            "mail-dm6nam12on2101.outbound.protection.outlook.example",
+            "198.51.100.101",
+            "Tue,  4 Mar 2025 12:47:14 +0300 (EAT)",
+            "4Z6lQw3r8Kz9t",
+        ),
+        f"""From: Otieno Odhiambo <otieno@kisumufresh.example>
 To: Fuatilia Support <support@fuatilia.test>
 Subject: {subject}
 Thread-Topic: {topic}
@@ -486,16 +539,22 @@ Content-Transfer-Encoding: quoted-printable
 
 {qp(html, "ascii")}
 --{bnd}--
-""")
+""",
+    )
     return data, meta(
-        frm="otieno@kisumufresh.example", subject=subject, message_id=mid,
-        in_reply_to=[ours], references=[ours], ticket_ref="FT-4MZ8H",
+        frm="otieno@kisumufresh.example",
+        subject=subject,
+        message_id=mid,
+        in_reply_to=[ours],
+        references=[ours],
+        ticket_ref="FT-4MZ8H",
         text="paid the balance via M-Pesa Paybill",
         quoted="Please find attached the invoice",
         notes="Outlook desktop reply: quoted history is NOT '>'-prefixed, it "
-              "starts at a 'From: ... Sent: ... To: ... Subject:' block; "
-              "Message-ID is folded onto its own line (str() of the stdlib "
-              "header keeps a leading space); empty X-MS-* headers.")
+        "starts at a 'From: ... Sent: ... To: ... Subject:' block; "
+        "Message-ID is folded onto its own line (str() of the stdlib "
+        "header keeps a leading space); empty X-MS-* headers.",
+    )
 
 
 @message("003-outlook-original-message.eml", "reply")
@@ -524,9 +583,15 @@ We have replaced the compressor mounting rubbers. If the noise comes back, just 
 
 Fuatilia Support
 """
-    data = raw(env("mwangi@tukopamoja.example", "smtp.tukopamoja.example",
-                   "203.0.113.17", "Wed,  5 Mar 2025 08:03:49 +0300 (EAT)",
-                   "4Z6mB1x7Qkz9v"), f"""From: "Mwangi Njoroge" <mwangi@tukopamoja.example>
+    data = raw(
+        env(
+            "mwangi@tukopamoja.example",
+            "smtp.tukopamoja.example",
+            "203.0.113.17",
+            "Wed,  5 Mar 2025 08:03:49 +0300 (EAT)",
+            "4Z6mB1x7Qkz9v",
+        ),
+        f"""From: "Mwangi Njoroge" <mwangi@tukopamoja.example>
 To: <support@fuatilia.test>
 References: {refs[0]} {refs[1]}
 In-Reply-To: {irt}
@@ -541,15 +606,21 @@ X-Mailer: Microsoft Outlook 14.0
 Thread-Index: AduNfkoKbx3qZs1ZQ0yR1wA8m2p0Yg==
 Content-Language: en-gb
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="mwangi@tukopamoja.example", subject=subject, message_id=mid,
-        in_reply_to=[irt], references=refs, ticket_ref="FT-9RW2C",
+        frm="mwangi@tukopamoja.example",
+        subject=subject,
+        message_id=mid,
+        in_reply_to=[irt],
+        references=refs,
+        ticket_ref="FT-9RW2C",
         text="The noise started again last night",
         quoted="replaced the compressor mounting rubbers",
         notes="Outlook 2010 plain-text reply with a '-----Original Message-----'"
-              " separator and '[mailto:...]' From line; Message-ID contains "
-              "'$' characters.")
+        " separator and '[mailto:...]' From line; Message-ID contains "
+        "'$' characters.",
+    )
 
 
 @message("004-apple-iphone-reply.eml", "reply")
@@ -557,21 +628,29 @@ def _iphone_reply():
     subject = "Re: [FT-2BX7N] Delivery of your Baridi 300L fridge"
     mid = "<6F1E2A44-9C3B-4D7E-8A51-3B0C2F9D7E11@icloud.example>"
     ours = "<ft.131.k8m2q5t9@fuatilia.test>"
-    body = ("Sawa, asante. I\u2019ll be home on Thursday after 2pm, please call "
-            "when the driver reaches Mamlaka Road.\n"
-            "\n"
-            "Sent from my iPhone\n"
-            "\n"
-            "> On 5 Mar 2025, at 14:02, Fuatilia Support <support@fuatilia.test> wrote:\n"
-            "> \n"
-            "> \ufeffDear Akinyi,\n"
-            "> Your Baridi 300L fridge is ready for delivery to Kilimani.\n"
-            "> Please confirm a convenient day.\n"
-            "> \u00a0\n"
-            "> Fuatilia Support\n")
-    data = raw(env("akinyi.achieng@icloud.example", "ci74p00im-qukt09082702.me.example",
-                   "198.51.100.88", "Wed,  5 Mar 2025 14:21:11 +0300 (EAT)",
-                   "4Z6mL0c2Vwz9w"), f"""Content-Type: text/plain;
+    body = (
+        "Sawa, asante. I\u2019ll be home on Thursday after 2pm, please call "
+        "when the driver reaches Mamlaka Road.\n"
+        "\n"
+        "Sent from my iPhone\n"
+        "\n"
+        "> On 5 Mar 2025, at 14:02, Fuatilia Support <support@fuatilia.test> wrote:\n"
+        "> \n"
+        "> \ufeffDear Akinyi,\n"
+        "> Your Baridi 300L fridge is ready for delivery to Kilimani.\n"
+        "> Please confirm a convenient day.\n"
+        "> \u00a0\n"
+        "> Fuatilia Support\n"
+    )
+    data = raw(
+        env(
+            "akinyi.achieng@icloud.example",
+            "ci74p00im-qukt09082702.me.example",
+            "198.51.100.88",
+            "Wed,  5 Mar 2025 14:21:11 +0300 (EAT)",
+            "4Z6mL0c2Vwz9w",
+        ),
+        f"""Content-Type: text/plain;
 	charset=utf-8
 Content-Transfer-Encoding: quoted-printable
 From: Akinyi Achieng <akinyi.achieng@icloud.example>
@@ -584,15 +663,21 @@ In-Reply-To: {ours}
 To: Fuatilia Support <support@fuatilia.test>
 X-Mailer: iPhone Mail (21D61)
 
-{qp(body)}""")
+{qp(body)}""",
+    )
     return data, meta(
-        frm="akinyi.achieng@icloud.example", subject=subject, message_id=mid,
-        in_reply_to=[ours], references=[ours], ticket_ref="FT-2BX7N",
+        frm="akinyi.achieng@icloud.example",
+        subject=subject,
+        message_id=mid,
+        in_reply_to=[ours],
+        references=[ours],
+        ticket_ref="FT-2BX7N",
         text="please call when the driver reaches Mamlaka Road",
         quoted="Please confirm a convenient day",
         notes="iPhone Mail reply: QP text/plain, 'Sent from my iPhone' before "
-              "the '> On ..., at ..., X wrote:' attribution, quoted text starts"
-              " with U+FEFF and contains a quoted NBSP line.")
+        "the '> On ..., at ..., X wrote:' attribution, quoted text starts"
+        " with U+FEFF and contains a quoted NBSP line.",
+    )
 
 
 @message("005-apple-mail-mac-reply-html.eml", "reply")
@@ -618,9 +703,15 @@ Kiprono
 """
     html = """<html aria-label="message body"><head><meta http-equiv="content-type" content="text/html; charset=utf-8"></head><body style="overflow-wrap: break-word; -webkit-nbsp-mode: space; line-break: after-white-space;">Good morning,<div><br></div><div>The panels are installed but the battery shows 11.2\u202fV in the morning and the fridge switches off before 6am. Is this normal?</div><div><br></div><div>Kiprono<br id="lineBreakAtBeginningOfMessage"><div><br><blockquote type="cite"><div>On 5 Mar 2025, at 18:10, Fuatilia Support &lt;support@fuatilia.test&gt; wrote:</div><br class="Apple-interchange-newline"><div><div>Hello Kiprono,<div><br></div><div>Our installer confirmed the solar fridge is working. Please monitor the battery voltage for two days.</div><div><br></div><div>Fuatilia Support</div></div></div></blockquote></div><br></div></body></html>"""
     plain_qp = qp(plain)  # the lone-space quote lines become '>=20'
-    data = raw(env("kiprono@rotichfarm.example", "smtp.rotichfarm.example",
-                   "203.0.113.40", "Thu,  6 Mar 2025 07:55:36 +0300 (EAT)",
-                   "4Z6nD7h1Rrz9x"), f"""From: Kiprono Rotich <kiprono@rotichfarm.example>
+    data = raw(
+        env(
+            "kiprono@rotichfarm.example",
+            "smtp.rotichfarm.example",
+            "203.0.113.40",
+            "Thu,  6 Mar 2025 07:55:36 +0300 (EAT)",
+            "4Z6nD7h1Rrz9x",
+        ),
+        f"""From: Kiprono Rotich <kiprono@rotichfarm.example>
 Content-Type: multipart/alternative;
 	boundary="{bnd}"
 Mime-Version: 1.0 (Mac OS X Mail 16.0 \\(3776.700.51\\))
@@ -647,15 +738,21 @@ Content-Type: text/html;
 
 {qp(html)}
 --{bnd}--
-""")
+""",
+    )
     return data, meta(
-        frm="kiprono@rotichfarm.example", subject=subject, message_id=mid,
-        in_reply_to=[irt], references=refs, ticket_ref="FT-6HJ4T",
+        frm="kiprono@rotichfarm.example",
+        subject=subject,
+        message_id=mid,
+        in_reply_to=[irt],
+        references=refs,
+        ticket_ref="FT-6HJ4T",
         text="the fridge switches off before 6am",
         quoted="Please monitor the battery voltage for two days",
         notes="Apple Mail (macOS) multipart/alternative reply: html quote in "
-              "<blockquote type=\"cite\">, Mime-Version header carries a "
-              "comment with escaped parentheses, narrow NBSP in '11.2 V'.")
+        '<blockquote type="cite">, Mime-Version header carries a '
+        "comment with escaped parentheses, narrow NBSP in '11.2 V'.",
+    )
 
 
 @message("006-thunderbird-reply-flowed-bottom-post.eml", "reply")
@@ -663,8 +760,11 @@ def _thunderbird_reply():
     subject = "Re: [FT-8PQ3V] Chest freezer temperature alarm"
     mid = "<3f9c2e71-8a4d-4b6e-9d15-7c2a0e5b8f43@nakurugrill.example>"
     irt = "<ft.145.g7h2j9k4@fuatilia.test>"
-    refs = ["<ft.142.t5y8u2i4@fuatilia.test>",
-            "<e5d8a1b2-77c3-4f0a-9b1e-2d6c8f4a0b19@nakurugrill.example>", irt]
+    refs = [
+        "<ft.142.t5y8u2i4@fuatilia.test>",
+        "<e5d8a1b2-77c3-4f0a-9b1e-2d6c8f4a0b19@nakurugrill.example>",
+        irt,
+    ]
     body = """On 06/03/2025 11:20, Fuatilia Support wrote:
 > Dear Chebet,
 >
@@ -685,9 +785,15 @@ Chebet
 Chebet Jepkosgei
 Nakuru Grill & Butchery, Kenyatta Avenue
 """
-    data = raw(env("chebet@nakurugrill.example", "mail.nakurugrill.example",
-                   "203.0.113.66", "Thu,  6 Mar 2025 11:42:22 +0300 (EAT)",
-                   "4Z6nJ2p5Tmz9y"), f"""Message-ID: {mid}
+    data = raw(
+        env(
+            "chebet@nakurugrill.example",
+            "mail.nakurugrill.example",
+            "203.0.113.66",
+            "Thu,  6 Mar 2025 11:42:22 +0300 (EAT)",
+            "4Z6nJ2p5Tmz9y",
+        ),
+        f"""Message-ID: {mid}
 Date: Thu, 6 Mar 2025 11:42:18 +0300
 MIME-Version: 1.0
 User-Agent: Mozilla Thunderbird
@@ -702,15 +808,23 @@ In-Reply-To: {irt}
 Content-Type: text/plain; charset=UTF-8; format=flowed
 Content-Transfer-Encoding: 8bit
 
-""", (body, "utf-8"), eol=LF)
+""",
+        (body, "utf-8"),
+        eol=LF,
+    )
     return data, meta(
-        frm="chebet@nakurugrill.example", subject=subject, message_id=mid,
-        in_reply_to=[irt], references=refs, ticket_ref="FT-8PQ3V",
+        frm="chebet@nakurugrill.example",
+        subject=subject,
+        message_id=mid,
+        in_reply_to=[irt],
+        references=refs,
+        ticket_ref="FT-8PQ3V",
         text="the alarm beeps every few minutes",
         quoted="is the freezer on a voltage stabiliser",
         notes="Thunderbird interleaved (bottom-posted) reply, format=flowed "
-              "8bit UTF-8 with LF line endings; new text sits between quoted "
-              "blocks, so 'cut at first quote' strategies lose it.")
+        "8bit UTF-8 with LF line endings; new text sits between quoted "
+        "blocks, so 'cut at first quote' strategies lose it.",
+    )
 
 
 @message("007-gmail-swahili-reply-mnamo.eml", "reply")
@@ -741,9 +855,15 @@ aliandika:
 """
     html = """<div dir="ltr"><div>Habari,</div><div><br></div><div>Nimelipa KSh 12,000 kupitia M-Pesa jana saa tisa mchana lakini malipo hayajaonekana kwenye akaunti yangu. Namba ya muamala ni SC73KQ9XYZ.</div><div><br></div><div>Naomba mnisaidie haraka, friji inatakiwa kuletwa Jumamosi.</div><div><br></div><div>Fatuma</div></div><br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">Mnamo Ijm, 7 Mac 2025 saa 09:41, Fuatilia Support &lt;<a href="mailto:support@fuatilia.test">support@fuatilia.test</a>&gt; aliandika:<br></div><blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex;border-left:1px solid rgb(204,204,204);padding-left:1ex">Habari Fatuma,<br><br>Tafadhali tuma namba ya muamala wa M-Pesa ili tuweze kuthibitisha malipo.<br><br>Asante,<br>Fuatilia Support<br></blockquote></div>
 """
-    data = raw(env("fatuma.hassan@gmail.example", "mail-wr1-f41.google.example",
-                   "192.0.2.41", "Fri,  7 Mar 2025 10:03:15 +0300 (EAT)",
-                   "4Z6pV8s3Knz9z"), f"""MIME-Version: 1.0
+    data = raw(
+        env(
+            "fatuma.hassan@gmail.example",
+            "mail-wr1-f41.google.example",
+            "192.0.2.41",
+            "Fri,  7 Mar 2025 10:03:15 +0300 (EAT)",
+            "4Z6pV8s3Knz9z",
+        ),
+        f"""MIME-Version: 1.0
 References: {ours}
 In-Reply-To: {ours}
 From: Fatuma Hassan <fatuma.hassan@gmail.example>
@@ -762,14 +882,20 @@ Content-Type: text/html; charset="UTF-8"
 
 {html}
 --{bnd}--
-""")
+""",
+    )
     return data, meta(
-        frm="fatuma.hassan@gmail.example", subject=subject, message_id=mid,
-        in_reply_to=[ours], references=[ours], ticket_ref="FT-3YK9D",
+        frm="fatuma.hassan@gmail.example",
+        subject=subject,
+        message_id=mid,
+        in_reply_to=[ours],
+        references=[ours],
+        ticket_ref="FT-3YK9D",
         text="Namba ya muamala ni SC73KQ9XYZ",
         quoted="Tafadhali tuma namba ya muamala",
         notes="Gmail in Swahili: attribution 'Mnamo <date>, X <addr> "
-              "aliandika:' wrapped over two lines instead of 'On ... wrote:'.")
+        "aliandika:' wrapped over two lines instead of 'On ... wrote:'.",
+    )
 
 
 @message("008-reply-references-only.eml", "reply")
@@ -789,9 +915,15 @@ Your order has left our Nairobi warehouse and should reach Kisumu on Friday.
 
 Fuatilia Support
 """
-    data = raw(env("omondi.ouma@yahoo.example", "sonic305-21.consmr.mail.ne1.yahoo.example",
-                   "198.51.100.21", "Fri,  7 Mar 2025 16:20:09 +0300 (EAT)",
-                   "4Z6q2B9wYlz9a"), f"""Date: Fri, 7 Mar 2025 13:20:05 +0000 (UTC)
+    data = raw(
+        env(
+            "omondi.ouma@yahoo.example",
+            "sonic305-21.consmr.mail.ne1.yahoo.example",
+            "198.51.100.21",
+            "Fri,  7 Mar 2025 16:20:09 +0300 (EAT)",
+            "4Z6q2B9wYlz9a",
+        ),
+        f"""Date: Fri, 7 Mar 2025 13:20:05 +0000 (UTC)
 From: Omondi Ouma <omondi.ouma@yahoo.example>
 To: "support@fuatilia.test" <support@fuatilia.test>
 Message-ID: {mid}
@@ -802,15 +934,19 @@ Content-Type: text/plain; charset=UTF-8
 Content-Transfer-Encoding: 7bit
 X-Mailer: WebService/1.1.23187 YMailNorrin
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="omondi.ouma@yahoo.example", subject=subject, message_id=mid,
+        frm="omondi.ouma@yahoo.example",
+        subject=subject,
+        message_id=mid,
         references=[ref],
         text="the driver says the stand is coming separately",
         quoted="should reach Kisumu on Friday",
         notes="Threads only through References (no In-Reply-To) and the "
-              "customer removed the [FT-...] tag from the subject; Yahoo "
-              "quote is not '>'-prefixed.")
+        "customer removed the [FT-...] tag from the subject; Yahoo "
+        "quote is not '>'-prefixed.",
+    )
 
 
 @message("009-reply-in-reply-to-only.eml", "reply")
@@ -826,9 +962,15 @@ It works now, the water filter was blocked. You can close the ticket.
 
 Baraka
 """
-    data = raw(env("baraka@mombasa-ice.example", "mx.mombasa-ice.example",
-                   "203.0.113.90", "Sat,  8 Mar 2025 09:14:55 +0300 (EAT)",
-                   "4Z6qT5n8Jpz9b"), f"""From: Baraka Mwakio <baraka@mombasa-ice.example>
+    data = raw(
+        env(
+            "baraka@mombasa-ice.example",
+            "mx.mombasa-ice.example",
+            "203.0.113.90",
+            "Sat,  8 Mar 2025 09:14:55 +0300 (EAT)",
+            "4Z6qT5n8Jpz9b",
+        ),
+        f"""From: Baraka Mwakio <baraka@mombasa-ice.example>
 To: Fuatilia Support <support@fuatilia.test>
 Subject: {subject}
 In-Reply-To: {irt} (Fuatilia Support's message of "Tue, 04 Mar 2025
@@ -839,15 +981,19 @@ User-Agent: Gnus/5.13 (Gnus v5.13)
 MIME-Version: 1.0
 Content-Type: text/plain
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="baraka@mombasa-ice.example", subject=subject, message_id=mid,
+        frm="baraka@mombasa-ice.example",
+        subject=subject,
+        message_id=mid,
         in_reply_to=[irt],
         text="the water filter was blocked",
         quoted="whether the ice maker is now working",
         notes="Threads only through In-Reply-To, which carries an old-style "
-              "folded trailing comment (Gnus); quote precedes the new text; "
-              "text/plain without charset.")
+        "folded trailing comment (Gnus); quote precedes the new text; "
+        "text/plain without charset.",
+    )
 
 
 @message("010-reply-subject-ref-only.eml", "reply")
@@ -861,9 +1007,15 @@ Nekesa
 On Sat, 8 Mar 2025 at 12:00, Fuatilia Support <support@fuatilia.test> wrote:
 > Your replacement door seal has been sent by courier to Bungoma.
 """
-    data = raw(env("nekesa.wafula@gmail.example", "mail-lf1-f49.google.example",
-                   "192.0.2.49", "Sun,  9 Mar 2025 15:30:02 +0300 (EAT)",
-                   "4Z6rK3d6Wbz9c"), f"""MIME-Version: 1.0
+    data = raw(
+        env(
+            "nekesa.wafula@gmail.example",
+            "mail-lf1-f49.google.example",
+            "192.0.2.49",
+            "Sun,  9 Mar 2025 15:30:02 +0300 (EAT)",
+            "4Z6rK3d6Wbz9c",
+        ),
+        f"""MIME-Version: 1.0
 From: Nekesa Wafula <nekesa.wafula@gmail.example>
 Date: Sun, 9 Mar 2025 15:29:58 +0300
 Message-ID: {mid}
@@ -871,14 +1023,18 @@ Subject: {subject}
 To: support@fuatilia.test
 Content-Type: text/plain; charset="UTF-8"
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="nekesa.wafula@gmail.example", subject=subject, message_id=mid,
+        frm="nekesa.wafula@gmail.example",
+        subject=subject,
+        message_id=mid,
         ticket_ref="FT-5TN6G",
         text="it is 5cm shorter than the door",
         quoted="has been sent by courier to Bungoma",
         notes="Reply with no In-Reply-To/References at all; only the "
-              "[FT-XXXXX] tag in the subject links it to the ticket.")
+        "[FT-XXXXX] tag in the subject links it to the ticket.",
+    )
 
 
 @message("011-reply-ref-without-brackets.eml", "reply")
@@ -894,9 +1050,15 @@ Fuatilia Support <support@fuatilia.test> wrote:
 
 > We can deliver your fridge on Monday 10 March.
 """
-    data = raw(env("zawadi.mwende@riseup.example", "mail.riseup.example",
-                   "198.51.100.12", "Sun,  9 Mar 2025 18:44:16 +0300 (EAT)",
-                   "4Z6rS0k4Hcz9d"), f"""Date: Sun, 9 Mar 2025 18:44:12 +0300
+    data = raw(
+        env(
+            "zawadi.mwende@riseup.example",
+            "mail.riseup.example",
+            "198.51.100.12",
+            "Sun,  9 Mar 2025 18:44:16 +0300 (EAT)",
+            "4Z6rS0k4Hcz9d",
+        ),
+        f"""Date: Sun, 9 Mar 2025 18:44:12 +0300
 From: Zawadi Mwende <zawadi.mwende@riseup.example>
 To: support@fuatilia.test
 Subject: {subject}
@@ -906,14 +1068,18 @@ MIME-Version: 1.0
 Content-Type: text/plain; charset=US-ASCII
 Content-Transfer-Encoding: 7bit
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="zawadi.mwende@riseup.example", subject=subject, message_id=mid,
+        frm="zawadi.mwende@riseup.example",
+        subject=subject,
+        message_id=mid,
         ticket_ref="FT-W6Y3P",
         text="Could you deliver on Tuesday instead",
         quoted="We can deliver your fridge on Monday",
         notes="Ticket reference typed without square brackets and no "
-              "threading headers; Claws Mail attribution split over two lines.")
+        "threading headers; Claws Mail attribution split over two lines.",
+    )
 
 
 @message("012-reply-ref-in-body-only.eml", "reply")
@@ -924,9 +1090,15 @@ def _ref_in_body():
 
 Juma
 """
-    data = raw(env("juma.bakari@gmail.example", "mail-pj1-f44.google.example",
-                   "192.0.2.44", "Mon, 10 Mar 2025 08:10:40 +0300 (EAT)",
-                   "4Z6sB2m9Xdz9f"), f"""MIME-Version: 1.0
+    data = raw(
+        env(
+            "juma.bakari@gmail.example",
+            "mail-pj1-f44.google.example",
+            "192.0.2.44",
+            "Mon, 10 Mar 2025 08:10:40 +0300 (EAT)",
+            "4Z6sB2m9Xdz9f",
+        ),
+        f"""MIME-Version: 1.0
 From: Juma Bakari <juma.bakari@gmail.example>
 Date: Mon, 10 Mar 2025 08:10:37 +0300
 Message-ID: {mid}
@@ -934,23 +1106,29 @@ Subject: {subject}
 To: support@fuatilia.test
 Content-Type: text/plain; charset="UTF-8"
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="juma.bakari@gmail.example", subject=subject, message_id=mid,
+        frm="juma.bakari@gmail.example",
+        subject=subject,
+        message_id=mid,
         text="fundi hajafika mpaka sasa",
         notes="Swahili follow-up whose ticket reference FT-X2H7S appears only "
-              "in the body (subject has none, no threading headers): "
-              "ticket_ref is null by definition.")
+        "in the body (subject has none, no threading headers): "
+        "ticket_ref is null by definition.",
+    )
 
 
 @message("013-reply-nested-prefixes-german-outlook.eml", "reply")
 def _nested_prefixes():
     subject = "RE: Re: AW: [FT-Q7W3E] Warranty claim for compressor"
     mid = "<AM9PR07MB7201F3B8C2D1E0A49B6C7D8E9F0A1@AM9PR07MB7201.eurprd07.prod.outlook.com>"
-    refs = ["<ft.160.a2s4d6f8@fuatilia.test>",
-            "<CAG7pXr2@mail.gmail.com>",
-            "<FR3P281MB1234A5B6C7D8E9F0@FR3P281MB1234.DEUP281.PROD.OUTLOOK.COM>",
-            "<ft.163.j3k5l7z9@fuatilia.test>"]
+    refs = [
+        "<ft.160.a2s4d6f8@fuatilia.test>",
+        "<CAG7pXr2@mail.gmail.com>",
+        "<FR3P281MB1234A5B6C7D8E9F0@FR3P281MB1234.DEUP281.PROD.OUTLOOK.COM>",
+        "<ft.163.j3k5l7z9@fuatilia.test>",
+    ]
     body = """Dear all,
 
 The manufacturer has approved the warranty claim (see below). Please proceed with the compressor replacement at our Mombasa shop on Nyerere Avenue.
@@ -971,10 +1149,15 @@ the claim for serial number KT-2291-0457 is approved. The replacement compressor
 Mit freundlichen Gr\u00fc\u00dfen / Best regards
 Klaus Becker
 """
-    data = raw(env("amina.said@coastcold.example",
-                   "mail-am6eur05on2090.outbound.protection.outlook.example",
-                   "198.51.100.90", "Mon, 10 Mar 2025 11:20:31 +0300 (EAT)",
-                   "4Z6sL7q1Nfz9g"), f"""From: Amina Said <amina.said@coastcold.example>
+    data = raw(
+        env(
+            "amina.said@coastcold.example",
+            "mail-am6eur05on2090.outbound.protection.outlook.example",
+            "198.51.100.90",
+            "Mon, 10 Mar 2025 11:20:31 +0300 (EAT)",
+            "4Z6sL7q1Nfz9g",
+        ),
+        f"""From: Amina Said <amina.said@coastcold.example>
 To: Fuatilia Support <support@fuatilia.test>
 CC: Klaus Becker <k.becker@kaeltetechnik.example>
 Subject: {subject}
@@ -989,15 +1172,21 @@ Content-Type: text/plain; charset="utf-8"
 Content-Transfer-Encoding: quoted-printable
 MIME-Version: 1.0
 
-{qp(body)}""")
+{qp(body)}""",
+    )
     return data, meta(
-        frm="amina.said@coastcold.example", subject=subject, message_id=mid,
-        in_reply_to=[refs[-1]], references=refs, ticket_ref="FT-Q7W3E",
+        frm="amina.said@coastcold.example",
+        subject=subject,
+        message_id=mid,
+        in_reply_to=[refs[-1]],
+        references=refs,
+        ticket_ref="FT-Q7W3E",
         text="Please proceed with the compressor replacement",
         quoted="is approved. The replacement compressor ships from Hamburg",
         notes="Stacked 'RE: Re: AW:' prefixes, a 4-entry References chain "
-              "mixing our ids and others, and a German Outlook quote block "
-              "(Von:/Gesendet:/An:/Betreff:).")
+        "mixing our ids and others, and a German Outlook quote block "
+        "(Von:/Gesendet:/An:/Betreff:).",
+    )
 
 
 @message("014-outlook-web-html-only-reply.eml", "reply")
@@ -1030,10 +1219,15 @@ Please call me on the number in my order. Ochieng\u00b7</div>
 </body>
 </html>
 """
-    data = raw(env("ochieng.owino@outlook.example",
-                   "eur02-db5-obe.outbound.protection.outlook.example",
-                   "198.51.100.55", "Mon, 10 Mar 2025 09:02:03 +0300 (EAT)",
-                   "4Z6sF0x3Ptz9h"), f"""From: Ochieng Owino <ochieng.owino@outlook.example>
+    data = raw(
+        env(
+            "ochieng.owino@outlook.example",
+            "eur02-db5-obe.outbound.protection.outlook.example",
+            "198.51.100.55",
+            "Mon, 10 Mar 2025 09:02:03 +0300 (EAT)",
+            "4Z6sF0x3Ptz9h",
+        ),
+        f"""From: Ochieng Owino <ochieng.owino@outlook.example>
 To: Fuatilia Support <support@fuatilia.test>
 Subject: {subject}
 Thread-Topic: [FT-H8K2N] Order dispatched to Nyeri
@@ -1051,15 +1245,21 @@ Content-Type: text/html; charset="iso-8859-1"
 Content-Transfer-Encoding: quoted-printable
 MIME-Version: 1.0
 
-{qp(html, "latin-1")}""")
+{qp(html, "latin-1")}""",
+    )
     return data, meta(
-        frm="ochieng.owino@outlook.example", subject=subject, message_id=mid,
-        in_reply_to=[ours], references=[ours], ticket_ref="FT-H8K2N",
+        frm="ochieng.owino@outlook.example",
+        subject=subject,
+        message_id=mid,
+        in_reply_to=[ours],
+        references=[ours],
+        ticket_ref="FT-H8K2N",
         text="The delivery van never arrived in Nyeri",
         quoted="Your order has been dispatched",
         notes="Outlook on the web reply that is text/html only (iso-8859-1, "
-              "QP); the quoted part starts at div#divRplyFwdMsg after an <hr>; "
-              "Message-ID folded onto its own line (leading space in str()).")
+        "QP); the quoted part starts at div#divRplyFwdMsg after an <hr>; "
+        "Message-ID folded onto its own line (leading space in str()).",
+    )
 
 
 @message("015-reply-with-signature.eml", "reply")
@@ -1085,9 +1285,15 @@ On Sun, 9 Mar 2025 at 18:03, Fuatilia Support <support@fuatilia.test> wrote:
 > Fuatilia Support
 >
 """
-    data = raw(env("halima.abdi@gmail.example", "mail-ed1-f52.google.example",
-                   "192.0.2.52", "Mon, 10 Mar 2025 12:40:05 +0300 (EAT)",
-                   "4Z6sT9c6Lwz9j"), f"""MIME-Version: 1.0
+    data = raw(
+        env(
+            "halima.abdi@gmail.example",
+            "mail-ed1-f52.google.example",
+            "192.0.2.52",
+            "Mon, 10 Mar 2025 12:40:05 +0300 (EAT)",
+            "4Z6sT9c6Lwz9j",
+        ),
+        f"""MIME-Version: 1.0
 References: {ours}
 In-Reply-To: {ours}
 From: Halima Abdi <halima.abdi@gmail.example>
@@ -1097,14 +1303,20 @@ Subject: {subject}
 To: Fuatilia Support <support@fuatilia.test>
 Content-Type: text/plain; charset="UTF-8"
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="halima.abdi@gmail.example", subject=subject, message_id=mid,
-        in_reply_to=[ours], references=[ours], ticket_ref="FT-R9T4Z",
+        frm="halima.abdi@gmail.example",
+        subject=subject,
+        message_id=mid,
+        in_reply_to=[ours],
+        references=[ours],
+        ticket_ref="FT-R9T4Z",
         text="the hinge was replaced this morning",
         quoted="will replace the hinge on Monday morning",
         notes="Reply whose '-- ' signature block sits between the new text "
-              "and the quoted history (Gmail places signatures above quotes).")
+        "and the quoted history (Gmail places signatures above quotes).",
+    )
 
 
 @message("016-reply-invalid-ref-alphabet.eml", "reply")
@@ -1120,9 +1332,15 @@ On Sat, 8 Mar 2025 at 11:15, Fuatilia Support <support@fuatilia.test> wrote:
 
 > We will send you the spare parts catalogue shortly.
 """
-    data = raw(env("moraa.nyaboke@gmail.example", "mail-oa1-f46.google.example",
-                   "192.0.2.46", "Mon, 10 Mar 2025 14:02:22 +0300 (EAT)",
-                   "4Z6sW4r1Mxz9k"), f"""MIME-Version: 1.0
+    data = raw(
+        env(
+            "moraa.nyaboke@gmail.example",
+            "mail-oa1-f46.google.example",
+            "192.0.2.46",
+            "Mon, 10 Mar 2025 14:02:22 +0300 (EAT)",
+            "4Z6sW4r1Mxz9k",
+        ),
+        f"""MIME-Version: 1.0
 References: {ours}
 In-Reply-To: {ours}
 From: Moraa Nyaboke <moraa.nyaboke@gmail.example>
@@ -1132,15 +1350,21 @@ Subject: {subject}
 To: support@fuatilia.test
 Content-Type: text/plain; charset="UTF-8"
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="moraa.nyaboke@gmail.example", subject=subject, message_id=mid,
-        in_reply_to=[ours], references=[ours], ticket_ref=None,
+        frm="moraa.nyaboke@gmail.example",
+        subject=subject,
+        message_id=mid,
+        in_reply_to=[ours],
+        references=[ours],
+        ticket_ref=None,
         text="I need a new shelf and the crisper drawer",
         quoted="send you the spare parts catalogue",
         notes="Subject tag 'FT-0OIL1' uses characters outside the reference "
-              "alphabet (0, O, I, L, 1) so it is not a ticket reference; "
-              "In-Reply-To still threads it.")
+        "alphabet (0, O, I, L, 1) so it is not a ticket reference; "
+        "In-Reply-To still threads it.",
+    )
 
 
 # ===========================================================================
@@ -1161,7 +1385,9 @@ I would like a replacement please. I am in Ruaka, near the stage.
 Thanks,
 Kamau
 """
-    data = raw(trace, f"""MIME-Version: 1.0
+    data = raw(
+        trace,
+        f"""MIME-Version: 1.0
 Date: Tue, 11 Mar 2025 08:15:02 +0300
 Message-ID: {mid}
 Subject: {subject}
@@ -1171,20 +1397,32 @@ User-Agent: K-9 Mail for Android
 Content-Type: text/plain; charset=UTF-8
 Content-Transfer-Encoding: 7bit
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="kamau.gitau@gmail.example", subject=subject, message_id=mid,
+        frm="kamau.gitau@gmail.example",
+        subject=subject,
+        message_id=mid,
         text="the door has a big dent on the left side",
-        notes="")
+        notes="",
+    )
 
 
 @message("017-new-plain-english.eml", "new")
 def _new_plain():
-    data, m = _kamau_new(env("kamau.gitau@gmail.example", "mail-qk1-f50.google.example",
-                             "192.0.2.50", "Tue, 11 Mar 2025 08:15:06 +0300 (EAT)",
-                             "4Z6tC1v8Qyz9m"))
-    m["notes"] = ("Plain new request in English from K-9 Mail; "
-                  "057-duplicate-delivery.eml is the same mail delivered twice.")
+    data, m = _kamau_new(
+        env(
+            "kamau.gitau@gmail.example",
+            "mail-qk1-f50.google.example",
+            "192.0.2.50",
+            "Tue, 11 Mar 2025 08:15:06 +0300 (EAT)",
+            "4Z6tC1v8Qyz9m",
+        )
+    )
+    m["notes"] = (
+        "Plain new request in English from K-9 Mail; "
+        "057-duplicate-delivery.eml is the same mail delivered twice."
+    )
     return data, m
 
 
@@ -1201,9 +1439,15 @@ Naomba fundi aje nyumbani kwangu Thika Road, karibu na Roysambu, leo au kesho.
 Asanteni,
 Wairimu Ndung\u2019u
 """
-    data = raw(env("wairimu.ndungu@gmail.example", "mail-yw1-f47.google.example",
-                   "192.0.2.47", "Tue, 11 Mar 2025 07:02:44 +0300 (EAT)",
-                   "4Z6t9Yk2Bnz9n"), f"""MIME-Version: 1.0
+    data = raw(
+        env(
+            "wairimu.ndungu@gmail.example",
+            "mail-yw1-f47.google.example",
+            "192.0.2.47",
+            "Tue, 11 Mar 2025 07:02:44 +0300 (EAT)",
+            "4Z6t9Yk2Bnz9n",
+        ),
+        f"""MIME-Version: 1.0
 From: Wairimu Ndung'u <wairimu.ndungu@gmail.example>
 Date: Tue, 11 Mar 2025 07:02:41 +0300
 Message-ID: {mid}
@@ -1212,12 +1456,17 @@ To: Fuatilia Support <support@fuatilia.test>
 Content-Type: text/plain; charset="UTF-8"
 Content-Transfer-Encoding: 8bit
 
-""", (body, "utf-8"))
+""",
+        (body, "utf-8"),
+    )
     return data, meta(
-        frm="wairimu.ndungu@gmail.example", subject=subject, message_id=mid,
+        frm="wairimu.ndungu@gmail.example",
+        subject=subject,
+        message_id=mid,
         text="Friji niliyonunua wiki iliyopita imeacha kupoza",
         notes="New request in Swahili, 8bit UTF-8 body, B-encoded subject "
-              "with an en dash, unquoted apostrophe in the From display name.")
+        "with an en dash, unquoted apostrophe in the From display name.",
+    )
 
 
 @message("019-new-html-only.eml", "new")
@@ -1226,9 +1475,15 @@ def _new_html_only():
     mid = "<1741679021873.18273.jikobora@mail.zoho.example>"
     html = """<!DOCTYPE html><html><head><meta content="text/html;charset=UTF-8" http-equiv="Content-Type"></head><body><div style="font-family: Verdana, Arial, Helvetica, sans-serif; font-size: 10pt;"><div>Dear Sir/Madam,<br></div><div><br></div><div>Jiko Bora Restaurant would like a quotation for an annual service contract covering the following units:<br></div><div><br></div><table border="1" cellpadding="4" style="border-collapse:collapse"><tbody><tr><th>Unit</th><th>Location</th><th>Qty</th></tr><tr><td>Upright chiller 600L</td><td>Westlands</td><td>2</td></tr><tr><td>Chest freezer 400L</td><td>Westlands</td><td>3</td></tr><tr><td>Bottle cooler</td><td>Kilimani</td><td>1</td></tr></tbody></table><div><br></div><div>Kindly include quarterly servicing and emergency call-outs.<br></div><div><br></div><div>Regards,<br></div><div>Esther Nduta<br>Operations, Jiko Bora Restaurant<br></div></div><br></body></html>
 """
-    data = raw(env("accounts@jikobora.example", "sender4-op-o12.zoho.example",
-                   "198.51.100.112", "Tue, 11 Mar 2025 10:43:45 +0300 (EAT)",
-                   "4Z6tK8n5Rgz9p"), f"""Date: Tue, 11 Mar 2025 10:43:41 +0300
+    data = raw(
+        env(
+            "accounts@jikobora.example",
+            "sender4-op-o12.zoho.example",
+            "198.51.100.112",
+            "Tue, 11 Mar 2025 10:43:45 +0300 (EAT)",
+            "4Z6tK8n5Rgz9p",
+        ),
+        f"""Date: Tue, 11 Mar 2025 10:43:41 +0300
 From: Esther Nduta <accounts@jikobora.example>
 To: "support" <support@fuatilia.test>
 Message-Id: {mid}
@@ -1240,12 +1495,16 @@ Importance: Medium
 User-Agent: Zoho Mail
 X-Mailer: Zoho Mail
 
-{html}""")
+{html}""",
+    )
     return data, meta(
-        frm="accounts@jikobora.example", subject=subject, message_id=mid,
+        frm="accounts@jikobora.example",
+        subject=subject,
+        message_id=mid,
         text="quotation for an annual service contract",
         notes="New request that is text/html only (no text/plain), with a "
-              "table a text renderer must flatten.")
+        "table a text renderer must flatten.",
+    )
 
 
 @message("020-new-multipart-alternative.eml", "new")
@@ -1263,10 +1522,15 @@ Moraa Nyaboke
 <meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head>
 <body dir="ltr"><div style="font-family: Calibri, Arial, Helvetica, sans-serif; font-size: 12pt;">Hello,<br><br>My M-Pesa statement shows two payments of <b>KSh 38,999</b> on 6 March for the same fridge (order 58190). Please refund the second payment to 0700 222 333.<br><br>Moraa Nyaboke</div></body></html>
 """
-    data = raw(env("moraa.nyaboke@outlook.example",
-                   "eur05-vi1-obe.outbound.protection.outlook.example",
-                   "198.51.100.5", "Tue, 11 Mar 2025 11:05:13 +0300 (EAT)",
-                   "4Z6tL3w0Shz9q"), f"""From: Moraa Nyaboke <moraa.nyaboke@outlook.example>
+    data = raw(
+        env(
+            "moraa.nyaboke@outlook.example",
+            "eur05-vi1-obe.outbound.protection.outlook.example",
+            "198.51.100.5",
+            "Tue, 11 Mar 2025 11:05:13 +0300 (EAT)",
+            "4Z6tL3w0Shz9q",
+        ),
+        f"""From: Moraa Nyaboke <moraa.nyaboke@outlook.example>
 To: "support@fuatilia.test" <support@fuatilia.test>
 Subject: {subject}
 Thread-Topic: {subject}
@@ -1290,21 +1554,31 @@ Content-Transfer-Encoding: base64
 
 {b64text(html)}
 --{bnd}--
-""")
+""",
+    )
     return data, meta(
-        frm="moraa.nyaboke@outlook.example", subject=subject, message_id=mid,
+        frm="moraa.nyaboke@outlook.example",
+        subject=subject,
+        message_id=mid,
         text="shows two payments of KSh 38,999 on 6 March",
         notes="Billing complaint as multipart/alternative (Outlook.com), both "
-              "parts base64-encoded; the html part has the phrase split by <b>.")
+        "parts base64-encoded; the html part has the phrase split by <b>.",
+    )
 
 
 @message("021-new-empty-body.eml", "new")
 def _new_empty():
     subject = "Please call me back - fridge warranty"
     mid = "<CAP0sKw9Yx3Lz6Qv1Nb4Tm7Hd0Gr5Jc8fEo3Md@mail.gmail.com>"
-    data = raw(env("musyoki.mutua@gmail.example", "mail-vk1-f53.google.example",
-                   "192.0.2.53", "Tue, 11 Mar 2025 12:30:21 +0300 (EAT)",
-                   "4Z6tP6y3Tjz9r"), f"""MIME-Version: 1.0
+    data = raw(
+        env(
+            "musyoki.mutua@gmail.example",
+            "mail-vk1-f53.google.example",
+            "192.0.2.53",
+            "Tue, 11 Mar 2025 12:30:21 +0300 (EAT)",
+            "4Z6tP6y3Tjz9r",
+        ),
+        f"""MIME-Version: 1.0
 From: Musyoki Mutua <musyoki.mutua@gmail.example>
 Date: Tue, 11 Mar 2025 12:30:18 +0300
 Message-ID: {mid}
@@ -1312,30 +1586,47 @@ Subject: {subject}
 To: support@fuatilia.test
 Content-Type: text/plain; charset="UTF-8"
 
-""")
+""",
+    )
     return data, meta(
-        frm="musyoki.mutua@gmail.example", subject=subject, message_id=mid,
+        frm="musyoki.mutua@gmail.example",
+        subject=subject,
+        message_id=mid,
         text=None,
         notes="Everything is in the subject: the body is empty (zero bytes "
-              "after the blank line); text_must_contain is null.")
+        "after the blank line); text_must_contain is null.",
+    )
 
 
 @message("022-new-emoji-base64.eml", "new")
 def _new_emoji():
-    subject = "Asante sana!! \U0001f64f\U0001f389 Friji mpya inafanya kazi vizuri \U0001f60d\u2744\ufe0f"
+    subject = (
+        "Asante sana!! \U0001f64f\U0001f389 Friji mpya inafanya kazi vizuri \U0001f60d\u2744\ufe0f"
+    )
     mid = "<CAQ7tLx0Zy4Mw8Rv2Pc5Un1Je6Hs9Kd3gFo7Ne@mail.gmail.com>"
-    body = ("Asanteni sana Fuatilia!! \U0001f64f\U0001f64f\U0001f64f\n\n"
-            "Friji imefika salama na inapoza vizuri sana \u2744\ufe0f\u2744\ufe0f\U0001f9ca "
-            "Watoto wamefurahi \U0001f602\U0001f602 juice baridi kila siku \U0001f379\U0001f96d\n\n"
-            "Delivery guy was very polite \U0001f44d\U0001f3fe\U0001f44d\U0001f3fe\U0001f4af "
-            "5 stars \u2b50\u2b50\u2b50\u2b50\u2b50\n\n"
-            "Familia yote \U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466 inasema asante \u2764\ufe0f\U0001f1f0\U0001f1ea\n")
+    body = (
+        "Asanteni sana Fuatilia!! \U0001f64f\U0001f64f\U0001f64f\n\n"
+        "Friji imefika salama na inapoza vizuri sana \u2744\ufe0f\u2744\ufe0f\U0001f9ca "
+        "Watoto wamefurahi \U0001f602\U0001f602 juice baridi kila siku \U0001f379\U0001f96d\n\n"
+        "Delivery guy was very polite \U0001f44d\U0001f3fe\U0001f44d\U0001f3fe\U0001f4af "
+        "5 stars \u2b50\u2b50\u2b50\u2b50\u2b50\n\n"
+        "Familia yote \U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466 inasema asante \u2764\ufe0f\U0001f1f0\U0001f1ea\n"
+    )
     bnd = "000000000000b3e71a062f4c0a77"
-    html = ("<div dir=\"auto\">" + body.replace("\n\n", "</div><div dir=\"auto\"><br></div><div dir=\"auto\">").replace("\n", "")
-            + "</div>\n")
-    data = raw(env("zawadi.mwende@gmail.example", "mail-io1-f43.google.example",
-                   "192.0.2.43", "Tue, 11 Mar 2025 19:12:08 +0300 (EAT)",
-                   "4Z6tZ2c7Vkz9s"), f"""MIME-Version: 1.0
+    html = (
+        '<div dir="auto">'
+        + body.replace("\n\n", '</div><div dir="auto"><br></div><div dir="auto">').replace("\n", "")
+        + "</div>\n"
+    )
+    data = raw(
+        env(
+            "zawadi.mwende@gmail.example",
+            "mail-io1-f43.google.example",
+            "192.0.2.43",
+            "Tue, 11 Mar 2025 19:12:08 +0300 (EAT)",
+            "4Z6tZ2c7Vkz9s",
+        ),
+        f"""MIME-Version: 1.0
 From: Zawadi Mwende <zawadi.mwende@gmail.example>
 Date: Tue, 11 Mar 2025 19:12:05 +0300
 Message-ID: {mid}
@@ -1354,28 +1645,40 @@ Content-Transfer-Encoding: base64
 
 {b64text(html)}
 --{bnd}--
-""")
+""",
+    )
     return data, meta(
-        frm="zawadi.mwende@gmail.example", subject=subject, message_id=mid,
+        frm="zawadi.mwende@gmail.example",
+        subject=subject,
+        message_id=mid,
         text="Friji imefika salama na inapoza vizuri sana",
         notes="Emoji-heavy thank-you (skin tones, ZWJ family, flag, VS16) in a"
-              " base64 body and a multi-word B-encoded subject.")
+        " base64 body and a multi-word B-encoded subject.",
+    )
 
 
 @message("023-new-quoted-printable.eml", "new")
 def _new_qp():
     subject = "Quote for 4 fridges - St. Mary's Girls, Murang'a"
     mid = "<5e2b8c71-0d4f-4a9e-b3c6-81f7a2d90e54@stmarys-muranga.example>"
-    body = ("Dear Fuatilia,\n\n"
-            "We are requesting a quotation for four 300L fridges for the kitchen and the "
-            "sick bay at St. Mary\u2019s Girls School in Murang\u2019a, including delivery "
-            "and installation before the new term begins on 28 April 2025.\n\n"
-            "Payment will be by cheque or bank transfer \u2014 the Board does not allow "
-            "M-Pesa for amounts above KSh 150,000.\n\n"
-            "Sr. Agnes Wanjiku\nBursar\n")
-    data = raw(env("bursar@stmarys-muranga.example", "mail.stmarys-muranga.example",
-                   "203.0.113.28", "Wed, 12 Mar 2025 09:00:12 +0300 (EAT)",
-                   "4Z6vA5d9Wlz9t"), f"""Message-ID: {mid}
+    body = (
+        "Dear Fuatilia,\n\n"
+        "We are requesting a quotation for four 300L fridges for the kitchen and the "
+        "sick bay at St. Mary\u2019s Girls School in Murang\u2019a, including delivery "
+        "and installation before the new term begins on 28 April 2025.\n\n"
+        "Payment will be by cheque or bank transfer \u2014 the Board does not allow "
+        "M-Pesa for amounts above KSh 150,000.\n\n"
+        "Sr. Agnes Wanjiku\nBursar\n"
+    )
+    data = raw(
+        env(
+            "bursar@stmarys-muranga.example",
+            "mail.stmarys-muranga.example",
+            "203.0.113.28",
+            "Wed, 12 Mar 2025 09:00:12 +0300 (EAT)",
+            "4Z6vA5d9Wlz9t",
+        ),
+        f"""Message-ID: {mid}
 Date: Wed, 12 Mar 2025 09:00:07 +0300
 MIME-Version: 1.0
 User-Agent: Mozilla Thunderbird
@@ -1385,14 +1688,18 @@ Subject: {subject}
 Content-Type: text/plain; charset=UTF-8
 Content-Transfer-Encoding: quoted-printable
 
-{qp(body)}""")
+{qp(body)}""",
+    )
     return data, meta(
-        frm="bursar@stmarys-muranga.example", subject=subject, message_id=mid,
+        frm="bursar@stmarys-muranga.example",
+        subject=subject,
+        message_id=mid,
         text="sick bay at St. Mary\u2019s Girls School in Murang\u2019a",
         notes="Quoted-printable body with soft line breaks and =E2=80=99 "
-              "apostrophes: the expected phrase only exists after QP decoding;"
-              " the unquoted '.' in the From display name ('St.') gives an "
-              "ObsoleteHeaderDefect.")
+        "apostrophes: the expected phrase only exists after QP decoding;"
+        " the unquoted '.' in the From display name ('St.') gives an "
+        "ObsoleteHeaderDefect.",
+    )
 
 
 @message("024-new-format-flowed-delsp.eml", "new")
@@ -1403,20 +1710,28 @@ def _new_flowed_delsp():
     # so a break between words is written with two spaces and "refrige"
     # + "rator" is a break inside a word.  Lines starting with "From " are
     # space-stuffed.
-    body = ("Hello Fuatilia,\n"
-            "\n"
-            "Our chest freezer at the Bungoma depot builds a thick layer of ice on  \n"
-            "the back wall every three days. We defrost it but it comes back. The  \n"
-            "refrige \n"
-            "rator next to it is fine.\n"
-            "\n"
-            " From the manual I think the drain is blocked, but I am not sure.\n"
-            "\n"
-            "Wafula Simiyu\n"
-            "Bungoma Agro Dealers\n")
-    data = raw(env("wafula@bungomaagro.example", "smtp.bungomaagro.example",
-                   "203.0.113.34", "Wed, 12 Mar 2025 10:20:41 +0300 (EAT)",
-                   "4Z6vF1g4Xmz9v"), f"""From: Wafula Simiyu <wafula@bungomaagro.example>
+    body = (
+        "Hello Fuatilia,\n"
+        "\n"
+        "Our chest freezer at the Bungoma depot builds a thick layer of ice on  \n"
+        "the back wall every three days. We defrost it but it comes back. The  \n"
+        "refrige \n"
+        "rator next to it is fine.\n"
+        "\n"
+        " From the manual I think the drain is blocked, but I am not sure.\n"
+        "\n"
+        "Wafula Simiyu\n"
+        "Bungoma Agro Dealers\n"
+    )
+    data = raw(
+        env(
+            "wafula@bungomaagro.example",
+            "smtp.bungomaagro.example",
+            "203.0.113.34",
+            "Wed, 12 Mar 2025 10:20:41 +0300 (EAT)",
+            "4Z6vF1g4Xmz9v",
+        ),
+        f"""From: Wafula Simiyu <wafula@bungomaagro.example>
 Content-Type: text/plain;
 	charset=us-ascii;
 	format=flowed;
@@ -1429,13 +1744,17 @@ Date: Wed, 12 Mar 2025 10:20:37 +0300
 To: support@fuatilia.test
 X-Mailer: Apple Mail (2.3774.500.171.1.1)
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="wafula@bungomaagro.example", subject=subject, message_id=mid,
+        frm="wafula@bungomaagro.example",
+        subject=subject,
+        message_id=mid,
         text="builds a thick layer of ice on",
         notes="format=flowed; delsp=yes: soft breaks end in a space that must "
-              "be deleted (one break falls inside 'refrigerator'), and a "
-              "space-stuffed ' From' line.")
+        "be deleted (one break falls inside 'refrigerator'), and a "
+        "space-stuffed ' From' line.",
+    )
 
 
 @message("025-new-reply-to-differs.eml", "new")
@@ -1451,9 +1770,15 @@ Kindly send the quotation to our procurement address, not to me.
 Njeri Wambui
 PA to the Director, Jiko Bora Restaurant
 """
-    data = raw(env("njeri.wambui@gmail.example", "mail-ua1-f51.google.example",
-                   "192.0.2.51", "Wed, 12 Mar 2025 14:11:30 +0300 (EAT)",
-                   "4Z6vP7j0Ynz9w"), f"""MIME-Version: 1.0
+    data = raw(
+        env(
+            "njeri.wambui@gmail.example",
+            "mail-ua1-f51.google.example",
+            "192.0.2.51",
+            "Wed, 12 Mar 2025 14:11:30 +0300 (EAT)",
+            "4Z6vP7j0Ynz9w",
+        ),
+        f"""MIME-Version: 1.0
 From: Njeri Wambui <njeri.wambui@gmail.example>
 Reply-To: Procurement - Jiko Bora <procurement@jikobora.example>
 Date: Wed, 12 Mar 2025 14:11:27 +0300
@@ -1462,12 +1787,16 @@ Subject: {subject}
 To: support@fuatilia.test
 Content-Type: text/plain; charset="UTF-8"
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="njeri.wambui@gmail.example", subject=subject, message_id=mid,
+        frm="njeri.wambui@gmail.example",
+        subject=subject,
+        message_id=mid,
         text="please quote for three 400L chest freezers",
         notes="Reply-To (procurement@jikobora.example) differs from From: "
-              "answers should go to Reply-To; the requester is the From.")
+        "answers should go to Reply-To; the requester is the From.",
+    )
 
 
 @message("026-new-cc-other-customer.eml", "new")
@@ -1483,9 +1812,15 @@ Please arrange a visit; the caretaker will open the flats.
 Grace Wanjiku
 Estate Manager, Green Park Apartments, Kileleshwa
 """
-    data = raw(env("grace@greenpark-estate.example", "mail.greenpark-estate.example",
-                   "203.0.113.51", "Wed, 12 Mar 2025 15:22:37 +0300 (EAT)",
-                   "4Z6vT3m6Zpz9x"), f"""From: Grace Wanjiku (Estate Manager) <grace@greenpark-estate.example>
+    data = raw(
+        env(
+            "grace@greenpark-estate.example",
+            "mail.greenpark-estate.example",
+            "203.0.113.51",
+            "Wed, 12 Mar 2025 15:22:37 +0300 (EAT)",
+            "4Z6vT3m6Zpz9x",
+        ),
+        f"""From: Grace Wanjiku (Estate Manager) <grace@greenpark-estate.example>
 To: support@fuatilia.test
 Cc: "Peter Kariuki" <peter.kariuki@gmail.example>,
  Lucy Atieno <lucy.atieno@yahoo.example>
@@ -1497,12 +1832,16 @@ Content-Type: text/plain; charset=utf-8
 Content-Transfer-Encoding: 7bit
 X-Mailer: Roundcube Webmail/1.6.5
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="grace@greenpark-estate.example", subject=subject, message_id=mid,
+        frm="grace@greenpark-estate.example",
+        subject=subject,
+        message_id=mid,
         text="are leaking water onto the floor",
         notes="Cc carries two other customers (folded Cc header); From has a "
-              "(comment) after the display name.")
+        "(comment) after the display name.",
+    )
 
 
 @message("027-new-signature-block.eml", "new")
@@ -1519,9 +1858,15 @@ Wajir Traders
 P.O. Box 123-70200 Wajir
 Mobile: +254 700 333 444
 """
-    data = raw(env("abdi.noor@gmail.example", "mail-ot1-f45.google.example",
-                   "192.0.2.45", "Wed, 12 Mar 2025 16:48:05 +0300 (EAT)",
-                   "4Z6vW9q2Aqz9y"), f"""MIME-Version: 1.0
+    data = raw(
+        env(
+            "abdi.noor@gmail.example",
+            "mail-ot1-f45.google.example",
+            "192.0.2.45",
+            "Wed, 12 Mar 2025 16:48:05 +0300 (EAT)",
+            "4Z6vW9q2Aqz9y",
+        ),
+        f"""MIME-Version: 1.0
 From: Abdi Noor <abdi.noor@gmail.example>
 Date: Wed, 12 Mar 2025 16:48:01 +0300
 Message-ID: {mid}
@@ -1529,18 +1874,24 @@ Subject: {subject}
 To: support@fuatilia.test
 Content-Type: text/plain; charset="UTF-8"
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="abdi.noor@gmail.example", subject=subject, message_id=mid,
+        frm="abdi.noor@gmail.example",
+        subject=subject,
+        message_id=mid,
         text="Do you deliver to Wajir town",
         notes="New message ending in a standard '-- ' (dash dash space) "
-              "signature block with address and phone.")
+        "signature block with address and phone.",
+    )
 
 
 @message("028-new-subject-folded.eml", "new")
 def _new_subject_folded():
-    subject = ("Request for quotation: 12 commercial display fridges for our "
-               "supermarket branches in Kisumu, Kakamega and Busia")
+    subject = (
+        "Request for quotation: 12 commercial display fridges for our "
+        "supermarket branches in Kisumu, Kakamega and Busia"
+    )
     mid = "<20250313081502.41D2A9@lakeside-supermarkets.example>"
     body = """Dear Sales Team,
 
@@ -1549,10 +1900,15 @@ Lakeside Supermarkets requests a quotation for 12 commercial display fridges (4 
 Procurement Office
 Lakeside Supermarkets, Kisumu
 """
-    data = raw(env("procurement@lakeside-supermarkets.example",
-                   "mail.lakeside-supermarkets.example", "203.0.113.77",
-                   "Thu, 13 Mar 2025 08:15:06 +0300 (EAT)", "4Z6wB4s8Crz9z"),
-               f"""From: Procurement <procurement@lakeside-supermarkets.example>
+    data = raw(
+        env(
+            "procurement@lakeside-supermarkets.example",
+            "mail.lakeside-supermarkets.example",
+            "203.0.113.77",
+            "Thu, 13 Mar 2025 08:15:06 +0300 (EAT)",
+            "4Z6wB4s8Crz9z",
+        ),
+        f"""From: Procurement <procurement@lakeside-supermarkets.example>
 To: support@fuatilia.test
 Subject: Request for quotation: 12 commercial display fridges for our
  supermarket branches in Kisumu, Kakamega and Busia
@@ -1562,19 +1918,23 @@ MIME-Version: 1.0
 Content-Type: text/plain; charset=us-ascii
 Content-Transfer-Encoding: 7bit
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="procurement@lakeside-supermarkets.example", subject=subject,
+        frm="procurement@lakeside-supermarkets.example",
+        subject=subject,
         message_id=mid,
         text="requests a quotation for 12 commercial display fridges",
         notes="Plain ASCII subject folded across two lines (CRLF + space); "
-              "unfolding must keep exactly one space.")
+        "unfolding must keep exactly one space.",
+    )
 
 
 @message("029-subject-rfc2047-b.eml", "charset")
 def _subject_b():
-    subject = ("Ombi la kurejeshewa pesa \u2013 M-Pesa \u2713 (KSh 4,500) "
-               "\u2014 friji haikuletwa Kakamega")
+    subject = (
+        "Ombi la kurejeshewa pesa \u2013 M-Pesa \u2713 (KSh 4,500) \u2014 friji haikuletwa Kakamega"
+    )
     mid = "<CAT4yPa7Cb1Pz5Uy9Sf2Xq8Mh3Kv6Ng0jIr4Qh@mail.gmail.com>"
     body = """Habari,
 
@@ -1582,9 +1942,15 @@ Nililipa KSh 4,500 ya usafiri tarehe 3 Machi lakini sijapokea friji mpaka leo. N
 
 Said Mohamed
 """
-    data = raw(env("said.mohamed@gmail.example", "mail-pg1-f42.google.example",
-                   "192.0.2.42", "Thu, 13 Mar 2025 09:30:44 +0300 (EAT)",
-                   "4Z6wF8t1Dsz9a"), f"""MIME-Version: 1.0
+    data = raw(
+        env(
+            "said.mohamed@gmail.example",
+            "mail-pg1-f42.google.example",
+            "192.0.2.42",
+            "Thu, 13 Mar 2025 09:30:44 +0300 (EAT)",
+            "4Z6wF8t1Dsz9a",
+        ),
+        f"""MIME-Version: 1.0
 From: Said Mohamed <said.mohamed@gmail.example>
 Date: Thu, 13 Mar 2025 09:30:41 +0300
 Message-ID: {mid}
@@ -1592,12 +1958,16 @@ Subject: {ew_b(subject)}
 To: support@fuatilia.test
 Content-Type: text/plain; charset="UTF-8"
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="said.mohamed@gmail.example", subject=subject, message_id=mid,
+        frm="said.mohamed@gmail.example",
+        subject=subject,
+        message_id=mid,
         text="sijapokea friji mpaka leo",
         notes="UTF-8 subject as several RFC 2047 B encoded-words on folded "
-              "lines; whitespace between adjacent encoded-words must vanish.")
+        "lines; whitespace between adjacent encoded-words must vanish.",
+    )
 
 
 @message("030-subject-rfc2047-q.eml", "charset")
@@ -1610,9 +1980,15 @@ def _subject_q():
 
 Said
 """
-    data = raw(env("said.mohamed@gmail.example", "mail-pg1-f42.google.example",
-                   "192.0.2.42", "Thu, 13 Mar 2025 11:02:19 +0300 (EAT)",
-                   "4Z6wK2v5Etz9b"), f"""MIME-Version: 1.0
+    data = raw(
+        env(
+            "said.mohamed@gmail.example",
+            "mail-pg1-f42.google.example",
+            "192.0.2.42",
+            "Thu, 13 Mar 2025 11:02:19 +0300 (EAT)",
+            "4Z6wK2v5Etz9b",
+        ),
+        f"""MIME-Version: 1.0
 References: {ours}
 In-Reply-To: {ours}
 From: Said Mohamed <said.mohamed@gmail.example>
@@ -1622,19 +1998,27 @@ Subject: Re: [FT-M4R8E] {ew_q(tail)}
 To: Fuatilia Support <support@fuatilia.test>
 Content-Type: text/plain; charset="UTF-8"
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="said.mohamed@gmail.example", subject=subject, message_id=mid,
-        in_reply_to=[ours], references=[ours], ticket_ref="FT-M4R8E",
+        frm="said.mohamed@gmail.example",
+        subject=subject,
+        message_id=mid,
+        in_reply_to=[ours],
+        references=[ours],
+        ticket_ref="FT-M4R8E",
         text="Nimetuma namba ya muamala kama mlivyoomba",
         notes="Subject mixes plain text with RFC 2047 Q encoded-words "
-              "('_' is a space, =2C a comma, =E2=80=93 an en dash).")
+        "('_' is a space, =2C a comma, =E2=80=93 an en dash).",
+    )
 
 
 @message("031-calendar-invite.eml", "attachment")
 def _calendar():
-    subject = ("Invitation: Technician visit - Green Park Block C @ Wed 19 Mar 2025 "
-               "10am - 12pm (EAT) (support@fuatilia.test)")
+    subject = (
+        "Invitation: Technician visit - Green Park Block C @ Wed 19 Mar 2025 "
+        "10am - 12pm (EAT) (support@fuatilia.test)"
+    )
     mid = "<calendar-3b7e9f12-5a4c-4d8e-b1f0-6c2a9d7e8f31@google.example>"
     ics = """BEGIN:VCALENDAR
 PRODID:-//Google Inc//Google Calendar 70.9054//EN
@@ -1676,9 +2060,15 @@ Invitation from Google Calendar
 """
     ics_crlf = ics.replace("\n", "\r\n")
     outer, alt = "000000000000d5a8f3062f5b1c22", "000000000000d5a8f1062f5b1c20"
-    data = raw(env("grace@greenpark-estate.example", "mail-sor-f69.google.example",
-                   "192.0.2.69", "Thu, 13 Mar 2025 13:15:04 +0300 (EAT)",
-                   "4Z6wQ6x9Fvz9c"), f"""MIME-Version: 1.0
+    data = raw(
+        env(
+            "grace@greenpark-estate.example",
+            "mail-sor-f69.google.example",
+            "192.0.2.69",
+            "Thu, 13 Mar 2025 13:15:04 +0300 (EAT)",
+            "4Z6wQ6x9Fvz9c",
+        ),
+        f"""MIME-Version: 1.0
 Reply-To: Grace Wanjiku <grace@greenpark-estate.example>
 Sender: Google Calendar <calendar-notification@google.example>
 Message-ID: {mid}
@@ -1716,14 +2106,18 @@ Content-Transfer-Encoding: base64
 
 {b64(ics_crlf.encode("utf-8"))}
 --{outer}--
-""")
+""",
+    )
     return data, meta(
-        frm="grace@greenpark-estate.example", subject=subject, message_id=mid,
+        frm="grace@greenpark-estate.example",
+        subject=subject,
+        message_id=mid,
         text="inspect the leaking fridges in flats C4 and C9",
         attachments=["invite.ics"],
         notes="Google Calendar invitation: text/calendar method=REQUEST "
-              "alternative plus invite.ics attachment; Sender differs from "
-              "From; folded subject.")
+        "alternative plus invite.ics attachment; Sender differs from "
+        "From; folded subject.",
+    )
 
 
 # ===========================================================================
@@ -1745,9 +2139,15 @@ Merci d'avance,
 Jean-Claude Mugisha
 Caf\u00e9 Kahawa Tamu, Nairobi
 """
-    data = raw(env("jc.mugisha@cafe-kahawatamu.example", "smtp.cafe-kahawatamu.example",
-                   "203.0.113.85", "Thu, 13 Mar 2025 09:44:15 +0300 (EAT)",
-                   "4Z6wH0z3Gwz9d"), f"""Date: Thu, 13 Mar 2025 09:44:11 +0300
+    data = raw(
+        env(
+            "jc.mugisha@cafe-kahawatamu.example",
+            "smtp.cafe-kahawatamu.example",
+            "203.0.113.85",
+            "Thu, 13 Mar 2025 09:44:15 +0300 (EAT)",
+            "4Z6wH0z3Gwz9d",
+        ),
+        f"""Date: Thu, 13 Mar 2025 09:44:11 +0300
 From: Jean-Claude Mugisha <jc.mugisha@cafe-kahawatamu.example>
 To: support@fuatilia.test
 Subject: {ew_q(subject, "ISO-8859-1")}
@@ -1758,13 +2158,17 @@ Content-Disposition: inline
 Content-Transfer-Encoding: 8bit
 User-Agent: Mutt/2.2.12 (2023-09-09)
 
-""", (body, "latin-1"))
+""",
+        (body, "latin-1"),
+    )
     return data, meta(
-        frm="jc.mugisha@cafe-kahawatamu.example", subject=subject,
+        frm="jc.mugisha@cafe-kahawatamu.example",
+        subject=subject,
         message_id=mid,
         text="ne descend pas sous 9 \u00b0C depuis lundi",
         notes="French-speaking customer, 8bit ISO-8859-1 body (\u00e9, \u00b0, "
-              "\u00e0) and an ISO-8859-1 Q-encoded subject (Mutt).")
+        "\u00e0) and an ISO-8859-1 Q-encoded subject (Mutt).",
+    )
 
 
 @message("033-charset-windows-1252.eml", "charset")
@@ -1783,9 +2187,15 @@ Naivasha Blooms B.V.
     html = """<html><head><meta http-equiv=Content-Type content="text/html; charset=windows-1252"></head><body lang=EN-GB><div class=WordSection1><p class=MsoNormal>Dear Fuatilia,</p><p class=MsoNormal>We\u2019ve transferred the \u20ac450 deposit for the \u201cBaridi Pro\u201d cold room to your account at Equity Bank \u2013 our bank charges are on us.</p><p class=MsoNormal>The cold room must hold 2\u20134 \u00b0C for the roses\u2026 please confirm the installation date at our farm near Lake Naivasha.</p><p class=MsoNormal>Pieter van Dijk<br>Naivasha Blooms B.V.</p></div></body></html>
 """
     bnd = "----=_NextPart_000_000E_01DB942B.B1C47A10"
-    data = raw(env("p.vandijk@naivashablooms.example", "smtp.naivashablooms.example",
-                   "203.0.113.99", "Thu, 13 Mar 2025 10:31:52 +0300 (EAT)",
-                   "4Z6wM5b7Hxz9f"), f"""From: "Pieter van Dijk" <p.vandijk@naivashablooms.example>
+    data = raw(
+        env(
+            "p.vandijk@naivashablooms.example",
+            "smtp.naivashablooms.example",
+            "203.0.113.99",
+            "Thu, 13 Mar 2025 10:31:52 +0300 (EAT)",
+            "4Z6wM5b7Hxz9f",
+        ),
+        f"""From: "Pieter van Dijk" <p.vandijk@naivashablooms.example>
 To: <support@fuatilia.test>
 Subject: {ew_q(subject, "Windows-1252")}
 Date: Thu, 13 Mar 2025 08:31:48 +0100
@@ -1804,7 +2214,9 @@ Content-Type: text/plain;
 	charset="Windows-1252"
 Content-Transfer-Encoding: 8bit
 
-""", (body, "cp1252"), f"""
+""",
+        (body, "cp1252"),
+        f"""
 --{bnd}
 Content-Type: text/html;
 	charset="Windows-1252"
@@ -1812,14 +2224,18 @@ Content-Transfer-Encoding: quoted-printable
 
 {qp(html, "cp1252")}
 --{bnd}--
-""")
+""",
+    )
     return data, meta(
-        frm="p.vandijk@naivashablooms.example", subject=subject, message_id=mid,
+        frm="p.vandijk@naivashablooms.example",
+        subject=subject,
+        message_id=mid,
         text="We\u2019ve transferred the \u20ac450 deposit for the \u201cBaridi Pro\u201d cold room",
         notes="Outlook with Windows-1252: raw 8bit smart quotes (0x93/0x94/"
-              "0x92), euro (0x80), en dash and ellipsis in text/plain; QP in "
-              "html; Q-encoded Windows-1252 subject. Decoding as ISO-8859-1 "
-              "yields C1 control characters.")
+        "0x92), euro (0x80), en dash and ellipsis in text/plain; QP in "
+        "html; Q-encoded Windows-1252 subject. Decoding as ISO-8859-1 "
+        "yields C1 control characters.",
+    )
 
 
 @message("034-charset-shift-jis.eml", "charset")
@@ -1835,9 +2251,15 @@ def _shift_jis():
 \u3088\u308d\u3057\u304f\u304a\u9858\u3044\u3044\u305f\u3057\u307e\u3059\u3002
 \u7530\u4e2d \u7531\u7d00
 """
-    data = raw(env("y.tanaka@nairobi-jp.example", "mail.nairobi-jp.example",
-                   "203.0.113.110", "Thu, 13 Mar 2025 11:45:07 +0300 (EAT)",
-                   "4Z6wR9d1Jyz9g"), f"""Date: Thu, 13 Mar 2025 11:45:02 +0300
+    data = raw(
+        env(
+            "y.tanaka@nairobi-jp.example",
+            "mail.nairobi-jp.example",
+            "203.0.113.110",
+            "Thu, 13 Mar 2025 11:45:07 +0300 (EAT)",
+            "4Z6wR9d1Jyz9g",
+        ),
+        f"""Date: Thu, 13 Mar 2025 11:45:02 +0300
 From: Tanaka Yuki <y.tanaka@nairobi-jp.example>
 To: support@fuatilia.test
 Subject: {ew_b(subject, "Shift_JIS")}
@@ -1847,12 +2269,16 @@ Content-Type: text/plain; charset="Shift_JIS"
 Content-Transfer-Encoding: 8bit
 X-Mailer: Becky! ver. 2.81.04
 
-""", (body, "shift_jis"))
+""",
+        (body, "shift_jis"),
+    )
     return data, meta(
-        frm="y.tanaka@nairobi-jp.example", subject=subject, message_id=mid,
+        frm="y.tanaka@nairobi-jp.example",
+        subject=subject,
+        message_id=mid,
         text="\u5148\u9031\u8cfc\u5165\u3057\u305f\u51b7\u8535\u5eab\u304c\u51b7\u3048\u306a\u304f\u306a\u308a\u307e\u3057\u305f",
-        notes="Japanese customer in Nairobi: 8bit Shift_JIS body and "
-              "Shift_JIS B-encoded subject.")
+        notes="Japanese customer in Nairobi: 8bit Shift_JIS body and Shift_JIS B-encoded subject.",
+    )
 
 
 @message("035-charset-cp932-labelled-shift-jis.eml", "charset")
@@ -1869,9 +2295,15 @@ def _cp932():
 
 \u4f50\u85e4 \u5065\u4e8c
 """
-    data = raw(env("k.sato@nairobi-jp.example", "mail.nairobi-jp.example",
-                   "203.0.113.110", "Thu, 13 Mar 2025 12:09:36 +0300 (EAT)",
-                   "4Z6wT1f4Kaz9h"), f"""Date: Thu, 13 Mar 2025 12:09:31 +0300
+    data = raw(
+        env(
+            "k.sato@nairobi-jp.example",
+            "mail.nairobi-jp.example",
+            "203.0.113.110",
+            "Thu, 13 Mar 2025 12:09:36 +0300 (EAT)",
+            "4Z6wT1f4Kaz9h",
+        ),
+        f"""Date: Thu, 13 Mar 2025 12:09:31 +0300
 From: Sato Kenji <k.sato@nairobi-jp.example>
 To: support@fuatilia.test
 Subject: {ew_b(subject, "Shift_JIS")}
@@ -1881,14 +2313,19 @@ Content-Type: text/plain; charset="Shift_JIS"
 Content-Transfer-Encoding: 8bit
 X-Mailer: Microsoft Outlook Express 6.00.2900.5931
 
-""", (body, "cp932"))
+""",
+        (body, "cp932"),
+    )
     return data, meta(
-        frm="k.sato@nairobi-jp.example", subject=subject, message_id=mid,
+        frm="k.sato@nairobi-jp.example",
+        subject=subject,
+        message_id=mid,
         text="\u6628\u65e5\u3001\u51b7\u8535\u5eab\u304c\u5c4a\u304d\u307e\u3057\u305f",
         notes="Body encoded as cp932 but labelled Shift_JIS: circled digits "
-              "and \u9ad9 are undecodable with Python's shift_jis (become "
-              "U+FFFD) and 0x8160 decodes to U+301C instead of U+FF5E; "
-              "decoding as cp932 recovers them.")
+        "and \u9ad9 are undecodable with Python's shift_jis (become "
+        "U+FFFD) and 0x8160 decodes to U+301C instead of U+FF5E; "
+        "decoding as cp932 recovers them.",
+    )
 
 
 @message("036-charset-iso-2022-jp.eml", "charset")
@@ -1902,9 +2339,15 @@ def _iso2022jp():
 
 \u9234\u6728 \u82b1
 """
-    data = raw(env("h.suzuki@nairobi-jp.example", "mail.nairobi-jp.example",
-                   "203.0.113.110", "Thu, 13 Mar 2025 13:15:05 +0300 (EAT)",
-                   "4Z6wW6h8Lbz9j"), f"""Date: Thu, 13 Mar 2025 13:15:00 +0300
+    data = raw(
+        env(
+            "h.suzuki@nairobi-jp.example",
+            "mail.nairobi-jp.example",
+            "203.0.113.110",
+            "Thu, 13 Mar 2025 13:15:05 +0300 (EAT)",
+            "4Z6wW6h8Lbz9j",
+        ),
+        f"""Date: Thu, 13 Mar 2025 13:15:00 +0300
 From: Suzuki Hana <h.suzuki@nairobi-jp.example>
 To: support@fuatilia.test
 Subject: {ew_b(subject, "ISO-2022-JP")}
@@ -1914,12 +2357,17 @@ Content-Type: text/plain; charset=ISO-2022-JP
 Content-Transfer-Encoding: 7bit
 X-Mailer: Sylpheed 3.7.0 (GTK+ 2.24.33; x86_64-pc-mingw32)
 
-""", (body, "iso2022_jp"))
+""",
+        (body, "iso2022_jp"),
+    )
     return data, meta(
-        frm="h.suzuki@nairobi-jp.example", subject=subject, message_id=mid,
+        frm="h.suzuki@nairobi-jp.example",
+        subject=subject,
+        message_id=mid,
         text="\u914d\u9054\u65e5\u3092\u5909\u66f4\u3057\u3066\u3044\u305f\u3060\u3051\u307e\u3059\u304b",
         notes="Stateful 7-bit ISO-2022-JP body (escape sequences) and "
-              "ISO-2022-JP B-encoded subject.")
+        "ISO-2022-JP B-encoded subject.",
+    )
 
 
 @message("037-charset-koi8-r.eml", "charset")
@@ -1936,9 +2384,15 @@ def _koi8r():
 \u0414\u043c\u0438\u0442\u0440\u0438\u0439 \u0412\u043e\u043b\u043a\u043e\u0432
 Safari Logistics, Mombasa
 """
-    data = raw(env("d.volkov@safari-logistics.example", "smtp.safari-logistics.example",
-                   "203.0.113.121", "Thu, 13 Mar 2025 13:55:26 +0300 (EAT)",
-                   "4Z6wY2j5Mcz9k"), f"""From: {ew_b(name, "KOI8-R")} <d.volkov@safari-logistics.example>
+    data = raw(
+        env(
+            "d.volkov@safari-logistics.example",
+            "smtp.safari-logistics.example",
+            "203.0.113.121",
+            "Thu, 13 Mar 2025 13:55:26 +0300 (EAT)",
+            "4Z6wY2j5Mcz9k",
+        ),
+        f"""From: {ew_b(name, "KOI8-R")} <d.volkov@safari-logistics.example>
 To: support@fuatilia.test
 Subject: {ew_b(subject, "KOI8-R")}
 Date: Thu, 13 Mar 2025 13:55:22 +0300
@@ -1948,12 +2402,16 @@ Content-Type: text/plain; charset=koi8-r
 Content-Transfer-Encoding: 8bit
 X-Mailer: The Bat! (v10.4.0.1) Professional
 
-""", (body, "koi8_r"))
+""",
+        (body, "koi8_r"),
+    )
     return data, meta(
-        frm="d.volkov@safari-logistics.example", subject=subject, message_id=mid,
+        frm="d.volkov@safari-logistics.example",
+        subject=subject,
+        message_id=mid,
         text="\u043d\u043e \u043e\u043d \u0441\u0438\u043b\u044c\u043d\u043e \u0448\u0443\u043c\u0438\u0442 \u043f\u043e \u043d\u043e\u0447\u0430\u043c",
-        notes="Russian 8bit KOI8-R body, KOI8-R B-encoded subject and "
-              "display name.")
+        notes="Russian 8bit KOI8-R body, KOI8-R B-encoded subject and display name.",
+    )
 
 
 @message("038-charset-unknown-label.eml", "charset")
@@ -1966,9 +2424,15 @@ The thermostat knob on my fridge is missing. It came like that in the box, I onl
 
 Asante \u2013 Peter Kariuki, Nyahururu
 """
-    data = raw(env("peter.kariuki@gmail.example", "mail-qt1-f48.google.example",
-                   "192.0.2.48", "Thu, 13 Mar 2025 14:40:21 +0300 (EAT)",
-                   "4Z6x1Z7k9Ndz9m"), f"""From: Peter Kariuki <peter.kariuki@gmail.example>
+    data = raw(
+        env(
+            "peter.kariuki@gmail.example",
+            "mail-qt1-f48.google.example",
+            "192.0.2.48",
+            "Thu, 13 Mar 2025 14:40:21 +0300 (EAT)",
+            "4Z6x1Z7k9Ndz9m",
+        ),
+        f"""From: Peter Kariuki <peter.kariuki@gmail.example>
 To: support@fuatilia.test
 Subject: {subject}
 Date: Thu, 13 Mar 2025 14:40:17 +0300
@@ -1977,12 +2441,17 @@ MIME-Version: 1.0
 Content-Type: text/plain; charset="x-unknown"
 Content-Transfer-Encoding: 8bit
 
-""", (body, "utf-8"))
+""",
+        (body, "utf-8"),
+    )
     return data, meta(
-        frm="peter.kariuki@gmail.example", subject=subject, message_id=mid,
+        frm="peter.kariuki@gmail.example",
+        subject=subject,
+        message_id=mid,
         text="The thermostat knob on my fridge is missing",
-        notes="charset=\"x-unknown\": EmailMessage.get_content() raises "
-              "LookupError; a parser must fall back (the bytes are UTF-8).")
+        notes='charset="x-unknown": EmailMessage.get_content() raises '
+        "LookupError; a parser must fall back (the bytes are UTF-8).",
+    )
 
 
 @message("039-charset-mislabeled-us-ascii.eml", "charset")
@@ -1995,9 +2464,15 @@ I paid for express delivery to Kakamega (KSh 3,500 \u2013 \u201cexpress\u201d op
 
 Lucy Atieno
 """
-    data = raw(env("lucy.atieno@yahoo.example", "sonic310-14.consmr.mail.ne1.yahoo.example",
-                   "198.51.100.14", "Thu, 13 Mar 2025 15:05:07 +0300 (EAT)",
-                   "4Z6x3B1m2Pez9n"), f"""Date: Thu, 13 Mar 2025 12:05:03 +0000 (UTC)
+    data = raw(
+        env(
+            "lucy.atieno@yahoo.example",
+            "sonic310-14.consmr.mail.ne1.yahoo.example",
+            "198.51.100.14",
+            "Thu, 13 Mar 2025 15:05:07 +0300 (EAT)",
+            "4Z6x3B1m2Pez9n",
+        ),
+        f"""Date: Thu, 13 Mar 2025 12:05:03 +0000 (UTC)
 From: Lucy Atieno <lucy.atieno@yahoo.example>
 To: support@fuatilia.test
 Message-ID: {mid}
@@ -2006,13 +2481,18 @@ MIME-Version: 1.0
 Content-Type: text/plain; charset=us-ascii
 Content-Transfer-Encoding: 8bit
 
-""", (body, "utf-8"))
+""",
+        (body, "utf-8"),
+    )
     return data, meta(
-        frm="lucy.atieno@yahoo.example", subject=subject, message_id=mid,
+        frm="lucy.atieno@yahoo.example",
+        subject=subject,
+        message_id=mid,
         text="I paid for express delivery to Kakamega",
         notes="Declared charset=us-ascii but the body holds UTF-8 bytes (en "
-              "dash, curly quotes): stdlib get_content() silently yields "
-              "U+FFFD; sniffing UTF-8 recovers the text.")
+        "dash, curly quotes): stdlib get_content() silently yields "
+        "U+FFFD; sniffing UTF-8 recovers the text.",
+    )
 
 
 @message("040-charset-no-content-type-8bit.eml", "charset")
@@ -2026,21 +2506,32 @@ Our minibar fridges in rooms 204 and 207 are not cooling \u2013 please send some
 Ouma Otieno
 Maintenance, Lakeview Hotel Kisumu
 """
-    data = raw(env("ouma@lakeviewhotel.example", "mail.lakeviewhotel.example",
-                   "203.0.113.130", "Thu, 13 Mar 2025 16:01:48 +0300 (EAT)",
-                   "4Z6x6D3n4Qfz9p"), f"""From: Ouma Otieno <ouma@lakeviewhotel.example>
+    data = raw(
+        env(
+            "ouma@lakeviewhotel.example",
+            "mail.lakeviewhotel.example",
+            "203.0.113.130",
+            "Thu, 13 Mar 2025 16:01:48 +0300 (EAT)",
+            "4Z6x6D3n4Qfz9p",
+        ),
+        f"""From: Ouma Otieno <ouma@lakeviewhotel.example>
 To: support@fuatilia.test
 Subject: {subject}
 Date: Thu, 13 Mar 2025 16:01:44 +0300
 Message-ID: {mid}
 
-""", (body, "utf-8"))
+""",
+        (body, "utf-8"),
+    )
     return data, meta(
-        frm="ouma@lakeviewhotel.example", subject=subject, message_id=mid,
+        frm="ouma@lakeviewhotel.example",
+        subject=subject,
+        message_id=mid,
         text="minibar fridges in rooms 204 and 207",
         notes="No MIME-Version and no Content-Type, yet the body has raw UTF-8"
-              " bytes: RFC default is text/plain us-ascii, so get_content() "
-              "replaces the en dash with U+FFFD.")
+        " bytes: RFC default is text/plain us-ascii, so get_content() "
+        "replaces the en dash with U+FFFD.",
+    )
 
 
 @message("041-header-raw-utf8-bytes.eml", "malformed")
@@ -2051,24 +2542,40 @@ def _raw_utf8_header():
 
 Wanjir\u0169
 """
-    data = raw(env("wanjiru.k@gmail.example", "mail-yb1-f55.google.example",
-                   "192.0.2.55", "Thu, 13 Mar 2025 17:02:37 +0300 (EAT)",
-                   "4Z6x8F5p6Rgz9q"), ("""From: Wanjir\u0169 Kamau <wanjiru.k@gmail.example>
+    data = raw(
+        env(
+            "wanjiru.k@gmail.example",
+            "mail-yb1-f55.google.example",
+            "192.0.2.55",
+            "Thu, 13 Mar 2025 17:02:37 +0300 (EAT)",
+            "4Z6x8F5p6Rgz9q",
+        ),
+        (
+            """From: Wanjir\u0169 Kamau <wanjiru.k@gmail.example>
 To: Fuatilia Support <support@fuatilia.test>
 Subject: Habari \u2013 friji ya Wanjir\u0169 imeharibika
 Date: Thu, 13 Mar 2025 17:02:33 +0300
-Message-ID: """ + mid + """
+Message-ID: """
+            + mid
+            + """
 MIME-Version: 1.0
 Content-Type: text/plain; charset=utf-8
 Content-Transfer-Encoding: 8bit
 
-""" + body, "utf-8"))
+"""
+            + body,
+            "utf-8",
+        ),
+    )
     return data, meta(
-        frm="wanjiru.k@gmail.example", subject=subject, message_id=mid,
+        frm="wanjiru.k@gmail.example",
+        subject=subject,
+        message_id=mid,
         text="mlango haufungi vizuri na inavuja maji",
         notes="Raw 8-bit UTF-8 in From and Subject (no RFC 2047): str(subject)"
-              " decodes correctly but From.addresses[0].display_name holds "
-              "surrogate escapes and the header has UndecodableBytesDefect.")
+        " decodes correctly but From.addresses[0].display_name holds "
+        "surrogate escapes and the header has UndecodableBytesDefect.",
+    )
 
 
 @message("042-header-raw-latin1-bytes.eml", "malformed")
@@ -2082,25 +2589,41 @@ Le r\u00e9frig\u00e9rateur a \u00e9t\u00e9 livr\u00e9 cass\u00e9 ce matin \u00e0
 
 Ren\u00e9 Habimana
 """
-    data = raw(env("rene.habimana@habimana.example", "smtp.habimana.example",
-                   "203.0.113.141", "Thu, 13 Mar 2025 17:30:19 +0300 (EAT)",
-                   "4Z6xB7r8Shz9r"), ("""From: Ren\u00e9 Habimana <rene.habimana@habimana.example>
+    data = raw(
+        env(
+            "rene.habimana@habimana.example",
+            "smtp.habimana.example",
+            "203.0.113.141",
+            "Thu, 13 Mar 2025 17:30:19 +0300 (EAT)",
+            "4Z6xB7r8Shz9r",
+        ),
+        (
+            """From: Ren\u00e9 Habimana <rene.habimana@habimana.example>
 To: support@fuatilia.test
 Subject: R\u00e9clamation: r\u00e9frig\u00e9rateur livr\u00e9 cass\u00e9
 Date: Thu, 13 Mar 2025 17:30:15 +0300
-Message-ID: """ + mid + """
+Message-ID: """
+            + mid
+            + """
 MIME-Version: 1.0
 Content-Type: text/plain; charset=iso-8859-1
 Content-Transfer-Encoding: 8bit
 
-""" + body, "latin-1"))
+"""
+            + body,
+            "latin-1",
+        ),
+    )
     return data, meta(
-        frm="rene.habimana@habimana.example", subject=subject, message_id=mid,
+        frm="rene.habimana@habimana.example",
+        subject=subject,
+        message_id=mid,
         text="la porte du cong\u00e9lateur est fendue",
         notes="Raw 8-bit ISO-8859-1 in From and Subject: the manifest subject "
-              "is what stdlib gives (each byte -> U+FFFD); the sender meant "
-              "'R\u00e9clamation: r\u00e9frig\u00e9rateur livr\u00e9 cass\u00e9' "
-              "(body charset is the only hint).")
+        "is what stdlib gives (each byte -> U+FFFD); the sender meant "
+        "'R\u00e9clamation: r\u00e9frig\u00e9rateur livr\u00e9 cass\u00e9' "
+        "(body charset is the only hint).",
+    )
 
 
 @message("043-subject-encoded-crlf-injection.eml", "malformed")
@@ -2112,9 +2635,15 @@ def _encoded_crlf():
 
 Brian Otieno
 """
-    data = raw(env("brian.otieno@mailer.example", "mailer.example",
-                   "203.0.113.150", "Thu, 13 Mar 2025 18:02:05 +0300 (EAT)",
-                   "4Z6xD9t0Tiz9s"), f"""From: Brian Otieno <brian.otieno@mailer.example>
+    data = raw(
+        env(
+            "brian.otieno@mailer.example",
+            "mailer.example",
+            "203.0.113.150",
+            "Thu, 13 Mar 2025 18:02:05 +0300 (EAT)",
+            "4Z6xD9t0Tiz9s",
+        ),
+        f"""From: Brian Otieno <brian.otieno@mailer.example>
 To: support@fuatilia.test
 Subject: =?UTF-8?B?{enc}?=
 Date: Thu, 13 Mar 2025 18:02:01 +0300
@@ -2122,13 +2651,17 @@ Message-ID: {mid}
 MIME-Version: 1.0
 Content-Type: text/plain; charset=utf-8
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="brian.otieno@mailer.example", subject=subject, message_id=mid,
+        frm="brian.otieno@mailer.example",
+        subject=subject,
+        message_id=mid,
         text="the fridge was never delivered",
         notes="B-encoded subject that decodes to text containing CR LF and a "
-              "'Bcc:' line; stdlib returns it verbatim -- never copy it into "
-              "an outgoing header without stripping control characters.")
+        "'Bcc:' line; stdlib returns it verbatim -- never copy it into "
+        "an outgoing header without stripping control characters.",
+    )
 
 
 # ===========================================================================
@@ -2143,9 +2676,15 @@ def _no_message_id():
 
 Mercy Chepkoech, Kericho
 """
-    data = raw(env("mercy.chepkoech@kericho-tea.example", "webmail.kericho-tea.example",
-                   "203.0.113.160", "Fri, 14 Mar 2025 08:31:04 +0300 (EAT)",
-                   "4Z6xW1v2Ujz9t"), f"""From: Mercy Chepkoech <mercy.chepkoech@kericho-tea.example>
+    data = raw(
+        env(
+            "mercy.chepkoech@kericho-tea.example",
+            "webmail.kericho-tea.example",
+            "203.0.113.160",
+            "Fri, 14 Mar 2025 08:31:04 +0300 (EAT)",
+            "4Z6xW1v2Ujz9t",
+        ),
+        f"""From: Mercy Chepkoech <mercy.chepkoech@kericho-tea.example>
 To: support@fuatilia.test
 Subject: {subject}
 Date: Fri, 14 Mar 2025 08:31:00 +0300
@@ -2153,13 +2692,16 @@ MIME-Version: 1.0
 Content-Type: text/plain; charset=UTF-8
 X-Mailer: SquirrelMail/1.4.22
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="mercy.chepkoech@kericho-tea.example", subject=subject,
+        frm="mercy.chepkoech@kericho-tea.example",
+        subject=subject,
         message_id=None,
         text="the light inside my fridge stopped working yesterday",
         notes="No Message-ID header (the MTA did not add one): the store "
-              "must synthesise a key; message_id is null.")
+        "must synthesise a key; message_id is null.",
+    )
 
 
 @message("045-missing-date.eml", "malformed")
@@ -2170,21 +2712,31 @@ def _no_date():
 
 Kibet Langat, Eldoret
 """
-    data = raw(env("kibet.langat@eldoret-net.example", "mail.eldoret-net.example",
-                   "203.0.113.170", "Fri, 14 Mar 2025 09:33:26 +0300 (EAT)",
-                   "4Z6xZ3x4Vkz9v"), f"""From: Kibet Langat <kibet.langat@eldoret-net.example>
+    data = raw(
+        env(
+            "kibet.langat@eldoret-net.example",
+            "mail.eldoret-net.example",
+            "203.0.113.170",
+            "Fri, 14 Mar 2025 09:33:26 +0300 (EAT)",
+            "4Z6xZ3x4Vkz9v",
+        ),
+        f"""From: Kibet Langat <kibet.langat@eldoret-net.example>
 To: support@fuatilia.test
 Subject: {subject}
 Message-ID: {mid}
 MIME-Version: 1.0
 Content-Type: text/plain; charset=us-ascii
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="kibet.langat@eldoret-net.example", subject=subject, message_id=mid,
+        frm="kibet.langat@eldoret-net.example",
+        subject=subject,
+        message_id=mid,
         text="still waiting for my refund of KSh 41,500",
         notes="No Date header: msg['Date'] is None; fall back to the "
-              "Received timestamp or arrival time.")
+        "Received timestamp or arrival time.",
+    )
 
 
 @message("046-missing-subject.eml", "malformed")
@@ -2194,21 +2746,31 @@ def _no_subject():
 
 Shiku
 """
-    data = raw(env("shiku.salon@gmail.example", "mail-pf1-f40.google.example",
-                   "192.0.2.40", "Fri, 14 Mar 2025 10:12:53 +0300 (EAT)",
-                   "4Z6y16z6Wmz9w"), f"""MIME-Version: 1.0
+    data = raw(
+        env(
+            "shiku.salon@gmail.example",
+            "mail-pf1-f40.google.example",
+            "192.0.2.40",
+            "Fri, 14 Mar 2025 10:12:53 +0300 (EAT)",
+            "4Z6y16z6Wmz9w",
+        ),
+        f"""MIME-Version: 1.0
 From: Wanjiku Shiku <shiku.salon@gmail.example>
 Date: Fri, 14 Mar 2025 10:12:50 +0300
 Message-ID: {mid}
 To: support@fuatilia.test
 Content-Type: text/plain; charset="UTF-8"
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="shiku.salon@gmail.example", subject=None, message_id=mid,
+        frm="shiku.salon@gmail.example",
+        subject=None,
+        message_id=mid,
         text="What sizes do you have under KSh 30,000",
         notes="No Subject header at all (msg['Subject'] is None); the ticket "
-              "needs a placeholder title.")
+        "needs a placeholder title.",
+    )
 
 
 @message("047-broken-date.eml", "malformed")
@@ -2219,9 +2781,15 @@ def _broken_date():
 
 Daniel Mutiso, Machakos
 """
-    data = raw(env("dmutiso@cheap-mailer.example", "cheap-mailer.example",
-                   "203.0.113.180", "Fri, 14 Mar 2025 11:04:10 +0300 (EAT)",
-                   "4Z6y38b8Xnz9x"), f"""From: Daniel Mutiso <dmutiso@cheap-mailer.example>
+    data = raw(
+        env(
+            "dmutiso@cheap-mailer.example",
+            "cheap-mailer.example",
+            "203.0.113.180",
+            "Fri, 14 Mar 2025 11:04:10 +0300 (EAT)",
+            "4Z6y38b8Xnz9x",
+        ),
+        f"""From: Daniel Mutiso <dmutiso@cheap-mailer.example>
 To: support@fuatilia.test
 Subject: {subject}
 Date: Mon, 32 Foo 2025 25:61:00 +0300
@@ -2229,13 +2797,17 @@ Message-ID: {mid}
 MIME-Version: 1.0
 Content-Type: text/plain; charset=us-ascii
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="dmutiso@cheap-mailer.example", subject=subject, message_id=mid,
+        frm="dmutiso@cheap-mailer.example",
+        subject=subject,
+        message_id=mid,
         text="makes a clicking sound every 10 minutes",
         notes="Unparsable Date 'Mon, 32 Foo 2025 25:61:00 +0300': stdlib "
-              "keeps the string, registers InvalidDateDefect and "
-              "msg['Date'].datetime is None (no exception).")
+        "keeps the string, registers InvalidDateDefect and "
+        "msg['Date'].datetime is None (no exception).",
+    )
 
 
 @message("048-date-obsolete-zone.eml", "malformed")
@@ -2246,22 +2818,32 @@ def _obsolete_zone():
 
 Ezekiel Saitoti
 """
-    data = raw(env("saitoti@old-unix.example", "old-unix.example",
-                   "203.0.113.190", "Wed,  5 Mar 2025 10:00:04 +0300 (EAT)",
-                   "4Z6y5Ac0Yoz9y"), f"""From: saitoti@old-unix.example (Ezekiel Saitoti)
+    data = raw(
+        env(
+            "saitoti@old-unix.example",
+            "old-unix.example",
+            "203.0.113.190",
+            "Wed,  5 Mar 2025 10:00:04 +0300 (EAT)",
+            "4Z6y5Ac0Yoz9y",
+        ),
+        f"""From: saitoti@old-unix.example (Ezekiel Saitoti)
 To: support@fuatilia.test
 Subject: {subject}
 Date: 5 Mar 25 10:00 EAT
 Message-Id: {mid}
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="saitoti@old-unix.example", subject=subject, message_id=mid,
+        frm="saitoti@old-unix.example",
+        subject=subject,
+        message_id=mid,
         text="the green one opposite the church in Kitengela",
         notes="Obsolete Date '5 Mar 25 10:00 EAT' (2-digit year, no seconds, "
-              "non-RFC zone): stdlib parses it silently as 2025-03-05 10:00 "
-              "with an unknown (-0000) zone, 3 hours off; old-style "
-              "'addr (Name)' From.")
+        "non-RFC zone): stdlib parses it silently as 2025-03-05 10:00 "
+        "with an unknown (-0000) zone, 3 hours off; old-style "
+        "'addr (Name)' From.",
+    )
 
 
 @message("049-to-unterminated-quote.eml", "malformed")
@@ -2272,9 +2854,15 @@ def _to_unterminated():
 
 Kerubo Moraa
 """
-    data = raw(env("kerubo.moraa@kisii-cyber.example", "kisii-cyber.example",
-                   "203.0.113.200", "Fri, 14 Mar 2025 12:15:37 +0300 (EAT)",
-                   "4Z6y7Ce2Zpz9z"), f"""From: Kerubo Moraa <kerubo.moraa@kisii-cyber.example>
+    data = raw(
+        env(
+            "kerubo.moraa@kisii-cyber.example",
+            "kisii-cyber.example",
+            "203.0.113.200",
+            "Fri, 14 Mar 2025 12:15:37 +0300 (EAT)",
+            "4Z6y7Ce2Zpz9z",
+        ),
+        f"""From: Kerubo Moraa <kerubo.moraa@kisii-cyber.example>
 To: "Fuatilia Support <support@fuatilia.test>
 Subject: {subject}
 Date: Fri, 14 Mar 2025 12:15:33 +0300
@@ -2282,13 +2870,17 @@ Message-ID: {mid}
 MIME-Version: 1.0
 Content-Type: text/plain; charset=us-ascii
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="kerubo.moraa@kisii-cyber.example", subject=subject, message_id=mid,
+        frm="kerubo.moraa@kisii-cyber.example",
+        subject=subject,
+        message_id=mid,
         text="stopped working after the power blackout on Tuesday",
         notes="To header has an unterminated quote: stdlib does not raise but "
-              "returns ONE bogus address whose addr_spec is the quoted "
-              "string (no domain) with InvalidHeaderDefects.")
+        "returns ONE bogus address whose addr_spec is the quoted "
+        "string (no domain) with InvalidHeaderDefects.",
+    )
 
 
 @message("050-cc-trailing-comma.eml", "malformed")
@@ -2299,9 +2891,15 @@ def _cc_trailing_comma():
 
 Wambui Kariuki, Ngong Road
 """
-    data = raw(env("wambui.kariuki@ngong-office.example", "mail.ngong-office.example",
-                   "203.0.113.210", "Fri, 14 Mar 2025 13:10:06 +0300 (EAT)",
-                   "4Z6y9Eg4Aqz9a"), f"""From: Wambui Kariuki <wambui.kariuki@ngong-office.example>
+    data = raw(
+        env(
+            "wambui.kariuki@ngong-office.example",
+            "mail.ngong-office.example",
+            "203.0.113.210",
+            "Fri, 14 Mar 2025 13:10:06 +0300 (EAT)",
+            "4Z6y9Eg4Aqz9a",
+        ),
+        f"""From: Wambui Kariuki <wambui.kariuki@ngong-office.example>
 To: support@fuatilia.test
 Cc: kevin.omondi@ngong-office.example, faith.nekesa@ngong-office.example,
 Subject: {subject}
@@ -2310,13 +2908,16 @@ Message-ID: {mid}
 MIME-Version: 1.0
 Content-Type: text/plain; charset=us-ascii
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="wambui.kariuki@ngong-office.example", subject=subject,
+        frm="wambui.kariuki@ngong-office.example",
+        subject=subject,
         message_id=mid,
         text="freezing the vegetables in the bottom drawer",
         notes="Cc ends with a trailing comma (empty list element): stdlib "
-              "silently drops it and returns the two addresses.")
+        "silently drops it and returns the two addresses.",
+    )
 
 
 @message("051-message-id-bracketed-literal.eml", "malformed")
@@ -2326,9 +2927,15 @@ def _mid_bracketed():
 
 Tom Kiprop
 """
-    data = raw(env("tom.kiprop@exchange-host.example", "exchange-host.example",
-                   "198.51.100.220", "Fri, 14 Mar 2025 14:22:48 +0300 (EAT)",
-                   "4Z6yCGi6Brz9b"), f"""From: Tom Kiprop <tom.kiprop@exchange-host.example>
+    data = raw(
+        env(
+            "tom.kiprop@exchange-host.example",
+            "exchange-host.example",
+            "198.51.100.220",
+            "Fri, 14 Mar 2025 14:22:48 +0300 (EAT)",
+            "4Z6yCGi6Brz9b",
+        ),
+        f"""From: Tom Kiprop <tom.kiprop@exchange-host.example>
 To: support@fuatilia.test
 Subject: {subject}
 Date: Fri, 14 Mar 2025 14:22:44 +0300
@@ -2336,15 +2943,18 @@ Message-ID: <[abc@microsoft.com]>
 MIME-Version: 1.0
 Content-Type: text/plain; charset=us-ascii
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="tom.kiprop@exchange-host.example", subject=subject,
+        frm="tom.kiprop@exchange-host.example",
+        subject=subject,
         message_id=None,
         text="the kitchen smells of burning plastic",
         notes="Message-ID '<[abc@microsoft.com]>': with policy.default, "
-              "msg['Message-ID'] RAISES IndexError inside the header parser, "
-              "so message_id is null; the raw value is available through "
-              "msg.raw_items().")
+        "msg['Message-ID'] RAISES IndexError inside the header parser, "
+        "so message_id is null; the raw value is available through "
+        "msg.raw_items().",
+    )
 
 
 @message("052-message-id-no-angle-brackets.eml", "malformed")
@@ -2355,9 +2965,15 @@ def _mid_no_brackets():
 
 Dr. Achieng Oduor
 """
-    data = raw(env("achieng.oduor@kisumu-pos.example", "kisumu-pos.example",
-                   "203.0.113.230", "Fri, 14 Mar 2025 15:02:11 +0300 (EAT)",
-                   "4Z6yEJk8Csz9c"), f"""From: Achieng Oduor <achieng.oduor@kisumu-pos.example>
+    data = raw(
+        env(
+            "achieng.oduor@kisumu-pos.example",
+            "kisumu-pos.example",
+            "203.0.113.230",
+            "Fri, 14 Mar 2025 15:02:11 +0300 (EAT)",
+            "4Z6yEJk8Csz9c",
+        ),
+        f"""From: Achieng Oduor <achieng.oduor@kisumu-pos.example>
 To: support@fuatilia.test
 Subject: {subject}
 Date: Fri, 14 Mar 2025 15:02:07 +0300
@@ -2365,34 +2981,47 @@ Message-ID: {mid}
 MIME-Version: 1.0
 Content-Type: text/plain; charset=us-ascii
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="achieng.oduor@kisumu-pos.example", subject=subject, message_id=mid,
+        frm="achieng.oduor@kisumu-pos.example",
+        subject=subject,
+        message_id=mid,
         text="Do you sell ones with a temperature logger",
         notes="Message-ID without angle brackets: stdlib keeps the bare "
-              "string and records an InvalidHeaderDefect (no exception).")
+        "string and records an InvalidHeaderDefect (no exception).",
+    )
 
 
 @message("053-overlong-header-lines.eml", "malformed")
 def _overlong():
     subject = "Re: [FT-J3K8M] Fridge still not cooling"
     mid = "<20250314160000.LONG.9911@verbose-mailer.example>"
-    refs = [f"<ft.{200 + i}.r{7 * i + 1000:04d}x@fuatilia.test>"
-            if i % 3 == 0 else
-            f"<{0x5e1a0000 + 97 * i:08x}.{i}@verbose-mailer.example>"
-            for i in range(40)]
+    refs = [
+        f"<ft.{200 + i}.r{7 * i + 1000:04d}x@fuatilia.test>"
+        if i % 3 == 0
+        else f"<{0x5E1A0000 + 97 * i:08x}.{i}@verbose-mailer.example>"
+        for i in range(40)
+    ]
     refs.append("<ft.260.k3m9q2w7@fuatilia.test>")
     spam = "X-Spam-Report: " + " ".join(
         f"*  {(i % 7) / 10.0:.1f} RULE_{i:02d} Rule number {i} matched in body or header"
-        for i in range(40))
+        for i in range(40)
+    )
     body = """It is still not cooling. This is the fourth time I write about it.
 
 Peter Ngugi
 """
     assert len(" ".join(refs)) > 998 and len(spam) > 998
-    data = raw(env("peter.ngugi@verbose-mailer.example", "verbose-mailer.example",
-                   "203.0.113.240", "Fri, 14 Mar 2025 16:00:04 +0300 (EAT)",
-                   "4Z6yGLm0Dtz9d"), f"""From: Peter Ngugi <peter.ngugi@verbose-mailer.example>
+    data = raw(
+        env(
+            "peter.ngugi@verbose-mailer.example",
+            "verbose-mailer.example",
+            "203.0.113.240",
+            "Fri, 14 Mar 2025 16:00:04 +0300 (EAT)",
+            "4Z6yGLm0Dtz9d",
+        ),
+        f"""From: Peter Ngugi <peter.ngugi@verbose-mailer.example>
 To: support@fuatilia.test
 Subject: {subject}
 Date: Fri, 14 Mar 2025 16:00:00 +0300
@@ -2403,14 +3032,19 @@ References: {" ".join(refs)}
 MIME-Version: 1.0
 Content-Type: text/plain; charset=us-ascii
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="peter.ngugi@verbose-mailer.example", subject=subject,
-        message_id=mid, in_reply_to=[refs[-1]], references=refs,
+        frm="peter.ngugi@verbose-mailer.example",
+        subject=subject,
+        message_id=mid,
+        in_reply_to=[refs[-1]],
+        references=refs,
         ticket_ref="FT-J3K8M",
         text="This is the fourth time I write about it",
         notes="References (41 ids) and X-Spam-Report are single unfolded "
-              "lines longer than the RFC 5322 limit of 998 characters.")
+        "lines longer than the RFC 5322 limit of 998 characters.",
+    )
 
 
 @message("054-from-unparsable.eml", "malformed")
@@ -2421,9 +3055,15 @@ def _from_unparsable():
 
 Sent from the Fuatilia contact page
 """
-    data = raw(env("www-data@contact-form.example", "contact-form.example",
-                   "203.0.113.250", "Fri, 14 Mar 2025 16:30:15 +0300 (EAT)",
-                   "4Z6yJNp2Euz9f"), f"""From: Customer Care Team
+    data = raw(
+        env(
+            "www-data@contact-form.example",
+            "contact-form.example",
+            "203.0.113.250",
+            "Fri, 14 Mar 2025 16:30:15 +0300 (EAT)",
+            "4Z6yJNp2Euz9f",
+        ),
+        f"""From: Customer Care Team
 To: support@fuatilia.test
 Subject: {subject}
 Date: Fri, 14 Mar 2025 16:30:11 +0300
@@ -2431,14 +3071,18 @@ Message-ID: {mid}
 MIME-Version: 1.0
 Content-Type: text/plain; charset=us-ascii
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm=None, subject=subject, message_id=mid,
+        frm=None,
+        subject=subject,
+        message_id=mid,
         text="was rude and left without fixing the fridge",
         notes="From header has a name but no address: stdlib turns it into an"
-              " addr_spec '\"Customer Care Team\"' without domain (defects, "
-              "no exception); from is null. Return-Path is the only sender "
-              "hint.")
+        " addr_spec '\"Customer Care Team\"' without domain (defects, "
+        "no exception); from is null. Return-Path is the only sender "
+        "hint.",
+    )
 
 
 @message("055-mbox-from-line.eml", "malformed")
@@ -2450,10 +3094,17 @@ def _mbox_from():
 
 Nyambura
 """
-    data = raw("""From nyambura@mbox-user.example Fri Mar 14 17:15:22 2025
-""", env("nyambura@mbox-user.example", "mbox-user.example",
-         "203.0.113.251", "Fri, 14 Mar 2025 17:15:26 +0300 (EAT)",
-         "4Z6yLQr4Fvz9g"), f"""From: Nyambura Gichuru <nyambura@mbox-user.example>
+    data = raw(
+        """From nyambura@mbox-user.example Fri Mar 14 17:15:22 2025
+""",
+        env(
+            "nyambura@mbox-user.example",
+            "mbox-user.example",
+            "203.0.113.251",
+            "Fri, 14 Mar 2025 17:15:26 +0300 (EAT)",
+            "4Z6yLQr4Fvz9g",
+        ),
+        f"""From: Nyambura Gichuru <nyambura@mbox-user.example>
 To: support@fuatilia.test
 Subject: {subject}
 Date: Fri, 14 Mar 2025 17:15:22 +0300
@@ -2461,13 +3112,18 @@ Message-ID: {mid}
 MIME-Version: 1.0
 Content-Type: text/plain; charset=us-ascii
 
-{body}""", eol=LF)
+{body}""",
+        eol=LF,
+    )
     return data, meta(
-        frm="nyambura@mbox-user.example", subject=subject, message_id=mid,
+        frm="nyambura@mbox-user.example",
+        subject=subject,
+        message_id=mid,
         text="cracked when I put a pot on it",
         notes="File starts with an mbox 'From ' envelope line (LF endings) "
-              "and the body has a '>From' escaped line; stdlib stores the "
-              "envelope via get_unixfrom() instead of as a header.")
+        "and the body has a '>From' escaped line; stdlib stores the "
+        "envelope via get_unixfrom() instead of as a header.",
+    )
 
 
 @message("056-very-long-single-line-body.eml", "malformed")
@@ -2479,15 +3135,26 @@ def _long_line():
         hh, mm = divmod(i * 7, 60)
         code = ("E1", "E4", "OK", "E2", "OK", "OK")[i % 6]
         day, door = 3 + (hh // 24) % 2, "open" if i % 11 == 0 else "closed"
-        entries.append(f"[2025-03-1{day} {hh % 24:02d}:{mm:02d}] compressor={code} "
-                       f"temp={3 + i % 5}.{i % 10}C door={door};")
-    entries.insert(450, "NOTE FROM CUSTOMER: the display showed error code E7 again "
-                        "and the fridge beeped for an hour;")
+        entries.append(
+            f"[2025-03-1{day} {hh % 24:02d}:{mm:02d}] compressor={code} "
+            f"temp={3 + i % 5}.{i % 10}C door={door};"
+        )
+    entries.insert(
+        450,
+        "NOTE FROM CUSTOMER: the display showed error code E7 again "
+        "and the fridge beeped for an hour;",
+    )
     line = " ".join(entries)
     assert len(line) > 30000 and "\n" not in line
-    data = raw(env("owner@smartfridge-owner.example", "smartfridge-owner.example",
-                   "203.0.113.252", "Fri, 14 Mar 2025 18:00:04 +0300 (EAT)",
-                   "4Z6yNSt6Gwz9h"), f"""From: Samuel Kirui <owner@smartfridge-owner.example>
+    data = raw(
+        env(
+            "owner@smartfridge-owner.example",
+            "smartfridge-owner.example",
+            "203.0.113.252",
+            "Fri, 14 Mar 2025 18:00:04 +0300 (EAT)",
+            "4Z6yNSt6Gwz9h",
+        ),
+        f"""From: Samuel Kirui <owner@smartfridge-owner.example>
 To: support@fuatilia.test
 Subject: {subject}
 Date: Fri, 14 Mar 2025 18:00:00 +0300
@@ -2497,29 +3164,37 @@ Content-Type: text/plain; charset=us-ascii
 Content-Transfer-Encoding: 7bit
 
 {line}
-""")
+""",
+    )
     return data, meta(
-        frm="owner@smartfridge-owner.example", subject=subject, message_id=mid,
+        frm="owner@smartfridge-owner.example",
+        subject=subject,
+        message_id=mid,
         text="the display showed error code E7 again",
         notes=f"Body is one {len(line):,}-character line (no line breaks), far"
-              " over the 998-character SMTP limit; the phrase sits deep inside"
-              " it.")
+        " over the 998-character SMTP limit; the phrase sits deep inside"
+        " it.",
+    )
 
 
 @message("057-duplicate-delivery.eml", "duplicate")
 def _duplicate():
-    trace = ("Return-Path: <kamau.gitau@gmail.example>\n"
-             "Delivered-To: support@fuatilia.test\n"
-             "Received: from mx2.fuatilia.test (mx2.fuatilia.test [192.0.2.200])\n"
-             "\tby mx1.fuatilia.test (Postfix) with ESMTP id 4Z6tC9w1Rzz9n\n"
-             "\tfor <support@fuatilia.test>; Tue, 11 Mar 2025 08:21:40 +0300 (EAT)\n"
-             "Received: from mail-qk1-f50.google.example (mail-qk1-f50.google.example [192.0.2.50])\n"
-             "\tby mx2.fuatilia.test (Postfix) with ESMTPS id 4Z6tC1x0Qaz7k\n"
-             "\tfor <support@fuatilia.test>; Tue, 11 Mar 2025 08:15:07 +0300 (EAT)\n")
+    trace = (
+        "Return-Path: <kamau.gitau@gmail.example>\n"
+        "Delivered-To: support@fuatilia.test\n"
+        "Received: from mx2.fuatilia.test (mx2.fuatilia.test [192.0.2.200])\n"
+        "\tby mx1.fuatilia.test (Postfix) with ESMTP id 4Z6tC9w1Rzz9n\n"
+        "\tfor <support@fuatilia.test>; Tue, 11 Mar 2025 08:21:40 +0300 (EAT)\n"
+        "Received: from mail-qk1-f50.google.example (mail-qk1-f50.google.example [192.0.2.50])\n"
+        "\tby mx2.fuatilia.test (Postfix) with ESMTPS id 4Z6tC1x0Qaz7k\n"
+        "\tfor <support@fuatilia.test>; Tue, 11 Mar 2025 08:15:07 +0300 (EAT)\n"
+    )
     data, m = _kamau_new(trace)
-    m["notes"] = ("Same message as 017-new-plain-english.eml (identical "
-                  "Message-ID and body) delivered a second time via the backup"
-                  " MX; must not create a second ticket.")
+    m["notes"] = (
+        "Same message as 017-new-plain-english.eml (identical "
+        "Message-ID and body) delivered a second time via the backup"
+        " MX; must not create a second ticket."
+    )
     return data, m
 
 
@@ -2543,9 +3218,15 @@ Naliaka Barasa
 """
     html = """<div dir="ltr">Hello,<div><br></div><div>Attached is the M-Pesa receipt for order 58244 as requested by your agent on the phone.</div><div><br></div><div>Regards,</div><div>Naliaka Barasa</div></div>
 """
-    data = raw(env("naliaka.barasa@gmail.example", "mail-ej1-f47.google.example",
-                   "192.0.2.47", "Sat, 15 Mar 2025 09:10:33 +0300 (EAT)",
-                   "4Z6z1Uv8Hxz9j"), f"""MIME-Version: 1.0
+    data = raw(
+        env(
+            "naliaka.barasa@gmail.example",
+            "mail-ej1-f47.google.example",
+            "192.0.2.47",
+            "Sat, 15 Mar 2025 09:10:33 +0300 (EAT)",
+            "4Z6z1Uv8Hxz9j",
+        ),
+        f"""MIME-Version: 1.0
 From: Naliaka Barasa <naliaka.barasa@gmail.example>
 Date: Sat, 15 Mar 2025 09:10:30 +0300
 Message-ID: {mid}
@@ -2574,13 +3255,17 @@ X-Attachment-Id: f_m88x2k9l0
 
 {b64(fake_pdf("M-PESA SC73KQ9XYZ KSh 38,999"))}
 --{outer}--
-""")
+""",
+    )
     return data, meta(
-        frm="naliaka.barasa@gmail.example", subject=subject, message_id=mid,
+        frm="naliaka.barasa@gmail.example",
+        subject=subject,
+        message_id=mid,
         text="Attached is the M-Pesa receipt for order 58244",
         attachments=[fname],
         notes="Gmail multipart/mixed with a small (fake) PDF attachment, "
-              "base64, plus Content-ID/X-Attachment-Id on the attachment.")
+        "base64, plus Content-ID/X-Attachment-Id on the attachment.",
+    )
 
 
 @message("059-attachment-rfc2231-filenames.eml", "attachment")
@@ -2598,9 +3283,15 @@ I attach the invoice and a photo of the damaged side of the fridge that was deli
 
 Ng\u2019ang\u2019a Mwaura
 """
-    data = raw(env("nganga.mwaura@kitengela-home.example", "mail.kitengela-home.example",
-                   "203.0.113.61", "Sat, 15 Mar 2025 10:02:18 +0300 (EAT)",
-                   "4Z6z3Wx0Jyz9k"), f"""Content-Type: multipart/mixed; boundary="{bnd}"
+    data = raw(
+        env(
+            "nganga.mwaura@kitengela-home.example",
+            "mail.kitengela-home.example",
+            "203.0.113.61",
+            "Sat, 15 Mar 2025 10:02:18 +0300 (EAT)",
+            "4Z6z3Wx0Jyz9k",
+        ),
+        f"""Content-Type: multipart/mixed; boundary="{bnd}"
 Message-ID: {mid}
 Date: Sat, 15 Mar 2025 10:02:14 +0300
 MIME-Version: 1.0
@@ -2615,7 +3306,9 @@ This is a multi-part message in MIME format.
 Content-Type: text/plain; charset=UTF-8; format=flowed
 Content-Transfer-Encoding: 8bit
 
-""", (body, "utf-8"), f"""
+""",
+        (body, "utf-8"),
+        f"""
 --{bnd}
 Content-Type: application/pdf;
  name*=UTF-8''{pct(name1)}
@@ -2635,14 +3328,17 @@ Content-Transfer-Encoding: base64
 
 {b64(fake_jpeg(59))}
 --{bnd}--
-""")
+""",
+    )
     return data, meta(
-        frm="nganga.mwaura@kitengela-home.example", subject=subject,
+        frm="nganga.mwaura@kitengela-home.example",
+        subject=subject,
         message_id=mid,
         text="a photo of the damaged side of the fridge",
         attachments=[name1, name2],
         notes="Thunderbird RFC 2231 filenames: filename*=UTF-8''... and a "
-              "continued filename*0*/filename*1* with language tag 'sw'.")
+        "continued filename*0*/filename*1* with language tag 'sw'.",
+    )
 
 
 @message("060-attachment-rfc2047-filenames.eml", "attachment")
@@ -2659,10 +3355,15 @@ Tafadhali pokea orodha ya bidhaa za tawi la Kisumu na risiti ya malipo.
 
 Akinyi Achieng
 """
-    data = raw(env("akinyi.achieng@outlook.example",
-                   "eur04-am8-obe.outbound.protection.outlook.example",
-                   "198.51.100.8", "Sat, 15 Mar 2025 11:40:09 +0300 (EAT)",
-                   "4Z6z6Yz2Kaz9m"), f"""From: Akinyi Achieng <akinyi.achieng@outlook.example>
+    data = raw(
+        env(
+            "akinyi.achieng@outlook.example",
+            "eur04-am8-obe.outbound.protection.outlook.example",
+            "198.51.100.8",
+            "Sat, 15 Mar 2025 11:40:09 +0300 (EAT)",
+            "4Z6z6Yz2Kaz9m",
+        ),
+        f"""From: Akinyi Achieng <akinyi.achieng@outlook.example>
 To: "support@fuatilia.test" <support@fuatilia.test>
 Subject: {subject}
 Date: Sat, 15 Mar 2025 08:40:05 +0000
@@ -2698,14 +3399,18 @@ Content-Transfer-Encoding: base64
 
 {b64(pdf)}
 --{outer}--
-""")
+""",
+    )
     return data, meta(
-        frm="akinyi.achieng@outlook.example", subject=subject, message_id=mid,
+        frm="akinyi.achieng@outlook.example",
+        subject=subject,
+        message_id=mid,
         text="Tafadhali pokea orodha ya bidhaa",
         attachments=[name1, name2],
         notes="Outlook-style RFC 2047 encoded-words inside quoted name=/"
-              "filename= parameters (B and Q; not allowed by RFC 2047 but "
-              "common): stdlib decodes them, registering InvalidHeaderDefect.")
+        "filename= parameters (B and Q; not allowed by RFC 2047 but "
+        "common): stdlib decodes them, registering InvalidHeaderDefect.",
+    )
 
 
 @message("061-attachment-raw-utf8-filename.eml", "attachment")
@@ -2718,9 +3423,15 @@ def _raw_utf8_filename():
 
 Mumbi
 """
-    data = raw(env("mumbi.njoki@gmail.example", "mail-ed1-f41.google.example",
-                   "192.0.2.41", "Sat, 15 Mar 2025 12:20:51 +0300 (EAT)",
-                   "4Z6z8b04Lbz9n"), f"""MIME-Version: 1.0
+    data = raw(
+        env(
+            "mumbi.njoki@gmail.example",
+            "mail-ed1-f41.google.example",
+            "192.0.2.41",
+            "Sat, 15 Mar 2025 12:20:51 +0300 (EAT)",
+            "4Z6z8b04Lbz9n",
+        ),
+        f"""MIME-Version: 1.0
 From: Mumbi Njoki <mumbi.njoki@gmail.example>
 Date: Sat, 15 Mar 2025 12:20:47 +0300
 Message-ID: {mid}
@@ -2733,19 +3444,28 @@ Content-Type: text/plain; charset="UTF-8"
 
 {body}
 --{bnd}
-""", (f"""Content-Type: image/jpeg; name="{fname}"
+""",
+        (
+            f"""Content-Type: image/jpeg; name="{fname}"
 Content-Disposition: attachment; filename="{fname}"
-""", "utf-8"), f"""Content-Transfer-Encoding: base64
+""",
+            "utf-8",
+        ),
+        f"""Content-Transfer-Encoding: base64
 
 {b64(fake_jpeg(61))}
 --{bnd}--
-""")
+""",
+    )
     return data, meta(
-        frm="mumbi.njoki@gmail.example", subject=subject, message_id=mid,
+        frm="mumbi.njoki@gmail.example",
+        subject=subject,
+        message_id=mid,
         text="the photo of the broken handle",
         attachments=[fname],
         notes="Attachment filename written as raw 8-bit UTF-8 inside the "
-              "quoted parameter (RFC 6532 style, no encoding).")
+        "quoted parameter (RFC 6532 style, no encoding).",
+    )
 
 
 @message("062-attachment-name-in-content-type-only.eml", "attachment")
@@ -2759,9 +3479,15 @@ def _name_only():
 Regards,
 Stores Department
 """
-    data = raw(env("stores@kenchem.example", "notes.kenchem.example",
-                   "203.0.113.72", "Sat, 15 Mar 2025 12:58:10 +0300 (EAT)",
-                   "4Z6zBd26Mcz9p"), f"""From: Stores Kenchem <stores@kenchem.example>
+    data = raw(
+        env(
+            "stores@kenchem.example",
+            "notes.kenchem.example",
+            "203.0.113.72",
+            "Sat, 15 Mar 2025 12:58:10 +0300 (EAT)",
+            "4Z6zBd26Mcz9p",
+        ),
+        f"""From: Stores Kenchem <stores@kenchem.example>
 To: support@fuatilia.test
 Subject: {subject}
 Date: Sat, 15 Mar 2025 12:58:05 +0300
@@ -2783,14 +3509,18 @@ Content-Transfer-Encoding: base64
 
 {b64(fake_pdf("Delivery note 4471"))}
 --{bnd}--
-""")
+""",
+    )
     return data, meta(
-        frm="stores@kenchem.example", subject=subject, message_id=mid,
+        frm="stores@kenchem.example",
+        subject=subject,
+        message_id=mid,
         text="signed delivery note for the two chest freezers",
         attachments=[fname],
         notes="Lotus Notes: attachment named only via Content-Type name= (no "
-              "Content-Disposition on the part), 'Content-type'/'Boundary' "
-              "capitalisation; get_filename() falls back to name=.")
+        "Content-Disposition on the part), 'Content-type'/'Boundary' "
+        "capitalisation; get_filename() falls back to name=.",
+    )
 
 
 @message("063-only-attachment.eml", "attachment")
@@ -2798,9 +3528,15 @@ def _only_attachment():
     subject = "Scan from Kisumu office"
     mid = "<SCAN.20250315131522.0001@scanner.kisumufresh.example>"
     fname = "Scan_20250315_131522.pdf"
-    data = raw(env("scanner@kisumufresh.example", "scanner.kisumufresh.example",
-                   "203.0.113.73", "Sat, 15 Mar 2025 13:15:26 +0300 (EAT)",
-                   "4Z6zDf48Ndz9q"), f"""From: Scanner Kisumu Office <scanner@kisumufresh.example>
+    data = raw(
+        env(
+            "scanner@kisumufresh.example",
+            "scanner.kisumufresh.example",
+            "203.0.113.73",
+            "Sat, 15 Mar 2025 13:15:26 +0300 (EAT)",
+            "4Z6zDf48Ndz9q",
+        ),
+        f"""From: Scanner Kisumu Office <scanner@kisumufresh.example>
 To: support@fuatilia.test
 Subject: {subject}
 Date: Sat, 15 Mar 2025 13:15:22 +0300
@@ -2810,12 +3546,17 @@ Content-Type: application/pdf; name="{fname}"
 Content-Disposition: attachment; filename="{fname}"
 Content-Transfer-Encoding: base64
 
-{b64(fake_pdf("Signed delivery note Kisumu"))}""")
+{b64(fake_pdf("Signed delivery note Kisumu"))}""",
+    )
     return data, meta(
-        frm="scanner@kisumufresh.example", subject=subject, message_id=mid,
-        text=None, attachments=[fname],
+        frm="scanner@kisumufresh.example",
+        subject=subject,
+        message_id=mid,
+        text=None,
+        attachments=[fname],
         notes="Office scan-to-email: the whole message is one application/pdf "
-              "part (not multipart, no text at all); text_must_contain null.")
+        "part (not multipart, no text at all); text_must_contain null.",
+    )
 
 
 @message("064-inline-images-related.eml", "attachment")
@@ -2845,10 +3586,15 @@ Kevin Mutua
 <p class="MsoNormal"><img width="120" height="40" id="Picture_x0020_1" src="cid:{cid1}" alt="Logo"></p>
 </div></body></html>
 """
-    data = raw(env("kevin.mutua@outlook.example",
-                   "eur10-am0-obe.outbound.protection.outlook.example",
-                   "198.51.100.10", "Sat, 15 Mar 2025 14:05:44 +0300 (EAT)",
-                   "4Z6zGh6aPez9r"), f"""From: Kevin Mutua <kevin.mutua@outlook.example>
+    data = raw(
+        env(
+            "kevin.mutua@outlook.example",
+            "eur10-am0-obe.outbound.protection.outlook.example",
+            "198.51.100.10",
+            "Sat, 15 Mar 2025 14:05:44 +0300 (EAT)",
+            "4Z6zGh6aPez9r",
+        ),
+        f"""From: Kevin Mutua <kevin.mutua@outlook.example>
 To: Fuatilia Support <support@fuatilia.test>
 Subject: {subject}
 Date: Sat, 15 Mar 2025 11:05:40 +0000
@@ -2898,14 +3644,18 @@ Content-Transfer-Encoding: base64
 
 {b64(jpg)}
 --{rel}--
-""")
+""",
+    )
     return data, meta(
-        frm="kevin.mutua@outlook.example", subject=subject, message_id=mid,
+        frm="kevin.mutua@outlook.example",
+        subject=subject,
+        message_id=mid,
         text="shows the crack in the inner panel",
         attachments=["image001.png", "image002.jpg"],
         notes="Outlook multipart/related (type=multipart/alternative) with two"
-              " inline images referenced by cid: from the html (a signature "
-              "logo and a photo); both have inline dispositions.")
+        " inline images referenced by cid: from the html (a signature "
+        "logo and a photo); both have inline dispositions.",
+    )
 
 
 @message("065-winmail-dat-tnef.eml", "attachment")
@@ -2921,9 +3671,15 @@ Regards,
 Faith Wanjala
 Cold Chain Kenya Ltd
 """
-    data = raw(env("faith.wanjala@coldchain-ke.example", "exch01.coldchain-ke.example",
-                   "203.0.113.74", "Sat, 15 Mar 2025 14:50:03 +0300 (EAT)",
-                   "4Z6zJk8cQfz9s"), f"""From: "Faith Wanjala" <faith.wanjala@coldchain-ke.example>
+    data = raw(
+        env(
+            "faith.wanjala@coldchain-ke.example",
+            "exch01.coldchain-ke.example",
+            "203.0.113.74",
+            "Sat, 15 Mar 2025 14:50:03 +0300 (EAT)",
+            "4Z6zJk8cQfz9s",
+        ),
+        f"""From: "Faith Wanjala" <faith.wanjala@coldchain-ke.example>
 To: <support@fuatilia.test>
 Subject: {subject}
 Date: Sat, 15 Mar 2025 14:49:59 +0300
@@ -2952,15 +3708,18 @@ Content-Disposition: attachment;
 
 {b64(fake_tnef())}
 --{bnd}--
-""")
+""",
+    )
     return data, meta(
-        frm="faith.wanjala@coldchain-ke.example", subject=subject,
+        frm="faith.wanjala@coldchain-ke.example",
+        subject=subject,
         message_id=mid,
         text="The door heater is still faulty",
         attachments=["winmail.dat"],
         notes="Outlook rich-text mail: the real attachment (the service "
-              "report) is hidden inside an application/ms-tnef winmail.dat "
-              "(fake TNEF bytes with the correct signature 0x223E9F78).")
+        "report) is hidden inside an application/ms-tnef winmail.dat "
+        "(fake TNEF bytes with the correct signature 0x223E9F78).",
+    )
 
 
 # ===========================================================================
@@ -2992,9 +3751,15 @@ Fuatilia Billing Department
 """
     html = """<div dir="ltr"><div>Hi Fuatilia,</div><div><br></div><div>Please see below. This &quot;Fuatilia Billing&quot; says our payment for the cold room is overdue, but we already paid you. Is this someone pretending to be Fuatilia?</div><div><br></div><div>Otieno</div><br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">---------- Forwarded message ---------<br>From: <strong class="gmail_sendername" dir="auto">Fuatilia Billing</strong> <span dir="auto">&lt;<a href="mailto:billing@fuatilia-payments.example">billing@fuatilia-payments.example</a>&gt;</span><br>Date: Mon, 10 Mar 2025 at 09:12<br>Subject: Overdue invoice INV-KF-0093<br>To: &lt;<a href="mailto:otieno@kisumufresh.example">otieno@kisumufresh.example</a>&gt;<br></div><br><br>Dear customer, your invoice INV-KF-0093 of KSh 240,000 is overdue. Pay immediately to Paybill 999111 to avoid disconnection of your fridges.<br><br>Fuatilia Billing Department</div></div>
 """
-    data = raw(env("otieno@kisumufresh.example", "mail-wm1-f53.google.example",
-                   "192.0.2.53", "Mon, 10 Mar 2025 09:40:28 +0300 (EAT)",
-                   "4Z6sD3z1Orz9e"), f"""MIME-Version: 1.0
+    data = raw(
+        env(
+            "otieno@kisumufresh.example",
+            "mail-wm1-f53.google.example",
+            "192.0.2.53",
+            "Mon, 10 Mar 2025 09:40:28 +0300 (EAT)",
+            "4Z6sD3z1Orz9e",
+        ),
+        f"""MIME-Version: 1.0
 From: Otieno Odhiambo <otieno@kisumufresh.example>
 Date: Mon, 10 Mar 2025 09:40:24 +0300
 Message-ID: {mid}
@@ -3011,14 +3776,18 @@ Content-Type: text/html; charset="UTF-8"
 
 {html}
 --{bnd}--
-""")
+""",
+    )
     return data, meta(
-        frm="otieno@kisumufresh.example", subject=subject, message_id=mid,
+        frm="otieno@kisumufresh.example",
+        subject=subject,
+        message_id=mid,
         text="Is this someone pretending to be Fuatilia",
         quoted="Pay immediately to Paybill 999111",
         notes="Gmail inline forward ('---------- Forwarded message ---------' "
-              "header block) of a phishing mail; the forwarded From is not "
-              "the ticket requester.")
+        "header block) of a phishing mail; the forwarded From is not "
+        "the ticket requester.",
+    )
 
 
 @message("067-forward-as-attachment-rfc822.eml", "forward")
@@ -3051,9 +3820,15 @@ Forwarding the shipping confirmation - the tracking number does not work on your
 
 Ng'ang'a
 """
-    data = raw(env("nganga.mwaura@kitengela-home.example", "mail.kitengela-home.example",
-                   "203.0.113.61", "Sun, 16 Mar 2025 09:30:12 +0300 (EAT)",
-                   "4Z6zXm0eRgz9t"), f"""Content-Type: multipart/mixed; boundary="{bnd}"
+    data = raw(
+        env(
+            "nganga.mwaura@kitengela-home.example",
+            "mail.kitengela-home.example",
+            "203.0.113.61",
+            "Sun, 16 Mar 2025 09:30:12 +0300 (EAT)",
+            "4Z6zXm0eRgz9t",
+        ),
+        f"""Content-Type: multipart/mixed; boundary="{bnd}"
 Message-ID: {mid}
 Date: Sun, 16 Mar 2025 09:30:08 +0300
 MIME-Version: 1.0
@@ -3074,17 +3849,20 @@ Content-Disposition: attachment; filename="{fname}"
 
 {inner}
 --{bnd}--
-""")
+""",
+    )
     return data, meta(
-        frm="nganga.mwaura@kitengela-home.example", subject=subject,
+        frm="nganga.mwaura@kitengela-home.example",
+        subject=subject,
         message_id=mid,
         text="the tracking number does not work",
         quoted="Tracking number: FTL-58213-KE",
         attachments=[fname],
         notes="Thunderbird 'forward as attachment': message/rfc822 part whose "
-              "inner message is our own outbound mail (inner subject carries "
-              "[FT-B3N7M] and an ft.* Message-ID; the outer subject has no "
-              "ticket reference).")
+        "inner message is our own outbound mail (inner subject carries "
+        "[FT-B3N7M] and an ft.* Message-ID; the outer subject has no "
+        "ticket reference).",
+    )
 
 
 # ===========================================================================
@@ -3103,10 +3881,15 @@ For urgent payment matters please contact accounts@kisumufresh.example.
 
 Otieno Odhiambo
 """
-    data = raw(env("otieno@kisumufresh.example",
-                   "mail-dm6nam12on2101.outbound.protection.outlook.example",
-                   "198.51.100.101", "Tue,  4 Mar 2025 09:13:02 +0300 (EAT)",
-                   "4Z6lK2a1Fbz9t"), f"""From: Otieno Odhiambo <otieno@kisumufresh.example>
+    data = raw(
+        env(
+            "otieno@kisumufresh.example",
+            "mail-dm6nam12on2101.outbound.protection.outlook.example",
+            "198.51.100.101",
+            "Tue,  4 Mar 2025 09:13:02 +0300 (EAT)",
+            "4Z6lK2a1Fbz9t",
+        ),
+        f"""From: Otieno Odhiambo <otieno@kisumufresh.example>
 To: Fuatilia Support <support@fuatilia.test>
 Subject: {subject}
 Thread-Topic: [FT-4MZ8H] Invoice INV-2025-0312 for 3 display fridges
@@ -3123,14 +3906,20 @@ Content-Type: text/plain; charset="us-ascii"
 Content-Transfer-Encoding: quoted-printable
 MIME-Version: 1.0
 
-{qp(body, "ascii")}""")
+{qp(body, "ascii")}""",
+    )
     return data, meta(
-        frm="otieno@kisumufresh.example", subject=subject, message_id=mid,
-        in_reply_to=[ours], references=[ours], ticket_ref="FT-4MZ8H",
+        frm="otieno@kisumufresh.example",
+        subject=subject,
+        message_id=mid,
+        in_reply_to=[ours],
+        references=[ours],
+        ticket_ref="FT-4MZ8H",
         is_automated=True,
         text="I am out of the office until Monday 17 March",
         notes="Exchange automatic reply with Auto-Submitted: auto-replied; "
-              "it threads to a ticket but must not reopen it or be answered.")
+        "it threads to a ticket but must not reopen it or be answered.",
+    )
 
 
 @message("069-ooo-x-autoreply.eml", "auto_reply")
@@ -3142,9 +3931,15 @@ def _x_autoreply():
 
 Akinyi
 """
-    data = raw(env("akinyi.achieng@icloud.example", "ci74p00im-qukt09082702.me.example",
-                   "198.51.100.88", "Wed,  5 Mar 2025 14:22:04 +0300 (EAT)",
-                   "4Z6mM1d3Wxz9w"), f"""From: Akinyi Achieng <akinyi.achieng@icloud.example>
+    data = raw(
+        env(
+            "akinyi.achieng@icloud.example",
+            "ci74p00im-qukt09082702.me.example",
+            "198.51.100.88",
+            "Wed,  5 Mar 2025 14:22:04 +0300 (EAT)",
+            "4Z6mM1d3Wxz9w",
+        ),
+        f"""From: Akinyi Achieng <akinyi.achieng@icloud.example>
 To: support@fuatilia.test
 Subject: {subject}
 Date: Wed, 5 Mar 2025 14:22:00 +0300
@@ -3155,13 +3950,19 @@ MIME-Version: 1.0
 Content-Type: text/plain; charset=utf-8
 Content-Transfer-Encoding: 7bit
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="akinyi.achieng@icloud.example", subject=subject, message_id=mid,
-        in_reply_to=[ours], ticket_ref="FT-2BX7N", is_automated=True,
+        frm="akinyi.achieng@icloud.example",
+        subject=subject,
+        message_id=mid,
+        in_reply_to=[ours],
+        ticket_ref="FT-2BX7N",
+        is_automated=True,
         text="Niko safarini Mombasa hadi tarehe 12 Machi",
         notes="Vacation reply marked only by 'X-Autoreply: yes' (no "
-              "Auto-Submitted); subject still carries the ticket tag.")
+        "Auto-Submitted); subject still carries the ticket tag.",
+    )
 
 
 @message("070-ooo-x-autorespond.eml", "auto_reply")
@@ -3172,9 +3973,15 @@ def _x_autorespond():
 
 This is an automated response.
 """
-    data = raw(env("info@mombasa-ice.example", "cpanel-host.example",
-                   "203.0.113.91", "Sat, 15 Mar 2025 16:00:06 +0300 (EAT)",
-                   "4Z6zMn2fSgz9u"), f"""From: Mombasa Ice & Cold <info@mombasa-ice.example>
+    data = raw(
+        env(
+            "info@mombasa-ice.example",
+            "cpanel-host.example",
+            "203.0.113.91",
+            "Sat, 15 Mar 2025 16:00:06 +0300 (EAT)",
+            "4Z6zMn2fSgz9u",
+        ),
+        f"""From: Mombasa Ice & Cold <info@mombasa-ice.example>
 To: support@fuatilia.test
 Subject: {subject}
 Date: Sat, 15 Mar 2025 16:00:02 +0300
@@ -3183,13 +3990,17 @@ X-Autorespond: Out of Office
 MIME-Version: 1.0
 Content-Type: text/plain; charset=us-ascii
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="info@mombasa-ice.example", subject=subject, message_id=mid,
+        frm="info@mombasa-ice.example",
+        subject=subject,
+        message_id=mid,
         is_automated=True,
         text="Our offices are closed for the Easter holiday",
         notes="cPanel/Exim autoresponder: only 'X-Autorespond' marks it and "
-              "the subject is just 'Out of Office' (no threading headers).")
+        "the subject is just 'Out of Office' (no threading headers).",
+    )
 
 
 @message("071-ooo-swahili-auto-submitted.eml", "auto_reply")
@@ -3203,9 +4014,15 @@ Niko likizoni hadi tarehe 24 Machi. Kwa masuala ya dharura wasiliana na dada yan
 
 Fatuma
 """
-    data = raw(env("fatuma.hassan@gmail.example", "mail-wr1-f41.google.example",
-                   "192.0.2.41", "Fri,  7 Mar 2025 11:00:10 +0300 (EAT)",
-                   "4Z6pZ1t5Loz9a"), f"""MIME-Version: 1.0
+    data = raw(
+        env(
+            "fatuma.hassan@gmail.example",
+            "mail-wr1-f41.google.example",
+            "192.0.2.41",
+            "Fri,  7 Mar 2025 11:00:10 +0300 (EAT)",
+            "4Z6pZ1t5Loz9a",
+        ),
+        f"""MIME-Version: 1.0
 From: Fatuma Hassan <fatuma.hassan@gmail.example>
 Date: Fri, 7 Mar 2025 11:00:07 +0300
 Message-ID: {mid}
@@ -3216,15 +4033,21 @@ References: {ours}
 Auto-Submitted: auto-replied
 Content-Type: text/plain; charset="UTF-8"
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="fatuma.hassan@gmail.example", subject=subject, message_id=mid,
-        in_reply_to=[ours], references=[ours], ticket_ref="FT-3YK9D",
+        frm="fatuma.hassan@gmail.example",
+        subject=subject,
+        message_id=mid,
+        in_reply_to=[ours],
+        references=[ours],
+        ticket_ref="FT-3YK9D",
         is_automated=True,
         text="Niko likizoni hadi tarehe 24 Machi",
         notes="Vacation responder in Swahili ('Sipo ofisini:' prefix) marked "
-              "only by Auto-Submitted: auto-replied; it threads to the ticket "
-              "by In-Reply-To, References and subject tag.")
+        "only by Auto-Submitted: auto-replied; it threads to the ticket "
+        "by In-Reply-To, References and subject tag.",
+    )
 
 
 @message("072-human-auto-submitted-no.eml", "human_auto_no")
@@ -3240,9 +4063,15 @@ Yes, Thursday works. The milk cooler is at the collection centre in Kapseret, as
 
 Joseph Kimani
 """
-    data = raw(env("jkimani@eldoret-dairies.example", "mail.eldoret-dairies.example",
-                   "203.0.113.95", "Sun, 16 Mar 2025 08:12:48 +0300 (EAT)",
-                   "4Z7019p2Thz9v"), f"""Date: Sun, 16 Mar 2025 08:12:44 +0300
+    data = raw(
+        env(
+            "jkimani@eldoret-dairies.example",
+            "mail.eldoret-dairies.example",
+            "203.0.113.95",
+            "Sun, 16 Mar 2025 08:12:48 +0300 (EAT)",
+            "4Z7019p2Thz9v",
+        ),
+        f"""Date: Sun, 16 Mar 2025 08:12:44 +0300
 From: Joseph Kimani <jkimani@eldoret-dairies.example>
 To: Fuatilia Support <support@fuatilia.test>
 Subject: {subject}
@@ -3255,16 +4084,22 @@ Content-Type: text/plain; charset=us-ascii
 Content-Disposition: inline
 User-Agent: Mutt/2.2.12 (2023-09-09)
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="jkimani@eldoret-dairies.example", subject=subject, message_id=mid,
-        in_reply_to=[ours], references=[ours], ticket_ref="FT-C8D4F",
+        frm="jkimani@eldoret-dairies.example",
+        subject=subject,
+        message_id=mid,
+        in_reply_to=[ours],
+        references=[ours],
+        ticket_ref="FT-C8D4F",
         is_automated=False,
         text="ask for Joseph at the gate",
         quoted="Can our technician come on Thursday morning",
         notes="Human reply that explicitly says 'Auto-Submitted: no' (RFC "
-              "3834): a present Auto-Submitted header is NOT enough to call "
-              "it automated.")
+        "3834): a present Auto-Submitted header is NOT enough to call "
+        "it automated.",
+    )
 
 
 @message("073-auto-notified-temperature-alert.eml", "auto_reply")
@@ -3278,9 +4113,15 @@ Sensor: KF-CR2-T1
 
 This message was generated automatically by ColdWatch. Do not reply.
 """
-    data = raw(env("alerts@monitor.kisumufresh.example", "monitor.kisumufresh.example",
-                   "203.0.113.76", "Sun, 16 Mar 2025 03:15:04 +0300 (EAT)",
-                   "4Z6zzx4gUjz9w"), f"""From: ColdWatch <alerts@monitor.kisumufresh.example>
+    data = raw(
+        env(
+            "alerts@monitor.kisumufresh.example",
+            "monitor.kisumufresh.example",
+            "203.0.113.76",
+            "Sun, 16 Mar 2025 03:15:04 +0300 (EAT)",
+            "4Z6zzx4gUjz9w",
+        ),
+        f"""From: ColdWatch <alerts@monitor.kisumufresh.example>
 To: support@fuatilia.test
 Subject: {ew_q(subject)}
 Date: Sun, 16 Mar 2025 03:15:00 +0300
@@ -3290,14 +4131,18 @@ MIME-Version: 1.0
 Content-Type: text/plain; charset=us-ascii
 Content-Transfer-Encoding: 7bit
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="alerts@monitor.kisumufresh.example", subject=subject,
-        message_id=mid, is_automated=True,
+        frm="alerts@monitor.kisumufresh.example",
+        subject=subject,
+        message_id=mid,
+        is_automated=True,
         text="Duration above limit: 47 minutes",
         notes="Machine notification (a customer's cold-room monitor) marked "
-              "Auto-Submitted: auto-notified; may open a ticket but must "
-              "never get an auto-answer.")
+        "Auto-Submitted: auto-notified; may open a ticket but must "
+        "never get an auto-answer.",
+    )
 
 
 @message("074-precedence-bulk-newsletter.eml", "list")
@@ -3319,10 +4164,15 @@ Unsubscribe: https://news.baridi-appliances.example/u/8f2a9c
 <img src="http://tracker.baridi-appliances.example/open/8f2a9c.gif" width="1" height="1" alt="" style="display:block">
 </td></tr></table></body></html>
 """
-    data = raw(env("bounce-8f2a9c@news.baridi-appliances.example",
-                   "a48-110.smtp-out.news.baridi-appliances.example",
-                   "198.51.100.110", "Fri, 14 Mar 2025 11:00:04 +0300 (EAT)",
-                   "4Z6y2Ab7Wnz9x"), f"""From: Baridi Appliances Kenya <news@baridi-appliances.example>
+    data = raw(
+        env(
+            "bounce-8f2a9c@news.baridi-appliances.example",
+            "a48-110.smtp-out.news.baridi-appliances.example",
+            "198.51.100.110",
+            "Fri, 14 Mar 2025 11:00:04 +0300 (EAT)",
+            "4Z6y2Ab7Wnz9x",
+        ),
+        f"""From: Baridi Appliances Kenya <news@baridi-appliances.example>
 To: support@fuatilia.test
 Subject: {ew_b(subject)}
 Date: Fri, 14 Mar 2025 08:00:00 +0000
@@ -3347,13 +4197,18 @@ Content-Transfer-Encoding: 7bit
 
 {html}
 --{bnd}--
-""")
+""",
+    )
     return data, meta(
-        frm="news@baridi-appliances.example", subject=subject, message_id=mid,
-        is_automated=True, html_hostile=True,
+        frm="news@baridi-appliances.example",
+        subject=subject,
+        message_id=mid,
+        is_automated=True,
+        html_hostile=True,
         text="20% off all chest freezers until 31 March",
         notes="Supplier newsletter with Precedence: bulk and List-Unsubscribe "
-              "(no List-Id); html carries a remote 1x1 tracking image.")
+        "(no List-Id); html carries a remote 1x1 tracking image.",
+    )
 
 
 @message("075-precedence-junk-vacation.eml", "auto_reply")
@@ -3365,9 +4220,15 @@ Your mail regarding "[FT-V5X9A] Lab fridge calibration" will be read when I retu
 
 -- Dr. Daniel Kiplagat
 """
-    data = raw(env("dkiplagat@uni-eldoret.example", "mail.uni-eldoret.example",
-                   "203.0.113.98", "Sun, 16 Mar 2025 10:20:37 +0300 (EAT)",
-                   "4Z702Bq3Vkz9y"), f"""From: dkiplagat@uni-eldoret.example (Daniel Kiplagat)
+    data = raw(
+        env(
+            "dkiplagat@uni-eldoret.example",
+            "mail.uni-eldoret.example",
+            "203.0.113.98",
+            "Sun, 16 Mar 2025 10:20:37 +0300 (EAT)",
+            "4Z702Bq3Vkz9y",
+        ),
+        f"""From: dkiplagat@uni-eldoret.example (Daniel Kiplagat)
 To: support@fuatilia.test
 Subject: {subject}
 Date: Sun, 16 Mar 2025 10:20:33 +0300
@@ -3375,13 +4236,17 @@ Message-Id: {mid}
 Precedence: junk
 X-Mailer: vacation 1.2.7.1
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="dkiplagat@uni-eldoret.example", subject=subject, message_id=mid,
+        frm="dkiplagat@uni-eldoret.example",
+        subject=subject,
+        message_id=mid,
         is_automated=True,
         text="I will not be reading my mail for a while",
         notes="Classic Unix vacation(1) reply marked only by Precedence: "
-              "junk; the ticket tag is quoted in the body, not the subject.")
+        "junk; the ticket tag is quoted in the body, not the subject.",
+    )
 
 
 @message("076-precedence-list.eml", "list")
@@ -3395,10 +4260,15 @@ Does anyone know a reliable supplier of R600a gas in Nairobi (Industrial Area or
 Evans Macharia
 Fridge technician, Githurai 45
 """
-    data = raw(env("owner-kenya-refrigeration@lists.coolkenya.example",
-                   "lists.coolkenya.example", "203.0.113.135",
-                   "Sun, 16 Mar 2025 11:31:02 +0300 (EAT)", "4Z704Ds5Wmz9z"),
-               f"""From: Evans Macharia <evans.macharia@technician-mail.example>
+    data = raw(
+        env(
+            "owner-kenya-refrigeration@lists.coolkenya.example",
+            "lists.coolkenya.example",
+            "203.0.113.135",
+            "Sun, 16 Mar 2025 11:31:02 +0300 (EAT)",
+            "4Z704Ds5Wmz9z",
+        ),
+        f"""From: Evans Macharia <evans.macharia@technician-mail.example>
 To: kenya-refrigeration@lists.coolkenya.example
 Cc: support@fuatilia.test
 Subject: {subject}
@@ -3410,14 +4280,18 @@ Reply-To: kenya-refrigeration@lists.coolkenya.example
 MIME-Version: 1.0
 Content-Type: text/plain; charset=us-ascii
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="evans.macharia@technician-mail.example", subject=subject,
-        message_id=mid, is_automated=True,
+        frm="evans.macharia@technician-mail.example",
+        subject=subject,
+        message_id=mid,
+        is_automated=True,
         text="reliable supplier of R600a gas in Nairobi",
         notes="Majordomo-style list post marked only by Precedence: list and "
-              "a list Sender/Reply-To (no List-Id); written by a human but "
-              "must not get an auto-acknowledgement.")
+        "a list Sender/Reply-To (no List-Id); written by a human but "
+        "must not get an auto-acknowledgement.",
+    )
 
 
 @message("077-mailing-list-list-id.eml", "list")
@@ -3434,10 +4308,15 @@ _______________________________________________
 nbo-biz mailing list -- nbo-biz@lists.nairobi-makers.example
 To unsubscribe send an email to nbo-biz-leave@lists.nairobi-makers.example
 """
-    data = raw(env("nbo-biz-bounces@lists.nairobi-makers.example",
-                   "lists.nairobi-makers.example", "203.0.113.136",
-                   "Sun, 16 Mar 2025 12:05:19 +0300 (EAT)", "4Z706Fu7Xnz9a"),
-               f"""From: Brenda Chelangat <brenda.chelangat@gmail.example>
+    data = raw(
+        env(
+            "nbo-biz-bounces@lists.nairobi-makers.example",
+            "lists.nairobi-makers.example",
+            "203.0.113.136",
+            "Sun, 16 Mar 2025 12:05:19 +0300 (EAT)",
+            "4Z706Fu7Xnz9a",
+        ),
+        f"""From: Brenda Chelangat <brenda.chelangat@gmail.example>
 To: nbo-biz@lists.nairobi-makers.example
 Cc: support@fuatilia.test
 Subject: {subject}
@@ -3456,14 +4335,18 @@ MIME-Version: 1.0
 Content-Type: text/plain; charset="us-ascii"
 Content-Transfer-Encoding: 7bit
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="brenda.chelangat@gmail.example", subject=subject, message_id=mid,
+        frm="brenda.chelangat@gmail.example",
+        subject=subject,
+        message_id=mid,
         is_automated=True,
         text="How long did they take to come",
         notes="Mailman 3 list post with List-Id and List-* headers (no "
-              "Precedence); support is only Cc'd; a list footer follows the "
-              "text.")
+        "Precedence); support is only Cc'd; a list footer follows the "
+        "text.",
+    )
 
 
 # ===========================================================================
@@ -3503,24 +4386,35 @@ We have received your payment of KES 187,500. Thank you.
 
 Fuatilia Support
 """
-    data = raw(env("", "mx.kisumufresh.example", "203.0.113.75",
-                   "Sun, 16 Mar 2025 13:00:37 +0300 (EAT)", "4Z708Hw9Yoz9b"),
-               f"""Date: 16 Mar 2025 13:00:33 +0300
+    data = raw(
+        env(
+            "",
+            "mx.kisumufresh.example",
+            "203.0.113.75",
+            "Sun, 16 Mar 2025 13:00:37 +0300 (EAT)",
+            "4Z708Hw9Yoz9b",
+        ),
+        f"""Date: 16 Mar 2025 13:00:33 +0300
 From: MAILER-DAEMON@mx.kisumufresh.example
 To: support@fuatilia.test
 Subject: {subject}
 Message-ID: {mid}
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="mailer-daemon@mx.kisumufresh.example", subject=subject,
-        message_id=mid, is_automated=True, is_bounce=True,
+        frm="mailer-daemon@mx.kisumufresh.example",
+        subject=subject,
+        message_id=mid,
+        is_automated=True,
+        is_bounce=True,
         bounced_message_id=bounced,
         text="I wasn't able to deliver your message",
         quoted="We have received your payment of KES 187,500",
         notes="Old qmail bounce from MAILER-DAEMON: plain text, NOT a "
-              "multipart/report DSN; the bounced Message-ID must be found in "
-              "the copied headers after '--- Below this line'.")
+        "multipart/report DSN; the bounced Message-ID must be found in "
+        "the copied headers after '--- Below this line'.",
+    )
 
 
 @message("079-postmaster-quarantine-notice.eml", "auto_reply")
@@ -3537,9 +4431,15 @@ The recipient has been notified and may release the message.
 -- 
 postmaster@naivashablooms.example
 """
-    data = raw(env("", "mailgw.naivashablooms.example", "203.0.113.99",
-                   "Sun, 16 Mar 2025 13:35:16 +0300 (EAT)", "4Z70BJy1Zpz9c"),
-               f"""From: Postmaster <postmaster@naivashablooms.example>
+    data = raw(
+        env(
+            "",
+            "mailgw.naivashablooms.example",
+            "203.0.113.99",
+            "Sun, 16 Mar 2025 13:35:16 +0300 (EAT)",
+            "4Z70BJy1Zpz9c",
+        ),
+        f"""From: Postmaster <postmaster@naivashablooms.example>
 To: support@fuatilia.test
 Subject: {subject}
 Date: Sun, 16 Mar 2025 13:35:12 +0300
@@ -3547,14 +4447,19 @@ Message-ID: {mid}
 MIME-Version: 1.0
 Content-Type: text/plain; charset=us-ascii
 
-{body}""")
+{body}""",
+    )
     return data, meta(
-        frm="postmaster@naivashablooms.example", subject=subject,
-        message_id=mid, ticket_ref="FT-P2Q8R", is_automated=True,
+        frm="postmaster@naivashablooms.example",
+        subject=subject,
+        message_id=mid,
+        ticket_ref="FT-P2Q8R",
+        is_automated=True,
         text="was held in quarantine by the content filter",
         notes="Quarantine notice from postmaster@: automated by its sender "
-              "alone (no Auto-Submitted), not a DSN, yet its subject carries "
-              "a ticket tag.")
+        "alone (no Auto-Submitted), not a DSN, yet its subject carries "
+        "a ticket tag.",
+    )
 
 
 @message("080-dsn-bounce-message-rfc822.eml", "bounce")
@@ -3644,14 +4549,19 @@ Fuatilia Support
 --{bnd}--
 """)
     return data, meta(
-        frm="mailer-daemon@mx1.fuatilia.test", subject=subject, message_id=mid,
-        is_automated=True, is_bounce=True, bounced_message_id=bounced,
+        frm="mailer-daemon@mx1.fuatilia.test",
+        subject=subject,
+        message_id=mid,
+        is_automated=True,
+        is_bounce=True,
+        bounced_message_id=bounced,
         text="This is the mail system at host mx1.fuatilia.test",
         quoted="Your technician visit has been moved to Thursday 13 March",
         notes="Postfix DSN (multipart/report; report-type=delivery-status) "
-              "with message/delivery-status and the full original as "
-              "message/rfc822; the original is our outbound "
-              "<ft.42.abc123@fuatilia.test> for ticket FT-7K3Q9.")
+        "with message/delivery-status and the full original as "
+        "message/rfc822; the original is our outbound "
+        "<ft.42.abc123@fuatilia.test> for ticket FT-7K3Q9.",
+    )
 
 
 @message("081-dsn-bounce-rfc822-headers-only.eml", "bounce")
@@ -3660,9 +4570,15 @@ def _dsn_headers():
     mid = "<67d2f1a0.050a0220.3c9e1b.0042.GMR@mx.googlemail.example>"
     bounced = "<ft.57.q8w3e9r1@fuatilia.test>"
     bnd = "000000000000f4e8c1062f71a2d0"
-    data = raw(env("", "mail-sor-f73.google.example", "192.0.2.73",
-                   "Wed, 12 Mar 2025 09:20:05 +0300 (EAT)", "4Z6vC2e8Xkz9v"),
-               f"""MIME-Version: 1.0
+    data = raw(
+        env(
+            "",
+            "mail-sor-f73.google.example",
+            "192.0.2.73",
+            "Wed, 12 Mar 2025 09:20:05 +0300 (EAT)",
+            "4Z6vC2e8Xkz9v",
+        ),
+        f"""MIME-Version: 1.0
 From: Mail Delivery Subsystem <mailer-daemon@googlemail.example>
 To: support@fuatilia.test
 Auto-Submitted: auto-replied
@@ -3716,15 +4632,22 @@ MIME-Version: 1.0
 Content-Type: text/plain; charset=utf-8
 
 --{bnd}--
-""")
+""",
+    )
     return data, meta(
-        frm="mailer-daemon@googlemail.example", subject=subject, message_id=mid,
-        in_reply_to=[bounced], references=[bounced],
-        is_automated=True, is_bounce=True, bounced_message_id=bounced,
+        frm="mailer-daemon@googlemail.example",
+        subject=subject,
+        message_id=mid,
+        in_reply_to=[bounced],
+        references=[bounced],
+        is_automated=True,
+        is_bounce=True,
+        bounced_message_id=bounced,
         text="Your message wasn't delivered to lucy.atieno@yahoo.example",
         notes="Gmail-style DSN whose third part is only text/rfc822-headers "
-              "(no body); it also threads to our mail via In-Reply-To/"
-              "References, so a naive threader would attach it to the ticket.")
+        "(no body); it also threads to our mail via In-Reply-To/"
+        "References, so a naive threader would attach it to the ticket.",
+    )
 
 
 # ===========================================================================
@@ -3753,9 +4676,15 @@ body { background: url("http://tracker.badhost.example/bg.gif"); }
 <img src="http://tracker.badhost.example/open?id=8812" width=1 height=1 alt="">
 </body></html>
 """
-    data = raw(env("w.otieno@freemail-ke.example", "mx.freemail-ke.example",
-                   "203.0.113.44", "Sun, 16 Mar 2025 15:00:04 +0300 (EAT)",
-                   "4Z70DLa3Aqz9d"), f"""From: William Otieno <w.otieno@freemail-ke.example>
+    data = raw(
+        env(
+            "w.otieno@freemail-ke.example",
+            "mx.freemail-ke.example",
+            "203.0.113.44",
+            "Sun, 16 Mar 2025 15:00:04 +0300 (EAT)",
+            "4Z70DLa3Aqz9d",
+        ),
+        f"""From: William Otieno <w.otieno@freemail-ke.example>
 To: support@fuatilia.test
 Subject: {subject}
 Date: Sun, 16 Mar 2025 15:00:00 +0300
@@ -3764,15 +4693,19 @@ MIME-Version: 1.0
 Content-Type: text/html; charset=utf-8
 Content-Transfer-Encoding: 7bit
 
-{html}""")
+{html}""",
+    )
     return data, meta(
-        frm="w.otieno@freemail-ke.example", subject=subject, message_id=mid,
+        frm="w.otieno@freemail-ke.example",
+        subject=subject,
+        message_id=mid,
         html_hostile=True,
         text="my fridge warranty number is BRD-7781-2290",
         notes="HTML-only mail with <script>, onload/onerror/onclick, "
-              "javascript: and data: links, a hidden <iframe>, <style> with "
-              "expression() and a remote url(), data: image and a 1x1 remote "
-              "tracking pixel.")
+        "javascript: and data: links, a hidden <iframe>, <style> with "
+        "expression() and a remote url(), data: image and a 1x1 remote "
+        "tracking pixel.",
+    )
 
 
 @message("083-hostile-html-obfuscated.eml", "hostile_html")
@@ -3805,9 +4738,15 @@ def _hostile_obfuscated():
 <object data="http://evil.example/x.swf"></object><embed src="http://evil.example/x.swf">
 </body></html>
 """
-    data = raw(env("w.otieno@freemail-ke.example", "mx.freemail-ke.example",
-                   "203.0.113.44", "Sun, 16 Mar 2025 15:30:04 +0300 (EAT)",
-                   "4Z70FNc5Brz9f"), f"""From: William Otieno <w.otieno@freemail-ke.example>
+    data = raw(
+        env(
+            "w.otieno@freemail-ke.example",
+            "mx.freemail-ke.example",
+            "203.0.113.44",
+            "Sun, 16 Mar 2025 15:30:04 +0300 (EAT)",
+            "4Z70FNc5Brz9f",
+        ),
+        f"""From: William Otieno <w.otieno@freemail-ke.example>
 To: support@fuatilia.test
 Subject: {subject}
 Date: Sun, 16 Mar 2025 15:30:00 +0300
@@ -3825,16 +4764,20 @@ Content-Transfer-Encoding: quoted-printable
 
 {qp(html)}
 --{bnd}--
-""")
+""",
+    )
     return data, meta(
-        frm="w.otieno@freemail-ke.example", subject=subject, message_id=mid,
+        frm="w.otieno@freemail-ke.example",
+        subject=subject,
+        message_id=mid,
         html_hostile=True,
         text="I need the delivery date for order 60114 to Nanyuki",
         notes="Filter-evasion html (QP-encoded): mixed-case <ScRiPt>, entity-"
-              "and tab-obfuscated javascript:, vbscript:, svg onload, meta "
-              "refresh, <base>, @import/behavior/-moz-binding, comment and "
-              "mXSS tricks, a phishing <form> asking for the M-Pesa PIN, "
-              "object/embed.")
+        "and tab-obfuscated javascript:, vbscript:, svg onload, meta "
+        "refresh, <base>, @import/behavior/-moz-binding, comment and "
+        "mXSS tricks, a phishing <form> asking for the M-Pesa PIN, "
+        "object/embed.",
+    )
 
 
 @message("084-html-tracking-pixel.eml", "hostile_html")
@@ -3849,9 +4792,15 @@ Beatrice
 """
     html = """<div dir="ltr">Could you confirm that the spare shelf was dispatched? I paid on Friday.<br><br>Beatrice</div><img width="1" height="1" style="display:none;border:0" alt="" src="http://tracker.mailspy.example/trace/mail/7a6c1e9f2b.png?u=beatrice"><img src="https://tracker.mailspy.example/o/7a6c1e9f2b" width=1 height=1>
 """
-    data = raw(env("beatrice.akoth@gmail.example", "mail-ej1-f52.google.example",
-                   "192.0.2.52", "Sun, 16 Mar 2025 16:05:44 +0300 (EAT)",
-                   "4Z70HQe7Csz9g"), f"""MIME-Version: 1.0
+    data = raw(
+        env(
+            "beatrice.akoth@gmail.example",
+            "mail-ej1-f52.google.example",
+            "192.0.2.52",
+            "Sun, 16 Mar 2025 16:05:44 +0300 (EAT)",
+            "4Z70HQe7Csz9g",
+        ),
+        f"""MIME-Version: 1.0
 References: {ours}
 In-Reply-To: {ours}
 From: Beatrice Akoth <beatrice.akoth@gmail.example>
@@ -3870,15 +4819,21 @@ Content-Type: text/html; charset="UTF-8"
 
 {html}
 --{bnd}--
-""")
+""",
+    )
     return data, meta(
-        frm="beatrice.akoth@gmail.example", subject=subject, message_id=mid,
-        in_reply_to=[ours], references=[ours], ticket_ref="FT-T6V2W",
+        frm="beatrice.akoth@gmail.example",
+        subject=subject,
+        message_id=mid,
+        in_reply_to=[ours],
+        references=[ours],
+        ticket_ref="FT-T6V2W",
         html_hostile=True,
         text="confirm that the spare shelf was dispatched",
         notes="Ordinary customer reply sent through a mail-tracking browser "
-              "extension: two remote 1x1 tracking images (one hidden) are the"
-              " only hostile content.")
+        "extension: two remote 1x1 tracking images (one hidden) are the"
+        " only hostile content.",
+    )
 
 
 # ===========================================================================
@@ -3914,8 +4869,8 @@ def main(argv: list[str]) -> int:
         (HERE / name).write_bytes(data)
     manifest = [entry for _, _, entry in built]
     (HERE / "manifest.json").write_text(
-        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-        encoding="utf-8")
+        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     print(f"wrote {len(built)} messages and manifest.json to {HERE}")
     return 0
 
