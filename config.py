@@ -33,7 +33,9 @@ class Config:
     ALLOW_CONSOLE_BACKENDS = env_flag("ALLOW_CONSOLE_BACKENDS", False)
 
     SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled from instance/ in development
-    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'fuatilia.db'}")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE / 'fuatilia.db'}"
+    )
     REDIS_URL = os.environ.get("REDIS_URL", "")  # empty: the embedded Redis under instance/
     EMBEDDED_REDIS_SOCKET = str(INSTANCE / "redis.sock")
     SPOOL_DIR = os.environ.get("SPOOL_DIR", str(INSTANCE / "spool"))

@@ -18,8 +18,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SIZES = {"sqlite": 100_000, "postgresql": 1_000_000}
-POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/bench")
+POSTGRES_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
+)
 
 
 def database_url(kind: str) -> str:
@@ -40,8 +41,10 @@ def table(rows: list[dict]) -> str:
     columns = ["bench", "database", "size", "metric", "value", "unit", "target"]
     cells = [[str(row.get(c, "")) for c in columns] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+
     def line(values):
         return "| " + " | ".join(v.ljust(w) for v, w in zip(values, widths, strict=False)) + " |"
+
     return "\n".join([line(columns), line(["-" * w for w in widths]), *map(line, cells)])
 
 

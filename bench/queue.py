@@ -37,12 +37,28 @@ def run(database_url: str, size: int) -> list[dict]:
     for name, path in PAGES.items():
         email = logins["agent" if "departments" in name else "supervisor"]
         timings = _time_page(app, path, email)
-        rows.append({"bench": "queue page", "database": kind, "size": size,
-                     "metric": f"{name} p50", "value": round(statistics.median(timings), 1),
-                     "unit": "ms", "target": ""})
-        rows.append({"bench": "queue page", "database": kind, "size": size,
-                     "metric": f"{name} p95", "value": round(_p95(timings), 1), "unit": "ms",
-                     "target": f"< {TARGET_MS}"})
+        rows.append(
+            {
+                "bench": "queue page",
+                "database": kind,
+                "size": size,
+                "metric": f"{name} p50",
+                "value": round(statistics.median(timings), 1),
+                "unit": "ms",
+                "target": "",
+            }
+        )
+        rows.append(
+            {
+                "bench": "queue page",
+                "database": kind,
+                "size": size,
+                "metric": f"{name} p95",
+                "value": round(_p95(timings), 1),
+                "unit": "ms",
+                "target": f"< {TARGET_MS}",
+            }
+        )
     return rows
 
 

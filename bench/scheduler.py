@@ -29,8 +29,9 @@ def run(database_url: str, size: int) -> list[dict]:
         fill(size, due_fraction=DUE_FRACTION)
         _add_supervisor()
         kind = db.engine.dialect.name
-        due = db.session.scalar(select(func.count(Ticket.id)).where(
-            Ticket.next_follow_up_at <= hours.now()))
+        due = db.session.scalar(
+            select(func.count(Ticket.id)).where(Ticket.next_follow_up_at <= hours.now())
+        )
         _empty_queues()
         idle_ms, _ = _timed(lambda: run_due_followups(_an_hour_ago()))
         pass_ms, result = _timed(run_due_followups)
@@ -41,15 +42,35 @@ def run(database_url: str, size: int) -> list[dict]:
         db.drop_all()
     row = {"bench": "scheduler", "database": kind, "size": size}
     return [
-        row | {"metric": f"pass, {result['due']:,} due (select + queue "
-                         f"{result['batches_queued']} batches)",
-               "value": round(pass_ms, 1), "unit": "ms", "target": f"< {TARGET_MS}"},
-        row | {"metric": "same pass again (batches already queued)", "value": round(again_ms, 1),
-               "unit": "ms", "target": f"< {TARGET_MS}"},
-        row | {"metric": "pass with nothing due", "value": round(idle_ms, 1), "unit": "ms",
-               "target": ""},
-        row | {"metric": f"steps carried out by one worker ({done} sampled)",
-               "value": round(done / (steps_ms / 1000), 1), "unit": "steps/s", "target": ""},
+        row
+        | {
+            "metric": f"pass, {result['due']:,} due (select + queue "
+            f"{result['batches_queued']} batches)",
+            "value": round(pass_ms, 1),
+            "unit": "ms",
+            "target": f"< {TARGET_MS}",
+        },
+        row
+        | {
+            "metric": "same pass again (batches already queued)",
+            "value": round(again_ms, 1),
+            "unit": "ms",
+            "target": f"< {TARGET_MS}",
+        },
+        row
+        | {
+            "metric": "pass with nothing due",
+            "value": round(idle_ms, 1),
+            "unit": "ms",
+            "target": "",
+        },
+        row
+        | {
+            "metric": f"steps carried out by one worker ({done} sampled)",
+            "value": round(done / (steps_ms / 1000), 1),
+            "unit": "steps/s",
+            "target": "",
+        },
         row | {"metric": "tickets due (check)", "value": due, "unit": "tickets", "target": ""},
     ]
 
@@ -66,8 +87,9 @@ def _an_hour_ago() -> str:
 
 def _add_supervisor() -> None:
     """Breach alerts need someone to go to, as in real use."""
-    supervisor = User(email="grace@bench.test", name="Grace", role=Role.SUPERVISOR,
-                      password_hash="-")
+    supervisor = User(
+        email="grace@bench.test", name="Grace", role=Role.SUPERVISOR, password_hash="-"
+    )
     db.session.add(supervisor)
     for department in db.session.scalars(select(Department)):
         department.supervisor = supervisor
@@ -75,9 +97,12 @@ def _add_supervisor() -> None:
 
 
 def _due_keys(limit: int) -> list:
-    rows = db.session.execute(select(Ticket.id, Ticket.next_follow_up_at, Ticket.follow_up_step)
-                              .where(Ticket.next_follow_up_at <= hours.now())
-                              .order_by(Ticket.next_follow_up_at).limit(limit)).all()
+    rows = db.session.execute(
+        select(Ticket.id, Ticket.next_follow_up_at, Ticket.follow_up_step)
+        .where(Ticket.next_follow_up_at <= hours.now())
+        .order_by(Ticket.next_follow_up_at)
+        .limit(limit)
+    ).all()
     db.session.rollback()
     return [[ticket_id, at.isoformat(), step.value] for ticket_id, at, step in rows]
 
