@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
+from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -357,3 +358,44 @@ def build_week(app, db, department, staff, clock, run_jobs, twilio, monkeypatch)
         after=after,
         refs={k: v.reference for k, v in t.items()},
     )
+
+
+class _Text(HTMLParser):
+    """A page's words as a person reads them, and the words of each element with an id."""
+
+    def __init__(self):
+        super().__init__()
+        self.words, self.by_id, self.open_ids = [], {}, []
+
+    def handle_starttag(self, tag, attrs):
+        element_id = dict(attrs).get("id")
+        self.open_ids.append((tag, element_id))
+        if element_id:
+            self.by_id.setdefault(element_id, [])
+
+    def handle_endtag(self, tag):
+        while self.open_ids and self.open_ids.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data):
+        self.words.append(data)
+        for _, element_id in self.open_ids:
+            if element_id:
+                self.by_id[element_id].append(data)
+
+
+def _read(html: str) -> _Text:
+    parser = _Text()
+    parser.feed(html)
+    return parser
+
+
+def page_text(html: str) -> str:
+    """The visible words of a page with white space folded: behaviour tests read what a person
+    sees, not the markup around it."""
+    return " ".join("".join(_read(html).words).split())
+
+
+def text_of(html: str, element_id: str) -> str:
+    """The words inside the element with this id, folded; "" when there is none."""
+    return " ".join("".join(_read(html).by_id.get(element_id, [])).split())

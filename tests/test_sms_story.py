@@ -2,7 +2,7 @@
 ticket page, she answers back on the same ticket, then STOP ends every SMS. Also /dev/sms."""
 
 import pytest
-from harness import CUSTOMER, MONDAY_10_NAIROBI, Phone, newest_ticket, outbox_rows
+from harness import CUSTOMER, MONDAY_10_NAIROBI, Phone, newest_ticket, outbox_rows, text_of
 from sqlalchemy import select
 
 from ticketing.extensions import db
@@ -33,7 +33,7 @@ def test_a_customer_with_a_basic_phone_is_served_entirely_by_sms(
     agent = login(sms_app.test_client(), otieno)
     page = agent.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
     assert "Reply by SMS" in page and 'data-sms-counter="reply-counter"' in page
-    assert '<p class="sms-counter" id="reply-counter">0 characters · 1 SMS (GSM-7)</p>' in page
+    assert text_of(page, "reply-counter") == "0 characters · 1 SMS (GSM-7)"
     answer = agent.post(
         f"/agent/tickets/{ticket.id}/reply", data={"body": "Fundi atakuja kesho saa nne asubuhi."}
     )
@@ -83,7 +83,7 @@ def test_a_refused_sms_reply_shows_the_segment_count_of_the_draft(
     assert refused.status_code == 400
     html = refused.get_data(as_text=True)
     assert "The reply was not sent" in html
-    assert f'id="reply-counter">{counter}</p>' in html
+    assert text_of(html, "reply-counter") == counter
     assert outbox_rows(kind="reply") == []
 
 
