@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi
 
-.PHONY: run test bench lint format clean
+.PHONY: run test bench lint format translations mutate clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,31 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/pip install --quiet ruff==0.17.6
 	$(BIN)/ruff format ticketing workers tests bench config.py wsgi.py
+
+# The customer's pages in English and Kiswahili: extract every marked string into the template,
+# merge it into each language's messages.po (translate the new empty msgstr there), compile the
+# .mo files. The .mo files are committed, so a fresh clone runs without this step; the test
+# tests/test_customer_language.py fails when a .mo is out of date or a string is untranslated.
+# A new language: $(BIN)/pybabel init -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) -l XX
+CATALOGUES := ticketing/translations
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output --width=100 \
+		--project=Fuatilia --version=0.1.0 --copyright-holder=Fuatilia \
+		--msgid-bugs-address=support@fuatilia.example -o $(CATALOGUES)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) \
+		--no-fuzzy-matching --ignore-obsolete --width=100
+	$(BIN)/pybabel compile -d $(CATALOGUES) --statistics
+
+# Mutation testing of the follow-up policy and the business-time arithmetic (not part of `make
+# test` or CI): mutmut mutates ticketing/followup.py and ticketing/hours.py in a copy under
+# mutants/, runs the pure tests of [tool.mutmut] in pyproject.toml on each mutant, and prints
+# the survivors and a score per module (tests/mutation_report.py, which lists the known
+# equivalent mutants and fails on any other survivor).
+mutate: $(STAMP)
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	rm -rf mutants && mkdir mutants
+	$(BIN)/mutmut run --max-children 1 > mutants/run.log 2>&1 || { tail -c 3000 mutants/run.log; exit 1; }
+	$(BIN)/python tests/mutation_report.py
 
 clean:
 	rm -rf $(VENV)

@@ -1,0 +1,80 @@
+"""The score of `make mutate`, per mutated module, after `mutmut run`.
+
+Run from the repository root: `.venv/bin/python tests/mutation_report.py`. A surviving mutant
+listed in EQUIVALENT was judged to behave exactly like the original; any other survivor is
+shown with its diff and makes the exit status 1: kill it with a test, or list it here with
+its reason. Mutant names are numbered per function, so an edit to ticketing/followup.py or
+ticketing/hours.py may renumber them: check this list then.
+"""
+
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+MUTMUT = Path(sys.executable).parent / "mutmut"
+KILLED = {"killed", "timeout", "caught by type check"}
+
+EQUIVALENT = {
+    "ticketing.followup.x_parse_policy__mutmut_5": 'a missing number read as "XXXX" '
+    'instead of "" is refused by the same isdigit() check',
+    "ticketing.followup.x_parse_policy__mutmut_21": 'missing reminder days read as "XXXX" '
+    'instead of "" are refused by the same isdigit() check',
+    "ticketing.followup.x_parse_policy__mutmut_49": "raw.get(name, None): parse_hhmm turns "
+    'None into "" itself',
+    "ticketing.followup.x_parse_policy__mutmut_51": "raw.get(name): parse_hhmm turns None "
+    'into "" itself',
+    "ticketing.followup.x_parse_policy__mutmut_52": 'a missing time read as "XXXX" instead '
+    'of "" is the same ValueError, caught the same way',
+    "ticketing.hours.x_parse_utc__mutmut_7": 'replace("XXZXX", ...): since Python 3.11 '
+    'datetime.fromisoformat reads a trailing "Z" itself (requires-python >= 3.11)',
+    "ticketing.hours.x_parse_hhmm__mutmut_4": '(value or "XXXX"): "XXXX" fails to unpack '
+    'into hour and minute, the same ValueError as ""',
+    "ticketing.hours.xǁCalendarǁminutes_between__mutmut_1": "end < start: when end == start "
+    "the first window opens at or after end, the loop breaks at once and returns 0",
+    "ticketing.hours.xǁCalendarǁminutes_between__mutmut_14": "window_open > end_local: a "
+    "window opening exactly at the end adds min(close, end) - open = 0",
+    "ticketing.hours.xǁCalendarǁminutes_between__mutmut_24": "int(seconds / 60) == "
+    "int(seconds // 60) for the non-negative totals a valid week (opens < closes) gives",
+    "ticketing.hours.xǁCalendarǁnext_working_morning__mutmut_10": "range(400) is range(0, 400)",
+    "ticketing.hours.x_is_quiet__mutmut_3": "quiet_start >= quiet_end: equal times already "
+    "returned False on the line before",
+}
+
+
+def main() -> int:
+    listing = subprocess.run(
+        [str(MUTMUT), "results", "--all", "true"], capture_output=True, text=True, check=True
+    ).stdout
+    totals, killed, equivalent, survivors = Counter(), Counter(), Counter(), []
+    for line in listing.splitlines():
+        name, _, status = line.strip().partition(": ")
+        if not name.startswith("ticketing."):
+            continue
+        module = name.split(".")[1]
+        totals[module] += 1
+        if status in KILLED:
+            killed[module] += 1
+        elif status == "survived" and name in EQUIVALENT:
+            equivalent[module] += 1
+            print(f"equivalent  {name}: {EQUIVALENT[name]}")
+        else:
+            survivors.append((name, status))
+    for name, status in survivors:
+        diff = subprocess.run([str(MUTMUT), "show", name], capture_output=True, text=True).stdout
+        print(f"\n{status.upper()}  {name}\n{diff}")
+    for module in sorted(totals):
+        real = totals[module] - equivalent[module]
+        print(
+            f"score {module}: {killed[module]}/{totals[module]} mutants killed "
+            f"({100 * killed[module] / totals[module]:.1f} %), {equivalent[module]} equivalent, "
+            f"{killed[module]}/{real} of the non-equivalent ones "
+            f"({100 * killed[module] / max(real, 1):.1f} %)"
+        )
+    if survivors:
+        print(f"{len(survivors)} mutant(s) not killed and not known to be equivalent: see above")
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
