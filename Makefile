@@ -47,11 +47,13 @@ translations: $(STAMP)
 		--no-fuzzy-matching --ignore-obsolete --width=100
 	$(BIN)/pybabel compile -d $(CATALOGUES) --statistics
 
-# Mutation testing of the follow-up policy and the business-time arithmetic (not part of `make
-# test` or CI): mutmut mutates ticketing/followup.py and ticketing/hours.py in a copy under
-# mutants/, runs the pure tests of [tool.mutmut] in pyproject.toml on each mutant, and prints
-# the survivors and a score per module (tests/mutation_report.py, which lists the known
-# equivalent mutants and fails on any other survivor).
+# Mutation testing of the follow-up policy, the business-time arithmetic and the service charter
+# (not part of `make test` or CI): mutmut mutates ticketing/followup.py, ticketing/hours.py and
+# ticketing/charter.py in a copy under mutants/, runs the tests of [tool.mutmut] in
+# pyproject.toml on each mutant without the project's conftest (the charter's tests build their
+# own app on a throwaway SQLite file), and prints the survivors and a score per module
+# (tests/mutation_report.py, which lists the known equivalent mutants and fails on any other
+# survivor).
 mutate: $(STAMP)
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	rm -rf mutants && mkdir mutants

@@ -153,6 +153,23 @@ def brian_writes(subject="Charged twice for my order", body=None, **headers) -> 
     return message
 
 
+def reply_to(received: EmailMessage, text: str, **headers) -> EmailMessage:
+    """What Brian's mail program sends when he answers `received` above the quote."""
+    quoted = "\n".join(
+        f"> {line}" if line else ">"
+        for line in received.get_body(("plain",)).get_content().splitlines()
+    )
+    references = f"{received['References'] or ''} {received['Message-ID']}".strip()
+    return brian_writes(
+        subject=f"Re: {received['Subject']}",
+        body=f"{text}\n\nOn Mon, 23 Nov 2026 at 10:05, Fuatilia Support "
+        f"<support@fuatilia.test> wrote:\n\n{quoted}\n",
+        In_Reply_To=received["Message-ID"],
+        References=references,
+        **headers,
+    )
+
+
 def count(db, column, *where) -> int:
     return db.session.scalar(select(func.count(column)).where(*where))
 
@@ -191,8 +208,8 @@ def targets(first_response: int, resolution: int) -> list[CharterTarget]:
 class Week:
     """Runs the week's story: at() moves the clock; each step is committed as a view would."""
 
-    def __init__(self, db, clock):
-        self.db, self.clock, self.t = db, clock, {}
+    def __init__(self, db, clock, run_jobs):
+        self.db, self.clock, self.run_jobs, self.t = db, clock, run_jobs, {}
 
     def at(self, when: str) -> None:
         self.clock.set(local(when))
@@ -215,6 +232,15 @@ class Week:
         result = action(*args, **kwargs)
         self.db.session.commit()
         return result
+
+    def deliver(self, when: str) -> None:
+        """At `when` the workers hand over what is owed by then (a digit the customer sends
+        later answers only a question that was sent)."""
+        from workers.sweep import sweep_stuck
+
+        self.at(when)
+        sweep_stuck()
+        self.run_jobs()
 
     def texts(self, when: str, customer: Customer, text: str) -> None:
         self.do(
@@ -254,8 +280,12 @@ def build_week(app, db, department, staff, clock, run_jobs, twilio, monkeypatch)
         "After-sales service", working_hours=WEEKDAYS, targets=targets(120, 600), supervisor=grace
     )
     kamau, otieno = staff("kamau", departments=[billing]), staff("otieno", departments=[after])
-    w, t = Week(db, clock), None
+    w, t = Week(db, clock, run_jobs), None
     sms, mail = people(db, 6, Channel.SMS), people(db, 5, Channel.EMAIL)
+    twilio.clear()
+    monkeypatch.setitem(app.config, "SMS_BACKEND", "twilio")
+    monkeypatch.setitem(app.config, "TWILIO_API_BASE", twilio.base_url)
+    twilio.script(sms[2].phone, ("http", 400, 21211, "The 'To' number is not a valid number"))
     t = w.t
     w.open("T0", "2026-10-15 10:00", billing, Channel.EMAIL, mail[0])
     w.do("2026-10-15 11:00", lifecycle.reply, t["T0"], by=kamau, body="Looking")
@@ -299,6 +329,7 @@ def build_week(app, db, department, staff, clock, run_jobs, twilio, monkeypatch)
     )
     w.do("2026-10-19 09:30", promises.settle_promise, promise, kept=True, by=otieno)
     w.do("2026-10-19 10:00", lifecycle.resolve, t["T1"], by=otieno)
+    w.deliver("2026-10-19 10:05")  # "is it fixed?" reaches her
     w.texts("2026-10-19 12:00", sms[1], "1")
     w.step(t["T1"], FollowUpStep.SATISFACTION, "2026-10-19 12:05")
     w.do(
@@ -314,6 +345,7 @@ def build_week(app, db, department, staff, clock, run_jobs, twilio, monkeypatch)
     w.open("T4", "2026-10-19 09:00", after, Channel.SMS, sms[4], Category.AFTER_SALE)
     w.do("2026-10-19 09:30", lifecycle.reply, t["T4"], by=otieno, body="Sorry")
     w.do("2026-10-19 11:00", lifecycle.resolve, t["T4"], by=otieno)
+    w.deliver("2026-10-19 11:05")
     w.texts("2026-10-19 14:00", sms[4], "2")
     w.do("2026-10-21 10:00", lifecycle.resolve, t["T4"], by=otieno)
 
@@ -344,10 +376,6 @@ def build_week(app, db, department, staff, clock, run_jobs, twilio, monkeypatch)
     w.open("T9", "2026-10-22 12:30", after, Channel.WEB, sms[0])
 
     w.at(NOW)
-    twilio.clear()
-    monkeypatch.setitem(app.config, "SMS_BACKEND", "twilio")
-    monkeypatch.setitem(app.config, "TWILIO_API_BASE", twilio.base_url)
-    twilio.script(sms[2].phone, ("http", 400, 21211, "The 'To' number is not a valid number"))
     run_jobs()
     return SimpleNamespace(
         t=t,
@@ -399,3 +427,20 @@ def page_text(html: str) -> str:
 def text_of(html: str, element_id: str) -> str:
     """The words inside the element with this id, folded; "" when there is none."""
     return " ".join("".join(_read(html).by_id.get(element_id, [])).split())
+
+
+def figures(html: str) -> dict[str, str]:
+    """The numbers a page publishes, by their data-key (what a person reads, keyed stably)."""
+
+    class Figures(HTMLParser):
+        found: dict[str, str] = {}
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if "data-key" in attrs:
+                self.found[attrs["data-key"]] = attrs.get("data-value", "")
+
+    parser = Figures()
+    parser.found = {}
+    parser.feed(html)
+    return parser.found

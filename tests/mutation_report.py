@@ -3,8 +3,11 @@
 Run from the repository root: `.venv/bin/python tests/mutation_report.py`. A surviving mutant
 listed in EQUIVALENT was judged to behave exactly like the original; any other survivor is
 shown with its diff and makes the exit status 1: kill it with a test, or list it here with
-its reason. Mutant names are numbered per function, so an edit to ticketing/followup.py or
-ticketing/hours.py may renumber them: check this list then.
+its reason. Mutant names are numbered per function, so an edit to ticketing/followup.py,
+ticketing/hours.py or ticketing/charter.py may renumber them: check this list then.
+ticketing/charter.py has no equivalent mutant: tests/test_charter_policy.py kills all of them.
+Its event listeners (_forget_calendars, _forget_changed_holidays) are decorated, so mutmut
+leaves them unmutated; those tests still check what they do.
 """
 
 import subprocess

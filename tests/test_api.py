@@ -54,7 +54,7 @@ def test_create_read_reply_and_close(db, api, run_jobs):
 def test_idempotency_key_creates_once(db, api):
     first = api("POST", "/tickets", json=NEW, headers={"Idempotency-Key": "order-11"})
     again = api("POST", "/tickets", json=NEW, headers={"Idempotency-Key": "order-11"})
-    assert (first.status_code, again.status_code) == (201, 200)
+    assert (first.status_code, again.status_code) == (201, 201)
     assert first.json["id"] == again.json["id"]
     assert db.session.scalar(select(func.count(Ticket.id))) == 1
 

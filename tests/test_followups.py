@@ -281,14 +281,23 @@ def test_first_response_breach_reminds_the_assignee_then_alerts_the_supervisor(
     scheduler(eat(2026, 11, 23, 15, 0))
     reminder = outbox(ticket, kind="first_response_reminder")
     assert [r.recipient for r in reminder] == ["otieno@fuatilia.test"]
-    assert outbox(ticket, kind="breach") == []
+    assert breach_digests() == []
     scheduler(eat(2026, 11, 23, 17, 0))
-    breach = outbox(ticket, kind="breach")
-    assert [(r.recipient, r.status) for r in breach] == [
+    digest = breach_digests()  # one email per department per pass, listing its breaches
+    assert [(r.recipient, r.status) for r in digest] == [
         ("grace@fuatilia.test", OutboxStatus.DELIVERED)
     ]
-    assert "past its first response target" in breach[0].body
-    assert ticket.reference in breach[0].subject
+    assert f"{ticket.reference} (Fridge): past its first response target" in digest[0].body
+    assert f"/agent/tickets/{ticket.id}" in digest[0].body
+    assert digest[0].subject == "[After-sales service] 1 ticket past the charter target"
+    assert [e.data for e in events(ticket, "breach_alerted")] == [{"what": "first response"}]
+
+
+def breach_digests() -> list[Outbox]:
+    _db.session.expire_all()
+    return _db.session.scalars(
+        select(Outbox).filter_by(kind="breach_digest").order_by(Outbox.id)
+    ).all()
 
 
 def test_an_away_assignee_hands_the_ticket_to_an_agent_on_duty(db, desk, brian, staff, scheduler):
@@ -389,15 +398,18 @@ def test_quiet_hours_hold_a_reminder_past_a_public_holiday_to_the_next_working_m
     assert "still waiting for your answer" in phone.received()[-1]
 
 
-def test_urgent_tickets_are_not_held_by_quiet_hours(db, desk, brian, scheduler, clock):
+def test_urgent_tickets_are_held_by_quiet_hours_too(db, desk, brian, scheduler, clock):
+    """A status update nobody is waiting for waits for the morning whatever the priority;
+    the acknowledgment of what the customer sent goes at once."""
     clock.set(eat(2026, 11, 23, 22, 30))
     ticket = lifecycle.open_ticket(
         brian, subject="Fridge", body="Sparks!", channel=Channel.EMAIL, priority=Priority.URGENT
     )
     lifecycle.set_pending(ticket, by=desk.otieno)
     db.session.commit()
+    assert outbox(ticket, kind="received")[0].not_before is None
     waiting = outbox(ticket, kind="waiting")[0]
-    assert waiting.not_before == clock.moment + timedelta(minutes=3)  # only the combining wait
+    assert waiting.not_before == eat(2026, 11, 24, 8, 0)
 
 
 def test_a_status_update_just_before_quiet_hours_waits_for_the_morning(db, desk, brian, clock):
@@ -527,12 +539,11 @@ def test_several_changes_within_minutes_reach_the_customer_as_one_message(
     run_jobs()
     assert phone.received()[-1].endswith("I am on it.")  # the reply did not wait
     held = outbox(ticket, status=OutboxStatus.PENDING)
-    assert [(r.kind, r.combines) for r in held] == [("updates", ["assigned", "waiting"])]
+    assert [(r.kind, r.combines) for r in held] == [("waiting", ["assigned", "waiting"])]
     scheduler(clock.moment + timedelta(minutes=2))
-    assert phone.received()[-1] == (
-        f"{ticket.reference} update: Achieng is handling it; "
-        f"we need a reply from you. http://fuatilia.test/t/"
-        f"{ticket.token}"
+    assert phone.received()[-1] == (  # only the latest state and what it asks of her
+        f"{ticket.reference}: we need a reply from you to continue. Answer this SMS or see "
+        f"http://fuatilia.test/t/{ticket.token}"
     )
     assert len(phone.received()) == 3
     clock.advance(minutes=30)

@@ -156,3 +156,14 @@ def test_assign_refuses_an_agent_outside_the_department(db, setup, staff):
     ticket = open_fridge(customer)
     with pytest.raises(lifecycle.TransitionError, match="not in"):
         lifecycle.assign(ticket, outsider, by=None)
+
+
+def test_a_priority_change_after_a_pause_keeps_the_time_the_customer_took(db, setup, clock):
+    *_, otieno, customer = setup
+    ticket = open_fridge(customer)
+    lifecycle.reply(ticket, by=otieno, body="Which model?", status=Status.PENDING_CUSTOMER)
+    clock.advance(days=10)  # she answers ten days later: the clock was paused meanwhile
+    lifecycle.add_customer_message(ticket, body="LG 260L", channel=Channel.SMS)
+    lifecycle.set_priority(ticket, Priority.HIGH, by=otieno)
+    db.session.commit()
+    assert ticket.resolution_due_at > clock.moment and ticket.due_at > clock.moment

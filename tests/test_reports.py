@@ -70,6 +70,7 @@ EXPECTED = {
     "volume": {
         "created": 9,
         "resolved": 6,
+        "closed_for_silence": 1,  # T6; it was resolved before the week, so never "resolved"
         "daily": [
             {"day": "2026-10-16", "created": 3, "resolved": 1},
             {"day": "2026-10-17", "created": 0, "resolved": 0},
@@ -81,11 +82,11 @@ EXPECTED = {
         ],
         "reopened": {"created": 9, "reopened": 1, "percent": 11.1},
         "channels": {
-            "sms": {"created": 4, "resolved": 3},
-            "email": {"created": 3, "resolved": 3},
-            "web": {"created": 2, "resolved": 0},
-            "phone": {"created": 0, "resolved": 0},
-            "api": {"created": 0, "resolved": 0},
+            "sms": {"created": 4, "resolved": 3, "closed_for_silence": 1},
+            "email": {"created": 3, "resolved": 3, "closed_for_silence": 0},
+            "web": {"created": 2, "resolved": 0, "closed_for_silence": 0},
+            "phone": {"created": 0, "resolved": 0, "closed_for_silence": 0},
+            "api": {"created": 0, "resolved": 0, "closed_for_silence": 0},
         },
     },
     "backlog": {  # T7 waiting, T8 and T9 new, T10 open; T9 is 1.5 hours old, the rest 1-3 days
@@ -136,6 +137,7 @@ def expected_agents(week) -> list[dict]:
             "resolved_in_time": 1,
             "resolved_in_time_percent": 50.0,
             "resolution_median_business_minutes": 870.0,
+            "closed_for_silence": 0,
             "promises_kept": 0,
             "promises_missed": 0,
             "promises_kept_percent": None,
@@ -153,6 +155,7 @@ def expected_agents(week) -> list[dict]:
             "resolved_in_time": 4,
             "resolved_in_time_percent": 100.0,
             "resolution_median_business_minutes": 420.0,
+            "closed_for_silence": 1,
             "promises_kept": 1,
             "promises_missed": 1,
             "promises_kept_percent": 50.0,
@@ -265,6 +268,7 @@ def test_dashboard_shows_the_same_figures(client, login, week):
             "promises_kept_percent",
             "resolution_median_business_minutes",
             "satisfaction_average",
+            "closed_for_silence",
         ):
             value = row[field]
             assert found[f"agents.{row['agent_id']}.{field}"]["value"] == (
@@ -622,7 +626,14 @@ def test_the_csv_links_on_the_dashboard_export_the_tickets_behind_them(client, l
         re.search(r"figure=(\w+)", href).group(1): href.replace("&amp;", "&")
         for href in re.findall(r'href="(/reports/tickets\.csv[^"]*)"', html)
     }
-    expected = {"answered": 7, "resolved": 6, "created": 9, "open": 4, "breached": 2}
+    expected = {
+        "answered": 7,
+        "resolved": 6,
+        "closed_for_silence": 1,
+        "created": 9,
+        "open": 4,
+        "breached": 2,
+    }
     assert {
         figure: len(csv_rows(client.get(href))) - 1 for figure, href in links.items()
     } == expected

@@ -32,7 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin chatter hides ours
 
-    from ticketing import cli, extensions, security, templating
+    from ticketing import cli, edge, extensions, security, security_headers, templating
     from ticketing.views import (
         admin,
         admin_policy,
@@ -50,6 +50,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     extensions.init_app(app)
     security.init_app(app)
+    security_headers.init_app(app)
     templating.init_app(app)
     # Nested blueprints share their parent's URL prefix, sign-in guard and error handlers.
     for parent, child in (
@@ -71,6 +72,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     ):
         app.register_blueprint(blueprint)
     errors.init_app(app)
+    edge.init_app(app)  # refuse unusable input first
     cli.init_app(app)
     return app
 

@@ -39,9 +39,16 @@ def _remind_assignee(ticket: Ticket, key: str) -> None:
 
 
 def _alert_breach(what: str):
+    """A breach hands the ticket over from an absent assignee and is noted for the pass's
+    digest to the supervisor (alerts.owe_breach_digests): one email per department per pass,
+    not one per ticket. The daily repeat while it stays breached emails nobody: the daily
+    summary (alerts.owe_summary) lists what stays breached."""
+
     def alert(ticket: Ticket, key: str) -> None:
         _hand_over_if_absent(ticket)
-        alerts.alert(alerts.supervisor_of(ticket), "breach", ticket, what=what, dedupe_key=key)
+        step = ticket.follow_up_step
+        if list(ticket.follow_ups_done or []).count(step) == 1:  # this target, newly breached
+            alerts.note_breach(ticket, what)
 
     return alert
 
@@ -72,7 +79,7 @@ STEPS = {
     FollowUpStep.PENDING_CLOSE: _close_with(Outcome.CLOSED_NO_REPLY, "closed_no_reply"),
     FollowUpStep.CONFIRM_REMINDER: _chase("confirm_reminder"),
     FollowUpStep.CONFIRM_CLOSE: _close_with(Outcome.CLOSED_AFTER_SILENCE, "closed_silence"),
-    FollowUpStep.AUTO_CLOSE: _close_with(Outcome.SOLVED, None),
+    FollowUpStep.AUTO_CLOSE: _close_with(Outcome.SOLVED, "closed_auto"),
     FollowUpStep.SATISFACTION: _ask_satisfaction,
     FollowUpStep.FIX_CHECK: _chase("fix_check"),
 }

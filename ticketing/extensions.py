@@ -1,10 +1,13 @@
 """Extension objects, created unbound at import and bound to the app in create_app()."""
 
+from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
+
+from ticketing import languages
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -18,6 +21,7 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+babel = Babel()
 
 
 def init_app(app) -> None:
@@ -25,3 +29,7 @@ def init_app(app) -> None:
     migrate.init_app(app, db, directory=str(app.config["MIGRATIONS_DIR"]))
     login_manager.init_app(app)
     csrf.init_app(app)
+    # Catalogues in ticketing/translations (`make translations`); the customer's pages speak
+    # en or sw, staff pages English: ticketing/languages.py decides which.
+    babel.init_app(app, default_locale=languages.DEFAULT, locale_selector=languages.select_locale)
+    languages.init_app(app)

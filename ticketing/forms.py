@@ -5,6 +5,7 @@ from email.utils import parseaddr
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -29,39 +30,66 @@ PRIORITY_CHOICES = [(p.value, p.value.title()) for p in Priority]
 STATUS_CHOICES = [(s.value, s.label) for s in Status if s != Status.NEW]
 
 
+# The customer's forms speak the page's language (lazy: translated when the page renders).
+CATEGORY_WORDS = {
+    Category.GENERAL: _l("General"),
+    Category.SALES: _l("Sales"),
+    Category.DELIVERY: _l("Delivery"),
+    Category.AFTER_SALE: _l("After-sale service / repair"),
+    Category.BILLING: _l("Billing"),
+    Category.COMPLAINT: _l("Complaint"),
+}
+CUSTOMER_CATEGORY_CHOICES = [(c.value, CATEGORY_WORDS.get(c, c.label)) for c in Category]
+
+
+def _too_long(limit: int) -> Length:
+    return Length(max=limit, message=_l("Field cannot be longer than %(max)d characters."))
+
+
 class SupportForm(FlaskForm):
     name = StringField(
-        "Your name", validators=[DataRequired("Please tell us your name."), Length(max=120)]
+        _l("Your name"), validators=[DataRequired(_l("Please tell us your name.")), _too_long(120)]
     )
     email = EmailField(
-        "Email", validators=[Optional(), Email("That email address looks wrong."), Length(max=254)]
+        _l("Email"),
+        validators=[Optional(), Email(_l("That email address looks wrong.")), _too_long(254)],
     )
-    phone = StringField("Mobile number", validators=[Optional(), Length(max=30)])
+    phone = StringField(_l("Mobile number"), validators=[Optional(), _too_long(30)])
     language = SelectField(
-        "Language", choices=[("en", "English"), ("sw", "Kiswahili")], default="en"
+        _l("Language for our messages"),
+        choices=[("en", "English"), ("sw", "Kiswahili")],
+        default="en",
     )
-    category = SelectField("What is it about?", choices=CATEGORY_CHOICES, default="general")
+    category = SelectField(
+        _l("What is it about?"), choices=CUSTOMER_CATEGORY_CHOICES, default="general"
+    )
     subject = StringField(
-        "Subject", validators=[DataRequired("Please give a short subject."), Length(max=200)]
+        _l("Subject"),
+        validators=[DataRequired(_l("Please give a short subject.")), _too_long(200)],
     )
     description = TextAreaField(
-        "Describe the problem",
-        validators=[DataRequired("Please describe the problem."), Length(max=20000)],
+        _l("Describe the problem"),
+        validators=[DataRequired(_l("Please describe the problem.")), _too_long(20000)],
     )
-    attachment = FileField("Photo or document (optional)")
+    attachment = FileField(_l("Photo or document (optional)"))
 
     def validate_phone(self, field):
         if field.data:
             try:
                 field.data = normalise_phone(field.data, current_app.config["DEFAULT_PHONE_REGION"])
             except InvalidContact as error:
-                raise ValidationError(f"{error}. Use a format like 0712 345 678.") from error
+                raise ValidationError(
+                    _l(
+                        "'%(number)s' is not a valid phone number. Use a format like 0712 345 678.",
+                        number=field.data,
+                    )
+                ) from error
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if not (self.email.data or self.phone.data) and not self.email.errors:
             self.email.errors = list(self.email.errors) + [
-                "Give an email address or a mobile number so we can answer you."
+                _l("Give an email address or a mobile number so we can answer you.")
             ]
             return False
         return valid
@@ -69,17 +97,26 @@ class SupportForm(FlaskForm):
 
 class CustomerReplyForm(FlaskForm):
     body = TextAreaField(
-        "Your message", validators=[DataRequired("Please write a message."), Length(max=20000)]
+        _l("Your message"),
+        validators=[DataRequired(_l("Please write a message.")), _too_long(20000)],
     )
 
 
 class RatingForm(FlaskForm):
-    score = IntegerField("Rating", validators=[DataRequired(), NumberRange(1, 5)])
-    comment = TextAreaField("Comment (optional)", validators=[Optional(), Length(max=2000)])
+    score = IntegerField(
+        _l("Rating"),
+        validators=[
+            DataRequired(_l("Choose a rating from 1 to 5.")),
+            NumberRange(1, 5, _l("Choose a rating from 1 to 5.")),
+        ],
+    )
+    comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), _too_long(2000)])
 
 
 class ConfirmFixForm(FlaskForm):
-    fixed = SelectField("Is it fixed?", choices=[("1", "Yes, it is fixed"), ("2", "No, not yet")])
+    fixed = SelectField(
+        _l("Is it fixed?"), choices=[("1", _l("Yes, it is fixed")), ("2", _l("No, not yet"))]
+    )
 
 
 class LoginForm(FlaskForm):

@@ -1,7 +1,19 @@
 """The only creator of Outbox rows: who is told what, in which language and on which channel.
 
-Honours SMS opt-out, quiet hours for what we send on our own initiative, and a cap on
-automatic messages per address per hour (the last guard against mail loops).
+Two kinds of message, and the guards differ:
+
+- An *answer* to what the customer just sent (the "received" acknowledgment, the STATUS,
+  HELP and START answers, the confirmation after "1", the reopen notice her message caused,
+  an agent's reply, the thanks for a rating) goes at once and is never dropped for volume:
+  she is waiting for it.
+- What we send on our own initiative (`proactive=True`: reminders, chases, surveys,
+  check-ins; `update=True`: status updates nobody is waiting for) waits out quiet hours,
+  whatever the ticket's priority, and counts against AUTO_MESSAGES_PER_HOUR per address.
+
+Loops with outside auto-responders are stopped where they start: intake recognises automated
+senders and answers nothing they send, and `guard` drops the same automatic message (same
+kind) owed to one address a third time within REPEAT_WINDOW. Whatever is suppressed keeps its
+reason on the row, and the ticket page shows it to the agent with a way to reach the customer.
 """
 
 import logging
@@ -9,18 +21,40 @@ from datetime import timedelta
 from email.utils import make_msgid, parseaddr
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, case, func, select, update
 
 from ticketing import charter, hours, wording
 from ticketing.extensions import db
-from ticketing.models import Customer, Outbox, Ticket, User
-from ticketing.models.enums import Channel, OutboxStatus, Priority
+from ticketing.models import Customer, Event, Outbox, Ticket, User
+from ticketing.models.enums import Category, Channel, OutboxStatus, Status
 from ticketing.models.people import DEFAULT_POLICY
 from ticketing.queues import DELIVER, enqueue_after_commit
 
 log = logging.getLogger(__name__)
 UPDATE_KINDS = ("assigned", "waiting", "resolved", "confirm_fix", "closed", "reopened")
-COMBINED = "updates"  # the template that says several status changes at once
+COMBINED = "updates"  # rows folded before updates were re-rendered at send time carry it
+CAP_REACHED = "automatic message cap reached"
+REPEATED = "same automatic message sent twice to this address within minutes (loop guard)"
+REPEAT_WINDOW = timedelta(minutes=15)
+REPEAT_LIMIT = 2  # the third same-kind automatic message within the window is suppressed
+REPEAT_EXEMPT = ("opted_in",)  # consent confirmations: owed each time she texts START
+# What each notice told the customer about her ticket's state: "nothing new" is judged by it.
+HEARD = {
+    "received": Status.OPEN,
+    "assigned": Status.OPEN,
+    "reopened": Status.OPEN,
+    "waiting": Status.PENDING_CUSTOMER,
+    "pending_reminder": Status.PENDING_CUSTOMER,
+    "resolved": Status.RESOLVED,
+    "confirm_fix": Status.RESOLVED,
+    "confirm_reminder": Status.RESOLVED,
+    "closed": Status.CLOSED,
+    "closed_auto": Status.CLOSED,
+    "closed_no_reply": Status.CLOSED,
+    "closed_silence": Status.CLOSED,
+    "confirmed_fixed": Status.CLOSED,
+}
+HANDED_OVER = (OutboxStatus.QUEUED, OutboxStatus.SENT, OutboxStatus.DELIVERED)
 
 
 def channel_for(customer: Customer, ticket: Ticket | None = None) -> Channel | None:
@@ -48,15 +82,19 @@ def customer(
 ) -> Outbox:
     """Owe the ticket's customer one message rendered from templates/messages/<lang>/<kind>.
 
-    `proactive`: sent on our own initiative, so held through quiet hours unless urgent.
-    `update`: a status change nobody is waiting for: proactive, and also held a few minutes so
-    that several changes in a row reach the customer as one message.
+    Without `proactive` or `update` it is an answer to what the customer just did: it goes at
+    once and no volume cap drops it (only the repetition guard, see `guard`).
+    `proactive`: sent on our own initiative, so held through quiet hours whatever the priority,
+    and subject to the hourly cap.
+    `update`: a status change nobody is waiting for: proactive, and also held a few minutes;
+    changes in a row fold into one row that tells only the latest state, re-rendered from the
+    ticket just before delivery (`refresh_held_update`).
     """
     person = ticket.customer
     channel = channel_for(person, ticket)
     if channel is None:
         return _suppressed(ticket, kind, person, "no reachable channel (SMS opted out, no email)")
-    if update and (folded := _fold_into_held_update(ticket, channel, kind)) is not None:
+    if update and (folded := _fold_into_held_update(ticket, channel, kind, context)) is not None:
         return folded
     row = _row(
         channel,
@@ -66,20 +104,22 @@ def customer(
         customer=person,
         language=person.language.value,
         automatic=automatic,
+        capped=proactive or update,
         dedupe_key=dedupe_key,
         context=context,
     )
     if channel == Channel.EMAIL and not automatic and ticket.cc_emails:
         row.cc = list(ticket.cc_emails)  # people's own words reach everyone on the thread
     if (proactive or update) and row.status != OutboxStatus.SUPPRESSED:  # None until flushed
-        row.not_before = _hold_until(ticket, update)
+        row.not_before = _hold_until(ticket, update=update)
         if update:
             row.combines = [kind]
     return _owe(row)
 
 
 def direct(person: Customer, kind: str, **context) -> Outbox:
-    """Answer an SMS keyword (HELP, STATUS, START) on SMS at once, outside any ticket."""
+    """Answer an SMS keyword (HELP, STATUS, START) on SMS at once, outside any ticket; an
+    answer, so never capped for volume (the repetition guard still applies)."""
     row = _row(
         Channel.SMS,
         kind,
@@ -123,6 +163,7 @@ def _row(
     user=None,
     language="en",
     automatic=True,
+    capped=False,
     dedupe_key=None,
     context=None,
 ) -> Outbox:
@@ -145,9 +186,11 @@ def _row(
     if channel == Channel.EMAIL:
         row.message_id = make_msgid(domain=mail_domain())
         row.in_reply_to = " ".join(thread_references(ticket)) if ticket else None
-    # The cap guards against loops with outside auto-responders; staff alerts are never dropped.
-    if automatic and user is None and over_hourly_cap(recipient):
-        row.status, row.last_error = OutboxStatus.SUPPRESSED, "automatic message cap reached"
+    # Staff alerts and people's own words are never dropped; answers only for repetition.
+    if automatic and user is None:
+        same_text = body if ticket is None else None
+        if reason := guard(recipient, kind, same_text, capped=capped):
+            row.status, row.last_error = OutboxStatus.SUPPRESSED, reason
     return row
 
 
@@ -196,20 +239,25 @@ def _quiet_until(ticket: Ticket, moment):
     )
 
 
-def _hold_until(ticket: Ticket, update: bool):
+def _hold_until(ticket: Ticket, *, update: bool):
     """When a proactive message may go, None for now: a status update waits out the combining
-    window, and then anything proactive waits out quiet hours unless the ticket is urgent."""
+    window, and then anything proactive waits out quiet hours, whatever the priority (an
+    urgent ticket's customer hears from a person, whose reply is never held)."""
     minutes = ticket.department.setting("update_combine_minutes") if update else 0
     earliest = hours.now() + timedelta(minutes=minutes)
-    if ticket.priority != Priority.URGENT and (quiet := _quiet_until(ticket, earliest)):
+    if quiet := _quiet_until(ticket, earliest):
         return quiet
     return earliest if minutes > 0 else None
 
 
-def _fold_into_held_update(ticket: Ticket, channel: Channel, kind: str) -> Outbox | None:
-    """Merge a status update into one still held for the ticket; None when there is none.
+def _fold_into_held_update(
+    ticket: Ticket, channel: Channel, kind: str, context: dict
+) -> Outbox | None:
+    """Let a status update replace one still held for the ticket; None when there is none.
 
-    The conditional UPDATE loses to a worker that has claimed the row: then a new row is owed.
+    The held row now says only the latest change (`combines` keeps the kinds it stood for);
+    its words are rendered again from the ticket just before delivery. The conditional UPDATE
+    loses to a worker that has claimed the row: then a new row is owed.
     """
     held = db.session.scalar(
         select(Outbox)
@@ -228,14 +276,14 @@ def _fold_into_held_update(ticket: Ticket, channel: Channel, kind: str) -> Outbo
     kinds = [k for k in (held.combines or [held.kind]) if k != kind] + [kind]
     person = ticket.customer
     subject, body, html = wording.render(
-        COMBINED, person.language.value, channel, _context(ticket, person, {"kinds": kinds})
+        kind, person.language.value, channel, _context(ticket, person, context)
     )
     folded = db.session.execute(
         update(Outbox)
         .where(
             Outbox.id == held.id, Outbox.status == OutboxStatus.PENDING, Outbox.claimed_at.is_(None)
         )
-        .values(kind=COMBINED, combines=kinds, subject=subject, body=body, html=html)
+        .values(kind=kind, combines=kinds, subject=subject, body=body, html=html)
         .execution_options(synchronize_session=False)
     ).rowcount
     if folded != 1:
@@ -244,17 +292,120 @@ def _fold_into_held_update(ticket: Ticket, channel: Channel, kind: str) -> Outbo
     return held
 
 
-def over_hourly_cap(recipient: str) -> bool:
-    since = hours.now() - timedelta(hours=1)
-    count = db.session.scalar(
-        select(func.count(Outbox.id)).where(
+def refresh_held_update(row: Outbox) -> str | None:
+    """Just before a claimed status update goes: rewrite it to tell the ticket's state now, in
+    the customer's language now. Returns why it should not go at all ("nothing new": the
+    ticket is back where the customer last heard it), None when it is ready to send.
+
+    Only rows owed as status updates (`combines` set) are touched; the caller holds the claim,
+    so nobody else writes the row meanwhile.
+    """
+    ticket = row.ticket
+    if not row.combines or ticket is None:
+        return None
+    kind = update_kind(ticket, row.combines)
+    heard = last_heard(ticket, exclude_id=row.id)
+    now = Status.OPEN if ticket.status == Status.NEW else ticket.status
+    if kind is None or (kind != "assigned" and heard == now):
+        return f"nothing new: the customer last heard the ticket was {now.label}"
+    person = ticket.customer
+    extra = {"reason": _close_reason(ticket)} if kind == "closed" else {}
+    subject, body, html = wording.render(
+        kind, person.language.value, row.channel, _context(ticket, person, extra)
+    )
+    db.session.execute(
+        update(Outbox)
+        .where(Outbox.id == row.id)
+        .values(kind=kind, subject=subject, body=body, html=html)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(row)
+    return None
+
+
+def update_kind(ticket: Ticket, kinds: list[str]) -> str | None:
+    """The one status update that tells the ticket's state now; None when an open ticket has
+    nothing to tell (say "waiting" was held, then the customer wrote and it opened again)."""
+    if ticket.status == Status.CLOSED:
+        return "closed"
+    if ticket.status == Status.RESOLVED:
+        return "confirm_fix" if ticket.category == Category.AFTER_SALE else "resolved"
+    if ticket.status == Status.PENDING_CUSTOMER:
+        return "waiting"
+    if "assigned" in kinds and ticket.assignee is not None:
+        return "assigned"
+    return "reopened" if "reopened" in kinds else None
+
+
+def last_heard(ticket: Ticket, *, exclude_id: int | None = None) -> Status | None:
+    """The ticket's state as the last notice handed to the provider told the customer."""
+    kind = db.session.scalar(
+        select(Outbox.kind)
+        .where(
+            Outbox.ticket_id == ticket.id,
+            Outbox.user_id.is_(None),
+            Outbox.id != (exclude_id or 0),
+            Outbox.kind.in_(list(HEARD)),
+            Outbox.status.in_(HANDED_OVER),
+        )
+        .order_by(Outbox.id.desc())
+        .limit(1)
+    )
+    return HEARD.get(kind)
+
+
+def _close_reason(ticket: Ticket) -> str:
+    """The words a person gave when closing the ticket (its latest close event)."""
+    event = db.session.scalar(
+        select(Event)
+        .where(Event.ticket_id == ticket.id, Event.kind == "status")
+        .order_by(Event.id.desc())
+        .limit(1)
+    )
+    data = (event.data or {}) if event is not None else {}
+    return data.get("reason", "") if data.get("new") == Status.CLOSED.value else ""
+
+
+def guard(recipient: str, kind: str, same_text: str | None, *, capped: bool) -> str | None:
+    """Why an automatic message to a customer must not go (CAP_REACHED, REPEATED), or None.
+    One statement reads both guards.
+
+    The volume cap (`capped`: only what we send on our own initiative) allows
+    AUTO_MESSAGES_PER_HOUR automatic messages to one address in the last hour, answers
+    included in the count.
+
+    The repetition guard applies to every automatic message, answers included: the same
+    automatic message owed to this address REPEAT_LIMIT times within REPEAT_WINDOW stops the
+    next one. "The same" is the same kind on a ticket (an auto-responder that answers each of
+    our mails with a new one of its own opens ticket after ticket, each acknowledged in other
+    words); for an answer outside any ticket (STATUS, HELP) it is the same kind with the same
+    text (`same_text`), since STATUS about another ticket is another answer. A person rarely
+    needs the same automatic text three times in a quarter of an hour; a loop gets exactly
+    that. Suppressed rows count too, so a loop that keeps going stays stopped; the guard lets
+    go once the address has been quiet for the window. People's own words, staff alerts and
+    consent confirmations (REPEAT_EXEMPT) are never dropped by it.
+    """
+    now = hours.now()
+    same = [
+        Outbox.kind == kind,
+        Outbox.user_id.is_(None),
+        Outbox.created_at >= now - REPEAT_WINDOW,
+    ] + ([Outbox.body == same_text] if same_text is not None else [])
+    counted, repeats = db.session.execute(
+        select(
+            func.sum(case((Outbox.status != OutboxStatus.SUPPRESSED, 1), else_=0)),
+            func.sum(case((and_(*same), 1), else_=0)),
+        ).where(
             Outbox.recipient == recipient,
             Outbox.is_automatic,
-            Outbox.created_at >= since,
-            Outbox.status != OutboxStatus.SUPPRESSED,
+            Outbox.created_at >= now - timedelta(hours=1),
         )
-    )
-    return count >= current_app.config["AUTO_MESSAGES_PER_HOUR"]
+    ).one()
+    if capped and (counted or 0) >= current_app.config["AUTO_MESSAGES_PER_HOUR"]:
+        return CAP_REACHED
+    if kind not in REPEAT_EXEMPT and (repeats or 0) >= REPEAT_LIMIT:
+        return REPEATED
+    return None
 
 
 def status_link(ticket: Ticket | None) -> str:

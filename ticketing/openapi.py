@@ -1,7 +1,13 @@
-"""The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json."""
+"""The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json.
+
+Its components are ticketing.api_schemas, the very schemas the views validate against."""
+
+from ticketing import api_schemas
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _TICKET = {"$ref": "#/components/schemas/Ticket"}
+_MESSAGE = {"$ref": "#/components/schemas/Message"}
+_TICKET_PAGE = {"$ref": "#/components/schemas/TicketPage"}
 
 
 def _json(schema: dict, description: str = "OK") -> dict:
@@ -12,6 +18,13 @@ def _errors(*codes: int) -> dict:
     return {str(code): _json(_ERROR, "Error") for code in codes}
 
 
+def _body(component: str) -> dict:
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}},
+    }
+
+
 _REF = {
     "name": "ref",
     "in": "path",
@@ -19,18 +32,7 @@ _REF = {
     "schema": {"type": "string"},
     "description": "Ticket reference (FT-XXXXX) or numeric id",
 }
-_BODY = {
-    "required": True,
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "required": ["body"],
-                "properties": {"body": {"type": "string"}},
-            }
-        }
-    },
-}
+_BODY = _body("NewMessage")
 _REPORT_SCOPE = [
     {"name": n, "in": "query", "schema": {"type": t}}
     for n, t in (
@@ -44,21 +46,6 @@ _REPORT_SCOPE = [
         ("category", "string"),
     )
 ]
-_MESSAGE = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "integer"},
-        "direction": {"enum": ["inbound", "outbound"]},
-        "channel": {"type": "string"},
-        "internal": {"type": "boolean"},
-        "body": {"type": "string"},
-        "author": {"type": ["string", "null"]},
-        "created_at": {"type": "string", "format": "date-time"},
-        "sender": {"type": ["string", "null"], "description": "a CC who wrote, not the customer"},
-        "delivery": {"type": ["string", "null"]},
-    },
-}
-
 DOCUMENT = {
     "openapi": "3.1.0",
     "info": {
@@ -74,67 +61,29 @@ DOCUMENT = {
             "get": {
                 "summary": "List tickets you may see, most urgent first",
                 "parameters": [
-                    {"name": n, "in": "query", "schema": {"type": t}}
-                    for n, t in (
-                        ("status", "string"),
-                        ("department_id", "integer"),
-                        ("phone", "string"),
-                        ("email", "string"),
-                        ("updated_since", "string"),
-                        ("page", "integer"),
-                        ("per_page", "integer"),
-                    )
+                    {"name": name, "in": "query", "schema": schema}
+                    for name, schema in api_schemas.LIST_PARAMETERS.items()
                 ],
-                "responses": {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "properties": {
-                                "tickets": {"type": "array", "items": _TICKET},
-                                "page": {"type": "integer"},
-                                "pages": {"type": "integer"},
-                                "total": {"type": "integer"},
-                            },
-                        }
-                    )
-                }
-                | _errors(400, 401),
+                "responses": {"200": _json(_TICKET_PAGE)} | _errors(400, 401),
             },
             "post": {
                 "summary": "Open a ticket for a customer",
                 "parameters": [
-                    {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}}
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 120},
+                        "description": "draft-ietf-httpapi-idempotency-key-header: a repeat "
+                        "with the same key and body gets the first answer (status and ticket, "
+                        "with Idempotent-Replayed: true); the same key with another body 422; "
+                        "while the first is still running 409 (retry after Retry-After).",
+                    }
                 ],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["subject", "body", "customer"],
-                                "properties": {
-                                    "subject": {"type": "string"},
-                                    "body": {"type": "string"},
-                                    "category": {"type": "string"},
-                                    "priority": {"type": "string"},
-                                    "customer": {
-                                        "type": "object",
-                                        "properties": {
-                                            "name": {"type": "string"},
-                                            "email": {"type": "string"},
-                                            "phone": {"type": "string"},
-                                        },
-                                    },
-                                },
-                            }
-                        }
-                    },
-                },
+                "requestBody": _body("NewTicket"),
                 "responses": {
-                    "201": _json(_TICKET, "Created"),
-                    "200": _json(_TICKET, "Replayed (same Idempotency-Key)"),
+                    "201": _json(_TICKET, "Created, or replayed for the same Idempotency-Key"),
                 }
-                | _errors(400, 401, 422),
+                | _errors(400, 401, 409, 422),
             },
         },
         "/tickets/{ref}": {
@@ -145,22 +94,7 @@ DOCUMENT = {
             },
             "patch": {
                 "summary": "Change status, priority or assignee",
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "properties": {
-                                    "status": {"type": "string"},
-                                    "priority": {"type": "string"},
-                                    "assignee_id": {"type": ["integer", "null"]},
-                                    "note": {"type": "string"},
-                                },
-                            }
-                        }
-                    },
-                },
+                "requestBody": _body("TicketChange"),
                 "responses": {"200": _json(_TICKET)} | _errors(400, 401, 404, 409, 422),
             },
         },
@@ -225,55 +159,12 @@ DOCUMENT = {
                         ("per_page", "integer"),
                     )
                 ],
-                "responses": {
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "properties": {
-                                "tickets": {"type": "array", "items": _TICKET},
-                                "page": {"type": "integer"},
-                                "pages": {"type": "integer"},
-                                "total": {"type": "integer"},
-                            },
-                        }
-                    )
-                }
-                | _errors(400, 401, 403),
+                "responses": {"200": _json(_TICKET_PAGE)} | _errors(400, 401, 403),
             }
         },
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": {
-            "Error": {
-                "type": "object",
-                "properties": {
-                    "error": {
-                        "type": "object",
-                        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-                    }
-                },
-            },
-            "Ticket": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "integer"},
-                    "reference": {"type": "string"},
-                    "subject": {"type": "string"},
-                    "status": {"type": "string"},
-                    "priority": {"type": "string"},
-                    "category": {"type": "string"},
-                    "channel": {"type": "string"},
-                    "department": {"type": "string"},
-                    "assignee": {"type": ["string", "null"]},
-                    "customer": {"type": "object"},
-                    "created_at": {"type": "string"},
-                    "updated_at": {"type": "string"},
-                    "due_at": {"type": ["string", "null"]},
-                    "cc": {"type": "array", "items": {"type": "string", "format": "email"}},
-                    "messages": {"type": "array", "items": _MESSAGE},
-                },
-            },
-        },
+        "schemas": api_schemas.COMPONENTS,
     },
 }

@@ -73,7 +73,8 @@ def is_opted_out(row: Outbox) -> bool:
 
 
 def suppress(row: Outbox, reason: str) -> None:
-    """Not sent on purpose, at send time (the customer opted out meanwhile)."""
+    """Not sent on purpose, at send time (the customer opted out meanwhile, or a held status
+    update has nothing new to tell)."""
     _move(row, OutboxStatus.SUPPRESSED, last_error=reason, claimed_at=None)
 
 

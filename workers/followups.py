@@ -4,6 +4,12 @@ Due tickets go to workers in batches whose job ids are made from their contents,
 for the same moment queue each batch once. Each ticket's step then runs in its own transaction,
 claimed with a compare-and-set on (next_follow_up_at, follow_up_step): however many passes,
 workers or machines race for a step, it is carried out once.
+
+Breaches are not emailed by their steps: a step notes its breach on the ticket, and the pass
+owes each department's supervisor one digest of the breaches noted (alerts.owe_breach_digests):
+built here when the pass ran its batches itself, else by a small job queued behind the
+batches (send_breach_digests); whatever a slow worker notes later goes in the next pass's
+digest. The pass also owes, once a day, each department's summary of what stays breached.
 """
 
 import hashlib
@@ -15,9 +21,10 @@ from datetime import datetime, timedelta
 from redis.exceptions import RedisError
 from rq.exceptions import DuplicateJobError
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from ticketing import chases, events, hours, promises, queues
+from ticketing import alerts, chases, events, hours, promises, queues
 from ticketing.extensions import db
 from ticketing.models import Department, Promise, Ticket
 from ticketing.models.enums import FollowUpStep, PromiseStatus
@@ -28,6 +35,8 @@ MAX_PER_PASS = 50_000
 PROMISE_REMINDER = timedelta(hours=1)
 RETRY_FAILED_STEP = timedelta(minutes=15)
 BATCH_FAILURE_TTL = 300  # seconds: then an identical batch may be queued again
+BREACH_STEPS = {FollowUpStep.FIRST_RESPONSE_BREACH.value, FollowUpStep.RESOLUTION_BREACH.value}
+BREACH_DIGESTS = queues.JobRef("workers.followups.send_breach_digests", queues.DEFAULT, "digests")
 # What every step reads, loaded with the ticket in one query rather than one query each.
 STEP_LOADS = [
     joinedload(Ticket.customer),
@@ -45,11 +54,19 @@ def run_due_followups(at: str | None = None, *, inline: bool = False) -> dict:
         due = _due_steps(moment)
         batches = [due[start : start + BATCH] for start in range(0, len(due), BATCH)]
         ran = queued = 0
+        ran_here = False
         for batch in batches:
             if not inline and _queue_batch(batch, at):
                 queued += 1
             else:
                 ran += run_batch(batch, at)
+                ran_here = True
+        pass_key = moment.strftime("%Y%m%dT%H%M")
+        breaches = any(step in BREACH_STEPS for _, _, step in due) or alerts.breaches_noted()
+        db.session.rollback()
+        if breaches and (ran_here or not _queue_digests(pass_key, at)):
+            send_breach_digests(pass_key, at)
+        send_daily_summaries(moment)
     return {
         "due": len(due),
         "steps_run": ran,
@@ -68,6 +85,50 @@ def run_batch(keys: list, at: str | None = None) -> int:
             _run_one(ticket_id, datetime.fromisoformat(planned), FollowUpStep(step))
             for ticket_id, planned, step in keys
         )
+
+
+def send_breach_digests(pass_key: str, at: str | None = None) -> int:
+    """Owe each department one digest of the breaches noted so far (a job of its own when the
+    batches went to workers, queued behind them); returns how many digests."""
+    clock = hours.frozen(hours.parse_utc(at)) if at else nullcontext()
+    with clock:
+        try:
+            digests = alerts.owe_breach_digests(pass_key)
+            db.session.commit()
+            return digests
+        except (IntegrityError, alerts.ClaimLost) as error:
+            db.session.rollback()  # another pass is at it: what is left goes in the next one
+            log.info("breach digests of pass %s left to the next pass: %s", pass_key, error)
+            return 0
+
+
+def send_daily_summaries(moment: datetime) -> int:
+    """Each department's summary of what stays breached, once a day (dedupe key per
+    department and local date: two passes or two cron processes never send it twice)."""
+    sent = 0
+    due = alerts.summaries_due(moment)
+    db.session.rollback()
+    for department_id, key in due:
+        try:
+            sent += alerts.owe_summary(department_id, key, moment)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # another pass sent it first
+    return sent
+
+
+def _queue_digests(pass_key: str, at: str | None) -> bool:
+    """Queue the digest job behind this pass's batches; False when Redis is unreachable."""
+    try:
+        queues.enqueue(
+            BREACH_DIGESTS, pass_key, at, unique=True, result_ttl=0, failure_ttl=BATCH_FAILURE_TTL
+        )
+    except DuplicateJobError:
+        return True
+    except RedisError as error:
+        log.warning("Redis unavailable (%s): breach digests built in the pass", error)
+        return False
+    return True
 
 
 def _due_steps(now: datetime) -> list[list]:

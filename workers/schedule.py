@@ -2,7 +2,9 @@
 
 Each minute: the follow-up pass (promises due, follow-up steps in batches) and the sweep (the
 relay of outbox rows whose hold ran out or whose job Redis lost, and inbound rows left
-pending); the IMAP poll when a mailbox is set. Two rq cron processes are harmless: every step
+pending); the IMAP poll when a mailbox is set. The pass also owes the breach digests (one per
+department per pass, built by a small job it queues behind its batches) and, from 08:00 local
+time, each department's daily summary of what stays breached (ticketing/alerts.py). Two rq cron processes are harmless: every step
 and every message is claimed in the database before it is acted on.
 """
 

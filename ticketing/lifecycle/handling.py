@@ -1,6 +1,6 @@
 """Who handles a ticket and how urgently: its assignee, department, priority, product."""
 
-from ticketing import charter, events, hours, notify, routing
+from ticketing import alerts, charter, events, hours, notify, routing
 from ticketing.errors import TransitionError
 from ticketing.lifecycle import base
 from ticketing.models import Department, Ticket, User
@@ -15,6 +15,7 @@ def assign(ticket: Ticket, assignee: User | None, *, by: User | None) -> None:
     base.set_assignee(ticket, assignee, by=by, now=hours.now())
     if assignee is not None:
         notify.customer(ticket, "assigned", update=True)
+        alerts.tell_assignee(ticket, assignee, by=by)  # unless they took it themselves
 
 
 def transfer(ticket: Ticket, department: Department, *, by: User | None) -> None:
@@ -38,9 +39,10 @@ def set_priority(ticket: Ticket, priority: Priority, *, by: User | None) -> None
     if priority == ticket.priority:
         return
     events.record(ticket, "priority", by, old=ticket.priority.value, new=priority.value)
+    previous = charter.targets(ticket)
     ticket.priority = priority
     if ticket.is_open and ticket.status != Status.PENDING_CUSTOMER:
-        charter.start_clock(ticket, hours.now())
+        charter.retarget(ticket, hours.now(), previous)
     base.plan(ticket, hours.now())
 
 

@@ -8,15 +8,19 @@ from sqlalchemy import func, or_, select
 from ticketing.extensions import db
 from ticketing.models import Ticket, User, user_departments
 from ticketing.models.enums import OPEN_STATUSES, Role
-from ticketing.stats import sql
+from ticketing.stats import sql, tickets
 from ticketing.stats.follow_through import agent_satisfaction
 from ticketing.stats.scope import Scope
-from ticketing.stats.tickets import timing
 
 
-def agents(scope: Scope, timings: dict, kept: dict) -> list[dict]:
+def agents(scope: Scope, timings: dict, kept: dict, silenced: dict | None = None) -> list[dict]:
     """One row per agent with work in scope, and every enabled agent of the filtered team.
-    `timings` and `kept`: tickets.times() and follow_through.promises(), per agent."""
+    `timings`, `kept` and `silenced`: tickets.times(), follow_through.promises() and
+    tickets.silence(), per agent."""
+    silenced = tickets.silence(scope) if silenced is None else silenced
+    closed_silent = {}
+    for (_, agent_id), n in silenced.items():
+        closed_silent[agent_id] = closed_silent.get(agent_id, 0) + n
     open_now = dict(
         db.session.execute(
             select(Ticket.assignee_id, func.count())
@@ -33,12 +37,13 @@ def agents(scope: Scope, timings: dict, kept: dict) -> list[dict]:
         set(open_now)
         | set(kept)
         | set(ratings)
+        | set(closed_silent)
         | {key for figures in timings.values() for key in figures}
     )
     rows = []
     for user in _people(scope, ids - {None, sql.TOTAL}):
-        answered = timings["first_response"].get(user.id) or timing(None)
-        resolved = timings["resolution"].get(user.id) or timing(None)
+        answered = timings["first_response"].get(user.id) or tickets.timing(None)
+        resolved = timings["resolution"].get(user.id) or tickets.timing(None)
         rows.append(
             {
                 "agent_id": user.id,
@@ -51,6 +56,7 @@ def agents(scope: Scope, timings: dict, kept: dict) -> list[dict]:
                 "resolved_in_time": resolved["in_time"],
                 "resolved_in_time_percent": resolved["in_time_percent"],
                 "resolution_median_business_minutes": resolved["business_minutes"]["median"],
+                "closed_for_silence": closed_silent.get(user.id, 0),
                 "promises_kept": kept.get(user.id, {}).get("kept", 0),
                 "promises_missed": kept.get(user.id, {}).get("missed", 0),
                 "promises_kept_percent": kept.get(user.id, {}).get("kept_percent"),

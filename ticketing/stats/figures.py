@@ -4,6 +4,7 @@ the queue, the CSV and the API list the tickets behind a number with the same co
 from datetime import timedelta
 
 from sqlalchemy import and_, case, not_, or_, select
+from sqlalchemy.orm import aliased
 
 from ticketing.models import Customer, Event, Outbox, Promise, Ticket
 from ticketing.models.enums import (
@@ -24,6 +25,9 @@ ANSWERED_IN_TIME = or_(
 RESOLVED_IN_TIME = or_(
     Ticket.resolution_due_at.is_(None), Ticket.resolved_at <= Ticket.resolution_due_at
 )
+# Closings that solved something; the others (silence, no reply, merged) never count as solved.
+SOLVED_OUTCOMES = (Outcome.SOLVED.value, Outcome.CONFIRMED_FIXED.value)
+SILENCE_OUTCOMES = (Outcome.CLOSED_AFTER_SILENCE.value, Outcome.CLOSED_NO_REPLY.value)
 AGE_BUCKETS = {
     "lt1d": ("Under 1 day", 0, 1),
     "1to3d": ("1-3 days", 1, 3),
@@ -85,6 +89,55 @@ def after_sale_outcome(event=Event):
     )
 
 
+def closing_outcome(ticket_id=Ticket.id):
+    """The outcome code of the ticket's last status event: for a closed ticket, the closing
+    (a closed ticket only moves again by reopening). One backward step on ix_events_ticket."""
+    last = aliased(Event)
+    return (
+        select(last.data["outcome"].as_string())
+        .where(last.ticket_id == ticket_id, last.kind == "status")
+        .order_by(last.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def really_resolved():
+    """A real resolution: resolved now (the customer may still confirm), or closed as solved
+    or confirmed fixed; never closed for silence, for no reply or as merged. Only closed
+    tickets look up their closing event."""
+    return or_(
+        Ticket.status == Status.RESOLVED,
+        and_(Ticket.status == Status.CLOSED, closing_outcome().in_(SOLVED_OUTCOMES)),
+    )
+
+
+def closed_for_silence():
+    """Closed because the customer never answered (after the fix, or while we waited)."""
+    return and_(Ticket.status == Status.CLOSED, closing_outcome().in_(SILENCE_OUTCOMES))
+
+
+def resolved_during(scope: Scope) -> list:
+    """Tickets really resolved in the period (by their last resolution), in scope."""
+    return [scope.during(Ticket.resolved_at), really_resolved(), *scope.ticket_conditions()]
+
+
+def silenced_between(start, end):
+    """Tickets closed for silence from `start` to `end` and still closed so: their closing
+    event is found through ix_events_kind_created."""
+    closings = select(Event.ticket_id).where(
+        Event.kind == "status",
+        Event.created_at >= start,
+        Event.created_at < end,
+        Event.data["outcome"].as_string().in_(SILENCE_OUTCOMES),
+    )
+    return and_(Ticket.id.in_(closings), closed_for_silence())
+
+
+def silenced_during(scope: Scope) -> list:
+    return [silenced_between(scope.start, scope.end), *scope.ticket_conditions()]
+
+
 def age_bucket(now):
     """The backlog age bucket of a ticket, by when it was created."""
     whens = [
@@ -110,6 +163,14 @@ def _period(column):
 
 def _with(base, *extra):
     return lambda scope, part: [*base(scope, part), *extra]
+
+
+def _resolved(*extra):
+    return lambda scope, part: [*resolved_during(scope), *extra]
+
+
+def _silenced(scope: Scope, part: str) -> list:
+    return silenced_during(scope)
 
 
 def _open_now(scope: Scope, part: str) -> list:
@@ -218,9 +279,10 @@ FIGURES = {
     "answered": _period(Ticket.first_response_at),
     "answered_in_time": _with(_period(Ticket.first_response_at), ANSWERED_IN_TIME),
     "answered_late": _with(_period(Ticket.first_response_at), not_(ANSWERED_IN_TIME)),
-    "resolved": _period(Ticket.resolved_at),
-    "resolved_in_time": _with(_period(Ticket.resolved_at), RESOLVED_IN_TIME),
-    "resolved_late": _with(_period(Ticket.resolved_at), not_(RESOLVED_IN_TIME)),
+    "resolved": _resolved(),
+    "resolved_in_time": _resolved(RESOLVED_IN_TIME),
+    "resolved_late": _resolved(not_(RESOLVED_IN_TIME)),
+    "closed_for_silence": _silenced,
     "open": _open_now,
     "breached": _breached,
     "due_soon": _due_soon,

@@ -13,12 +13,13 @@ def summary(scope: Scope) -> dict:
     times = tickets.times(scope)
     steps = follow_through.follow_ups(scope)
     promises = follow_through.promises(scope)
+    silenced = tickets.silence(scope)
     return {
         "scope": scope.as_json(),
         "first_response": times["first_response"].get(sql.TOTAL) or tickets.timing(None),
         "resolution": times["resolution"].get(sql.TOTAL) or tickets.timing(None),
         "charter": tickets.breaches(scope),
-        "volume": tickets.volume(scope),
+        "volume": tickets.volume(scope, silenced),
         "backlog": tickets.backlog(scope),
         "follow_through": {
             "chases": follow_through.chases(steps),
@@ -28,7 +29,7 @@ def summary(scope: Scope) -> dict:
         },
         "satisfaction": follow_through.satisfaction(scope, steps),
         "delivery": follow_through.delivery(scope),
-        "agents": agents(scope, times, promises),
+        "agents": agents(scope, times, promises, silenced),
     }
 
 
@@ -65,8 +66,9 @@ def _backlog(data):
 
 def _channels(data):
     volume, backlog = data["volume"]["channels"], data["backlog"]["by_channel"]
-    return ["channel", "created", "resolved", "open_now"], [
-        [channel, v["created"], v["resolved"], backlog[channel]] for channel, v in volume.items()
+    return ["channel", "created", "resolved", "closed_for_silence", "open_now"], [
+        [channel, v["created"], v["resolved"], v["closed_for_silence"], backlog[channel]]
+        for channel, v in volume.items()
     ]
 
 

@@ -12,6 +12,8 @@ from ticketing.stats.figures import (
     RESOLVED_IN_TIME,
     SOON,
     age_bucket,
+    really_resolved,
+    silenced_during,
 )
 from ticketing.stats.scope import Scope
 
@@ -20,8 +22,14 @@ TIMES = {
         Ticket.first_response_at,
         Ticket.first_response_business_minutes,
         ANSWERED_IN_TIME,
+        (),
     ),
-    "resolution": (Ticket.resolved_at, Ticket.resolution_business_minutes, RESOLVED_IN_TIME),
+    "resolution": (
+        Ticket.resolved_at,
+        Ticket.resolution_business_minutes,
+        RESOLVED_IN_TIME,
+        (really_resolved,),  # closed for silence, for no reply or merged: not resolved
+    ),
 }
 VALUES = ("business", "calendar")
 
@@ -29,10 +37,11 @@ VALUES = ("business", "calendar")
 def times(scope: Scope) -> dict:
     """For first response and resolution: {sql.TOTAL or an assignee's id: figures}."""
     result = {}
-    for kind, (at, business, in_time) in TIMES.items():
+    for kind, (at, business, in_time, extra) in TIMES.items():
         values = {"business": business, "calendar": sql.seconds_between(Ticket.created_at, at)}
+        conditions = [scope.during(at), business.is_not(None), *(make() for make in extra)]
         stats = sql.distribution(
-            [scope.during(at), business.is_not(None), *scope.ticket_conditions()],
+            [*conditions, *scope.ticket_conditions()],
             values,
             group=Ticket.assignee_id,
             flags={"in_time": in_time},
@@ -68,16 +77,19 @@ def breaches(scope: Scope) -> dict:
     return {"breached_now": int(row[0] or 0), "due_soon": int(row[1] or 0)}
 
 
-def volume(scope: Scope) -> dict:
-    """Created and resolved per local day and per channel; reopened share of the created."""
+def volume(scope: Scope, silenced: dict | None = None) -> dict:
+    """Created and resolved per local day and per channel, with the tickets closed for
+    silence per channel; reopened share of the created. `silenced`: silence(scope)."""
+    silenced = silence(scope) if silenced is None else silenced
     created, reopened = _per_day(scope, Ticket.created_at)
-    resolved, _ = _per_day(scope, Ticket.resolved_at)
+    resolved, _ = _per_day(scope, Ticket.resolved_at, really_resolved())
     created_on, resolved_on = _totals(created, 0), _totals(resolved, 0)
     created_by, resolved_by = _totals(created, 1), _totals(resolved, 1)
     total_created = sum(created.values())
     return {
         "created": total_created,
         "resolved": sum(resolved.values()),
+        "closed_for_silence": sum(silenced.values()),
         "daily": [
             {
                 "day": day.isoformat(),
@@ -95,10 +107,27 @@ def volume(scope: Scope) -> dict:
             c.value: {
                 "created": created_by.get(c.value, 0),
                 "resolved": resolved_by.get(c.value, 0),
+                "closed_for_silence": _sum(silenced, channel=c.value),
             }
             for c in Channel
         },
     }
+
+
+def silence(scope: Scope) -> dict:
+    """Tickets closed for silence in the period: {(channel, assignee id): count}."""
+    return {
+        (str(channel), assignee): n
+        for channel, assignee, n in db.session.execute(
+            select(Ticket.channel, Ticket.assignee_id, func.count())
+            .where(*silenced_during(scope))
+            .group_by(Ticket.channel, Ticket.assignee_id)
+        )
+    }
+
+
+def _sum(silenced: dict, *, channel=None, agent=None) -> int:
+    return sum(n for (c, a), n in silenced.items() if channel in (None, c) and agent in (None, a))
 
 
 def _totals(counts: dict, position: int) -> dict:
@@ -109,7 +138,7 @@ def _totals(counts: dict, position: int) -> dict:
     return totals
 
 
-def _per_day(scope: Scope, column) -> tuple[dict, int]:
+def _per_day(scope: Scope, column, *extra) -> tuple[dict, int]:
     day = sql.local_day(column, scope.utc_offset_minutes)
     rows = (
         select(
@@ -117,7 +146,7 @@ def _per_day(scope: Scope, column) -> tuple[dict, int]:
             Ticket.channel.label("channel"),
             case((Ticket.reopened_count > 0, 1), else_=0).label("reopened"),
         )
-        .where(scope.during(column), *scope.ticket_conditions())
+        .where(scope.during(column), *extra, *scope.ticket_conditions())
         .subquery()
     )
     counts, reopened = {}, 0

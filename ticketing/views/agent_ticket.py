@@ -2,14 +2,14 @@
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ticketing import ccs, hours, lifecycle, notify, promises
 from ticketing.extensions import db
 from ticketing.forms import CcForm, NoteForm, ProductForm, PromiseForm, ReplyForm
 from ticketing.models import Attachment, Department, Event, Outbox, Promise, Ticket, User
 from ticketing.models.enums import Priority, Status
-from ticketing.security import can_see, ticket_for
+from ticketing.security import can_see, ticket_for, visible_tickets
 from ticketing.views.public import _send_attachment
 
 bp = Blueprint("ticket", __name__)  # nested in agent.bp: its sign-in guard applies
@@ -23,12 +23,17 @@ def page(ticket_id: int):
 
 def _page_context(ticket: Ticket, **forms) -> dict:
     customer = ticket.customer
+    # The customer's other tickets this agent may open; of the rest, only how many there are.
+    theirs = (Ticket.customer_id == customer.id, Ticket.id != ticket.id)
     others = db.session.scalars(
-        select(Ticket)
-        .where(Ticket.customer_id == customer.id, Ticket.id != ticket.id)
+        visible_tickets(current_user, select(Ticket).where(*theirs))
         .order_by(Ticket.created_at.desc())
         .limit(10)
     ).all()
+    visible = visible_tickets(current_user, select(Ticket.id).where(*theirs))
+    others_elsewhere = db.session.scalar(
+        select(func.count()).where(*theirs, Ticket.id.not_in(visible.scalar_subquery()))
+    )
     customer_events = db.session.scalars(
         select(Event)
         .where(Event.customer_id == customer.id, Event.ticket_id.is_(None))
@@ -47,6 +52,7 @@ def _page_context(ticket: Ticket, **forms) -> dict:
         "ticket": ticket,
         "customer": customer,
         "others": others,
+        "others_elsewhere": others_elsewhere,
         "customer_events": customer_events,
         "failures": failures,
         "agents": agents,
@@ -201,9 +207,9 @@ def cc(ticket_id: int):
     if not form.validate_on_submit():
         return _refuse(ticket, "The copy list was not saved: " + _errors(form), cc_form=form)
     try:
-        ccs.set_ccs(ticket, form.addresses.data, by=current_user)
+        ccs.set_ccs(ticket, form.addresses.data or [], by=current_user)
     except lifecycle.TransitionError as error:
-        form.addresses.data = "\n".join(form.addresses.data)
+        form.addresses.data = "\n".join(form.addresses.data or [])
         return _refuse(ticket, error, cc_form=form)
     count = len(ticket.cc_emails)
     return _done(

@@ -1,24 +1,38 @@
 """Friendly error pages for people, JSON for the API."""
 
-from flask import render_template, request
-from werkzeug.exceptions import HTTPException
+import logging
 
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import DataError
+from werkzeug.exceptions import BadRequest, HTTPException
+
+from ticketing import languages
+from ticketing.extensions import db
+
+log = logging.getLogger(__name__)
+
+# Lazy: each page says them in its own language (a customer's in en or sw, staff's in en).
 TITLES = {
-    400: "That did not work",
-    401: "Please sign in",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Not allowed",
-    413: "Too large",
-    429: "Too many requests",
-    500: "Something went wrong",
+    400: _l("That did not work"),
+    401: _l("Please sign in"),
+    403: _l("Not allowed"),
+    404: _l("Not found"),
+    405: _l("Not allowed"),
+    413: _l("Too large"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong"),
 }
 MESSAGES = {
-    413: "The upload is larger than we accept. Please send a smaller file.",
-    429: "You have done that too often. Please wait a little and try again.",
-    404: "There is nothing at this address.",
-    403: "Your account may not do this.",
-    500: "We could not finish this. Nothing you sent is lost; please try again.",
+    413: _l("The upload is larger than we accept. Please send a smaller file."),
+    429: _l("You have done that too often. Please wait a little and try again."),
+    404: _l("There is nothing at this address."),
+    403: _l("Your account may not do this."),
+    500: _l(
+        "Something went wrong on our side; what you typed may not have been saved. "
+        "Please try again."
+    ),
 }
 
 
@@ -34,16 +48,24 @@ def init_app(app) -> None:
             }, error.code
         return _page(error.code, error.description), error.code
 
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def bad_input(error):
+        """The last line behind ticketing.edge: a value the database cannot hold (too long,
+        out of range, NUL) is the sender's mistake, so 400, and nothing of it is kept."""
+        db.session.rollback()
+        log.warning("input the database refused on %s: %s", request.path, error)
+        return http_error(BadRequest("A value sent is out of range or too long."))
+
     @app.errorhandler(500)
     def server_error(error):
         return _page(500, None), 500
 
 
 def _page(code: int, description: str | None) -> str:
-    message = MESSAGES.get(code) or description or ""
+    message = MESSAGES.get(code) or (description if languages.current() == "en" else None) or ""
+    title = TITLES.get(code) or _("Error")
     try:
-        return render_template(
-            "errors/error.html", code=code, title=TITLES.get(code, "Error"), message=message
-        )
+        return render_template("errors/error.html", code=code, title=title, message=message)
     except Exception:  # noqa: BLE001 - the database behind current_user may be what failed
-        return f"<h1>{code} {TITLES.get(code, 'Error')}</h1><p>{message}</p>"
+        return f"<h1>{code} {title}</h1><p>{message}</p>"

@@ -14,14 +14,24 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text
 
-from ticketing import answers, customers, hours, intake, lifecycle, queues, ratelimit
+from ticketing import answers, customers, hours, intake, languages, lifecycle, queues, ratelimit
 from ticketing.channels import Inbound
 from ticketing.extensions import db
 from ticketing.forms import ConfirmFixForm, CustomerReplyForm, RatingForm, SupportForm
 from ticketing.models import Attachment, InboundRaw, Outbox, Ticket
-from ticketing.models.enums import Category, Channel, InboundStatus, Language, OutboxStatus
+from ticketing.models.enums import (
+    Category,
+    Channel,
+    InboundStatus,
+    Language,
+    OutboxStatus,
+    PromiseStatus,
+    Status,
+)
 
 bp = Blueprint("public", __name__)
 
@@ -33,7 +43,7 @@ def home():
 
 @bp.route("/support", methods=["GET", "POST"])
 def support():
-    form = SupportForm()
+    form = SupportForm(language=languages.current())  # what they read is what we write in
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
         return render_template("public/support.html", form=form), status
@@ -58,11 +68,15 @@ def support():
         attachments=attachments,
     )
     db.session.commit()
-    flash(
-        f"Thank you. Your reference is {ticket.reference}. Keep this page's link to follow "
-        "your request.",
-        "success",
-    )
+    with languages.speaking(languages.for_ticket(ticket)):  # the language of the next page
+        flash(
+            _(
+                "Thank you. Your reference is %(reference)s. Keep this page's link to follow "
+                "your request.",
+                reference=ticket.reference,
+            ),
+            "success",
+        )
     return redirect(url_for("public.status", token=ticket.token))
 
 
@@ -74,7 +88,10 @@ def _uploaded_attachment(upload) -> tuple[list[dict], str | None]:
     if len(data) > limit:
         return (
             [],
-            f"The file is larger than {limit // (1024 * 1024)} MB. Please send a smaller one.",
+            _(
+                "The file is larger than %(size)d MB. Please send a smaller one.",
+                size=limit // (1024 * 1024),
+            ),
         )
     name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:255] or "attachment"
     return [
@@ -93,6 +110,7 @@ def _ticket_by_token(token: str) -> Ticket:
     )
     if ticket is None:
         abort(404)
+    languages.remember(ticket)
     return ticket
 
 
@@ -105,7 +123,7 @@ def status(token: str):
         reply_form=CustomerReplyForm(),
         rating_form=RatingForm(),
         confirm_form=ConfirmFixForm(),
-        lang=ticket.customer.language.value,
+        **_status_context(ticket),
     )
 
 
@@ -120,6 +138,7 @@ def status_reply(token: str):
             reply_form=form,
             rating_form=RatingForm(),
             confirm_form=ConfirmFixForm(),
+            **_status_context(ticket),
         ), 400
     inbound = Inbound(
         channel=Channel.WEB,
@@ -129,12 +148,13 @@ def status_reply(token: str):
     )
     filed = intake.file_message(ticket.customer, inbound, ticket)
     db.session.commit()
-    flash("Thank you, we have your message.", "success")
+    flash(_("Thank you, we have your message."), "success")
     return redirect(url_for("public.status", token=filed.token))
 
 
-CONFIRM_WORDS = {"1": "Yes, it is fixed", "2": "No, not yet"}
-FIX_CHECK_WORDS = {"1": "Yes, still working", "2": "No, the problem is back"}
+# The words of the button the customer pressed, filed in the thread as theirs.
+CONFIRM_WORDS = {"1": _l("Yes, it is fixed"), "2": _l("No, not yet")}
+FIX_CHECK_WORDS = {"1": _l("Yes, still working"), "2": _l("No, the problem is back")}
 
 
 @bp.post("/t/<token>/confirm")
@@ -143,7 +163,7 @@ def status_confirm(token: str):
     return _answer(
         token,
         lambda ticket, choice: answers.confirm_fix(
-            ticket, fixed=choice == "1", words=CONFIRM_WORDS[choice], channel=Channel.WEB
+            ticket, fixed=choice == "1", words=str(CONFIRM_WORDS[choice]), channel=Channel.WEB
         ),
     )
 
@@ -154,7 +174,7 @@ def status_fix_check(token: str):
     return _answer(
         token,
         lambda ticket, choice: answers.check_fix(
-            ticket, held=choice == "1", words=FIX_CHECK_WORDS[choice], channel=Channel.WEB
+            ticket, held=choice == "1", words=str(FIX_CHECK_WORDS[choice]), channel=Channel.WEB
         ),
     )
 
@@ -163,14 +183,14 @@ def _answer(token: str, record):
     ticket = _ticket_by_token(token)
     form = ConfirmFixForm()
     if not form.validate_on_submit():
-        flash("Choose one of the answers.", "error")
+        flash(_("Choose one of the answers."), "error")
         return redirect(url_for("public.status", token=token))
     result = record(ticket, form.fixed.data)
     db.session.commit()
     if result == answers.Result.RECORDED:
-        flash("Thank you for letting us know.", "success")
+        flash(_("Thank you for letting us know."), "success")
     else:
-        flash("There is no question to answer on this ticket now.", "info")
+        flash(_("There is no question to answer on this ticket now."), "info")
     return redirect(url_for("public.status", token=token))
 
 
@@ -179,7 +199,7 @@ def status_rate(token: str):
     ticket = _ticket_by_token(token)
     form = RatingForm()
     if not form.validate_on_submit():
-        flash("Choose a rating from 1 to 5.", "error")
+        flash(_("Choose a rating from 1 to 5."), "error")
         return redirect(url_for("public.status", token=token))
     comment = (form.comment.data or "").strip()
     result = answers.rate(
@@ -191,9 +211,9 @@ def status_rate(token: str):
     )
     db.session.commit()
     if result == answers.Result.RECORDED:
-        flash("Thank you for your rating.", "success")
+        flash(_("Thank you for your rating."), "success")
     else:
-        flash("This ticket cannot be rated now.", "info")
+        flash(_("This ticket cannot be rated now."), "info")
     return redirect(url_for("public.status", token=token))
 
 
@@ -257,3 +277,64 @@ def charter():
     from ticketing import stats
 
     return render_template("public/charter.html", rows=stats.charter_record())
+
+
+SHOWN_OUTBOX = (OutboxStatus.QUEUED, OutboxStatus.SENT, OutboxStatus.DELIVERED)
+
+
+def _status_context(ticket: Ticket) -> dict:
+    """What the status page shows besides the ticket: the thread merged with every message we
+    sent the customer (automatic ones too), the open promises and the next step in words."""
+    return {
+        "timeline": _timeline(ticket),
+        "open_promises": [p for p in ticket.promises if p.status == PromiseStatus.OPEN],
+        "next_step": _next_step(ticket),
+    }
+
+
+def _timeline(ticket: Ticket) -> list[dict]:
+    messages = ticket.public_messages
+    in_thread = {m.outbox_id for m in messages if m.outbox_id}  # agents' replies, already there
+    sent = db.session.scalars(
+        select(Outbox)
+        .where(
+            Outbox.ticket_id == ticket.id,
+            Outbox.customer_id == ticket.customer_id,
+            Outbox.user_id.is_(None),
+            Outbox.status.in_(SHOWN_OUTBOX),
+        )
+        .order_by(Outbox.id)
+    ).all()
+    entries = [{"at": m.created_at, "message": m, "sent": None} for m in messages] + [
+        {"at": row.sent_at or row.created_at, "message": None, "sent": row}
+        for row in sent
+        if row.id not in in_thread
+    ]
+    return sorted(entries, key=lambda entry: entry["at"])
+
+
+def _next_step(ticket: Ticket) -> str:
+    if ticket.merged_into:
+        return _("Continued in %(reference)s", reference=ticket.merged_into.reference)
+    if ticket.status == Status.CLOSED:
+        return _("Closed")
+    if ticket.status == Status.RESOLVED:
+        if ticket.category == Category.AFTER_SALE:
+            return _("Solved: tell us if it is fixed")
+        return _("Solved: write to us below if anything is still wrong")
+    if ticket.status == Status.PENDING_CUSTOMER:
+        return _("We are waiting for your answer")
+    now = hours.now()
+    promised = [p.due_at for p in ticket.promises if p.status == PromiseStatus.OPEN]
+    if promised and min(promised) > now:
+        return _("We will get back to you by %(when)s", when=languages.short_time(min(promised)))
+    if ticket.first_response_at is None:
+        if ticket.due_at and ticket.due_at > now:
+            return _("We will answer by %(when)s", when=languages.short_time(ticket.due_at))
+        return _("We will answer you as soon as we can")
+    if ticket.resolution_due_at and ticket.resolution_due_at > now:
+        return _(
+            "We are working on it and aim to solve it by %(when)s",
+            when=languages.short_time(ticket.resolution_due_at),
+        )
+    return _("We are working on it")

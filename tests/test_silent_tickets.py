@@ -1,0 +1,49 @@
+"""A ticket in progress with no next step is a defect the supervisor must see, with why:
+the silent-tickets view lists it, and says what the policy would do and what went wrong."""
+
+from harness import MONDAY_10_NAIROBI, page_text
+from sqlalchemy import update
+
+from ticketing import events, lifecycle, stats
+from ticketing.models import Customer, Ticket
+from ticketing.models.enums import Channel, Role
+
+
+def open_one(db, department):
+    department("General")
+    customer = Customer(name="Wanjiku", phone="+254712000001")
+    db.session.add(customer)
+    ticket = lifecycle.open_ticket(customer, subject="Fridge", body="Broken", channel=Channel.SMS)
+    db.session.commit()
+    return ticket
+
+
+def silence(db, ticket):
+    """What a bug or a hand edit does: the ticket loses its next step."""
+    db.session.execute(update(Ticket).where(Ticket.id == ticket.id).values(next_follow_up_at=None))
+    db.session.commit()
+    db.session.expire_all()
+
+
+def test_a_ticket_with_no_next_step_is_listed_with_what_the_policy_would_do(db, department, clock):
+    clock.set(MONDAY_10_NAIROBI)
+    ticket = open_one(db, department)
+    assert stats.silent_tickets() == []
+    silence(db, ticket)
+    [(found, reason)] = stats.silent_tickets()
+    assert found.id == ticket.id
+    assert "first response reminder was due" in reason and "outside the lifecycle" in reason
+
+
+def test_the_reason_names_the_failed_step_and_the_page_shows_it(
+    db, department, staff, client, login, clock
+):
+    clock.set(MONDAY_10_NAIROBI)
+    ticket = open_one(db, department)
+    events.record_by_id(ticket.id, "follow_up_failed", step="x", error="mail template exploded")
+    silence(db, ticket)
+    [(_, reason)] = stats.silent_tickets()
+    assert "failed (mail template exploded)" in reason
+    login(client, staff("grace", role=Role.SUPERVISOR))
+    text = page_text(client.get("/reports/").get_data(as_text=True))
+    assert ticket.reference in text and "Why: its last follow-up step failed" in text
