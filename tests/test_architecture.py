@@ -87,6 +87,7 @@ ROW_NAMES = {  # what the code calls each model's rows (see Record.names)
     "Promise": r"promises?",
     "Event": r"events?",
     "Message": r"messages?",
+    "IdempotencyKey": r"claims?|.*idempotency.*",
 }
 
 
@@ -248,3 +249,12 @@ def test_only_events_creates_events():
 
 def test_only_the_conversation_creates_messages():
     assert strays("Message", None, ("ticketing/lifecycle/conversation.py",), (PREVIEW,)) == []
+
+
+def test_only_idempotency_creates_or_writes_idempotency_keys():
+    """ticketing/idempotency.py alone claims, finishes and releases keys, so the replay, 409
+    and 422 rules of the Idempotency-Key draft cannot drift apart."""
+    rec = record("IdempotencyKey")
+    assert strays("IdempotencyKey", None, ("ticketing/idempotency.py",)) == []
+    imap_login = "ticketing/channels/imap.py:__init__"  # its self.user is a login, not a row's
+    assert strays("IdempotencyKey", rec.columns, ("ticketing/idempotency.py",), (imap_login,)) == []

@@ -9,7 +9,7 @@ import pytest
 from harness import BRIAN, CORPUS, MONDAY_10_NAIROBI, brian_writes, count, reply_to
 from sqlalchemy import select
 
-from ticketing import notify
+from ticketing import loop_guard
 from ticketing.models import Event, InboundRaw, Outbox, Ticket
 from ticketing.models.enums import InboundStatus, OutboxStatus, Status
 from workers.sweep import sweep_stuck
@@ -119,11 +119,11 @@ def test_a_robot_that_answers_everything_without_saying_so_is_stopped_by_repetit
         )
 
     # acknowledgments are answers, never capped for volume: the third one in minutes is what
-    # stops the robot (the same automatic message to one address, see notify.guard)
+    # stops the robot (the same automatic message to one address, see loop_guard.guard)
     assert answered == 2 and len(smtp_server.messages) == 2
     rows = db.session.scalars(select(Outbox).order_by(Outbox.id)).all()
     assert [row.status for row in rows] == [OutboxStatus.SENT] * 2 + [OutboxStatus.SUPPRESSED]
-    assert rows[-1].last_error == notify.REPEATED
+    assert rows[-1].last_error == loop_guard.REPEATED
 
 
 def test_a_transient_smtp_refusal_is_retried_with_backoff_then_sent(

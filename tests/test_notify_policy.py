@@ -12,7 +12,7 @@ from fakes.twilio_stub import DEFAULT_AUTH_TOKEN
 from harness import Phone
 from sqlalchemy import select
 
-from ticketing import hours, lifecycle, notify
+from ticketing import hours, lifecycle, loop_guard, notify, updates
 from ticketing.extensions import db as _db
 from ticketing.models import Customer, Outbox, Ticket
 from ticketing.models.enums import Channel, OutboxStatus, Priority, Role, Status
@@ -107,11 +107,11 @@ def test_answers_to_the_customers_own_texts_are_never_capped(
     answer = text(phone, run_jobs, "1")
     assert newest_ticket().status == Status.CLOSED
     assert answer.startswith("Thank you.")
-    assert [r.status in notify.HANDED_OVER for r in rows(kind="confirmed_fixed")] == [True]
+    assert [r.status in updates.HANDED_OVER for r in rows(kind="confirmed_fixed")] == [True]
     # what we send of our own accord is still capped: the survey goes nowhere
     scheduler(clock.moment + timedelta(minutes=5))
     survey = rows(kind="satisfaction")[0]
-    assert (survey.status, survey.last_error) == (OutboxStatus.SUPPRESSED, notify.CAP_REACHED)
+    assert (survey.status, survey.last_error) == (OutboxStatus.SUPPRESSED, loop_guard.CAP_REACHED)
 
 
 @pytest.mark.config(AUTO_MESSAGES_PER_HOUR=3)
@@ -122,14 +122,14 @@ def test_a_reopen_caused_by_her_message_and_a_new_acknowledgment_are_never_cappe
     for word in ("STATUS", "HELP", "START"):
         text(phone, run_jobs, word)
     assert "is open again" in text(phone, run_jobs, "Still warm inside, not fixed")
-    assert [r.status in notify.HANDED_OVER for r in rows(kind="reopened")] == [True]
+    assert [r.status in updates.HANDED_OVER for r in rows(kind="reopened")] == [True]
     # a new problem of hers from another number she uses: acknowledged at once, never capped
     other = Phone(phone.client, "+254712000002", token=DEFAULT_AUTH_TOKEN, twilio=phone.twilio)
     for word in ("STATUS", "HELP", "START"):
         text(other, run_jobs, word)
     said = text(other, run_jobs, "My cooker does not heat")
     assert said.startswith("We got your message. Ref " + newest_ticket().reference)
-    assert all(r.status in notify.HANDED_OVER for r in rows(kind="received"))
+    assert all(r.status in updates.HANDED_OVER for r in rows(kind="received"))
 
 
 def test_the_same_automatic_message_a_third_time_within_minutes_is_suppressed(
@@ -140,7 +140,7 @@ def test_the_same_automatic_message_a_third_time_within_minutes_is_suppressed(
         text(phone, run_jobs, "HELP")
     assert len(phone.received()) == 2
     assert [(r.status, r.last_error) for r in rows(kind="help")][2:] == [
-        (OutboxStatus.SUPPRESSED, notify.REPEATED)
+        (OutboxStatus.SUPPRESSED, loop_guard.REPEATED)
     ] * 2
     clock.advance(minutes=16)  # the window slides from the last one: quiet since 16 minutes
     assert text(phone, run_jobs, "HELP") and len(phone.received()) == 3
@@ -160,7 +160,7 @@ def test_a_suppressed_message_shows_on_the_ticket_page_with_its_reason_and_how_t
     notify.customer(ticket, "waiting")  # the third is suppressed for repetition
     db.session.commit()
     page = login(client, desk.otieno).get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
-    assert "Not sent" in page and notify.REPEATED in page and "has not had this message" in page
+    assert "Not sent" in page and loop_guard.REPEATED in page and "has not had this message" in page
     assert 'href="tel:+254712000001"' in page
     assert 'href="mailto:wanjiku@example.co.ke"' in page
     assert "What it said" in page

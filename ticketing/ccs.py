@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from ticketing import events
-from ticketing.channels.email import our_addresses
+from ticketing.channels.senders import our_addresses
 from ticketing.errors import TransitionError
 from ticketing.extensions import db
 from ticketing.models import Ticket, User

@@ -11,9 +11,10 @@ Two kinds of message, and the guards differ:
   whatever the ticket's priority, and counts against AUTO_MESSAGES_PER_HOUR per address.
 
 Loops with outside auto-responders are stopped where they start: intake recognises automated
-senders and answers nothing they send, and `guard` drops the same automatic message (same
-kind) owed to one address a third time within REPEAT_WINDOW. Whatever is suppressed keeps its
-reason on the row, and the ticket page shows it to the agent with a way to reach the customer.
+senders and answers nothing they send, and `loop_guard.guard` drops the same automatic message
+(same kind) owed to one address a third time within REPEAT_WINDOW. Whatever is suppressed keeps
+its reason on the row, and the ticket page shows it to the agent with a way to reach the customer.
+A held status update is rewritten at send time by ticketing/updates.py.
 """
 
 import logging
@@ -21,40 +22,19 @@ from datetime import timedelta
 from email.utils import make_msgid, parseaddr
 
 from flask import current_app
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import select, update
 
 from ticketing import charter, hours, wording
 from ticketing.extensions import db
-from ticketing.models import Customer, Event, Outbox, Ticket, User
-from ticketing.models.enums import Category, Channel, OutboxStatus, Status
+from ticketing.loop_guard import guard
+from ticketing.models import Customer, Outbox, Ticket, User
+from ticketing.models.enums import Channel, OutboxStatus
 from ticketing.models.people import DEFAULT_POLICY
 from ticketing.queues import DELIVER, enqueue_after_commit
 
 log = logging.getLogger(__name__)
 UPDATE_KINDS = ("assigned", "waiting", "resolved", "confirm_fix", "closed", "reopened")
 COMBINED = "updates"  # rows folded before updates were re-rendered at send time carry it
-CAP_REACHED = "automatic message cap reached"
-REPEATED = "same automatic message sent twice to this address within minutes (loop guard)"
-REPEAT_WINDOW = timedelta(minutes=15)
-REPEAT_LIMIT = 2  # the third same-kind automatic message within the window is suppressed
-REPEAT_EXEMPT = ("opted_in",)  # consent confirmations: owed each time she texts START
-# What each notice told the customer about her ticket's state: "nothing new" is judged by it.
-HEARD = {
-    "received": Status.OPEN,
-    "assigned": Status.OPEN,
-    "reopened": Status.OPEN,
-    "waiting": Status.PENDING_CUSTOMER,
-    "pending_reminder": Status.PENDING_CUSTOMER,
-    "resolved": Status.RESOLVED,
-    "confirm_fix": Status.RESOLVED,
-    "confirm_reminder": Status.RESOLVED,
-    "closed": Status.CLOSED,
-    "closed_auto": Status.CLOSED,
-    "closed_no_reply": Status.CLOSED,
-    "closed_silence": Status.CLOSED,
-    "confirmed_fixed": Status.CLOSED,
-}
-HANDED_OVER = (OutboxStatus.QUEUED, OutboxStatus.SENT, OutboxStatus.DELIVERED)
 
 
 def channel_for(customer: Customer, ticket: Ticket | None = None) -> Channel | None:
@@ -83,12 +63,12 @@ def customer(
     """Owe the ticket's customer one message rendered from templates/messages/<lang>/<kind>.
 
     Without `proactive` or `update` it is an answer to what the customer just did: it goes at
-    once and no volume cap drops it (only the repetition guard, see `guard`).
+    once and no volume cap drops it (only the repetition guard, see `loop_guard.guard`).
     `proactive`: sent on our own initiative, so held through quiet hours whatever the priority,
     and subject to the hourly cap.
     `update`: a status change nobody is waiting for: proactive, and also held a few minutes;
     changes in a row fold into one row that tells only the latest state, re-rendered from the
-    ticket just before delivery (`refresh_held_update`).
+    ticket just before delivery (`updates.refresh_held_update`).
     """
     person = ticket.customer
     channel = channel_for(person, ticket)
@@ -290,122 +270,6 @@ def _fold_into_held_update(
         return None
     db.session.refresh(held)
     return held
-
-
-def refresh_held_update(row: Outbox) -> str | None:
-    """Just before a claimed status update goes: rewrite it to tell the ticket's state now, in
-    the customer's language now. Returns why it should not go at all ("nothing new": the
-    ticket is back where the customer last heard it), None when it is ready to send.
-
-    Only rows owed as status updates (`combines` set) are touched; the caller holds the claim,
-    so nobody else writes the row meanwhile.
-    """
-    ticket = row.ticket
-    if not row.combines or ticket is None:
-        return None
-    kind = update_kind(ticket, row.combines)
-    heard = last_heard(ticket, exclude_id=row.id)
-    now = Status.OPEN if ticket.status == Status.NEW else ticket.status
-    if kind is None or (kind != "assigned" and heard == now):
-        return f"nothing new: the customer last heard the ticket was {now.label}"
-    person = ticket.customer
-    extra = {"reason": _close_reason(ticket)} if kind == "closed" else {}
-    subject, body, html = wording.render(
-        kind, person.language.value, row.channel, _context(ticket, person, extra)
-    )
-    db.session.execute(
-        update(Outbox)
-        .where(Outbox.id == row.id)
-        .values(kind=kind, subject=subject, body=body, html=html)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expire(row)
-    return None
-
-
-def update_kind(ticket: Ticket, kinds: list[str]) -> str | None:
-    """The one status update that tells the ticket's state now; None when an open ticket has
-    nothing to tell (say "waiting" was held, then the customer wrote and it opened again)."""
-    if ticket.status == Status.CLOSED:
-        return "closed"
-    if ticket.status == Status.RESOLVED:
-        return "confirm_fix" if ticket.category == Category.AFTER_SALE else "resolved"
-    if ticket.status == Status.PENDING_CUSTOMER:
-        return "waiting"
-    if "assigned" in kinds and ticket.assignee is not None:
-        return "assigned"
-    return "reopened" if "reopened" in kinds else None
-
-
-def last_heard(ticket: Ticket, *, exclude_id: int | None = None) -> Status | None:
-    """The ticket's state as the last notice handed to the provider told the customer."""
-    kind = db.session.scalar(
-        select(Outbox.kind)
-        .where(
-            Outbox.ticket_id == ticket.id,
-            Outbox.user_id.is_(None),
-            Outbox.id != (exclude_id or 0),
-            Outbox.kind.in_(list(HEARD)),
-            Outbox.status.in_(HANDED_OVER),
-        )
-        .order_by(Outbox.id.desc())
-        .limit(1)
-    )
-    return HEARD.get(kind)
-
-
-def _close_reason(ticket: Ticket) -> str:
-    """The words a person gave when closing the ticket (its latest close event)."""
-    event = db.session.scalar(
-        select(Event)
-        .where(Event.ticket_id == ticket.id, Event.kind == "status")
-        .order_by(Event.id.desc())
-        .limit(1)
-    )
-    data = (event.data or {}) if event is not None else {}
-    return data.get("reason", "") if data.get("new") == Status.CLOSED.value else ""
-
-
-def guard(recipient: str, kind: str, same_text: str | None, *, capped: bool) -> str | None:
-    """Why an automatic message to a customer must not go (CAP_REACHED, REPEATED), or None.
-    One statement reads both guards.
-
-    The volume cap (`capped`: only what we send on our own initiative) allows
-    AUTO_MESSAGES_PER_HOUR automatic messages to one address in the last hour, answers
-    included in the count.
-
-    The repetition guard applies to every automatic message, answers included: the same
-    automatic message owed to this address REPEAT_LIMIT times within REPEAT_WINDOW stops the
-    next one. "The same" is the same kind on a ticket (an auto-responder that answers each of
-    our mails with a new one of its own opens ticket after ticket, each acknowledged in other
-    words); for an answer outside any ticket (STATUS, HELP) it is the same kind with the same
-    text (`same_text`), since STATUS about another ticket is another answer. A person rarely
-    needs the same automatic text three times in a quarter of an hour; a loop gets exactly
-    that. Suppressed rows count too, so a loop that keeps going stays stopped; the guard lets
-    go once the address has been quiet for the window. People's own words, staff alerts and
-    consent confirmations (REPEAT_EXEMPT) are never dropped by it.
-    """
-    now = hours.now()
-    same = [
-        Outbox.kind == kind,
-        Outbox.user_id.is_(None),
-        Outbox.created_at >= now - REPEAT_WINDOW,
-    ] + ([Outbox.body == same_text] if same_text is not None else [])
-    counted, repeats = db.session.execute(
-        select(
-            func.sum(case((Outbox.status != OutboxStatus.SUPPRESSED, 1), else_=0)),
-            func.sum(case((and_(*same), 1), else_=0)),
-        ).where(
-            Outbox.recipient == recipient,
-            Outbox.is_automatic,
-            Outbox.created_at >= now - timedelta(hours=1),
-        )
-    ).one()
-    if capped and (counted or 0) >= current_app.config["AUTO_MESSAGES_PER_HOUR"]:
-        return CAP_REACHED
-    if kind not in REPEAT_EXEMPT and (repeats or 0) >= REPEAT_LIMIT:
-        return REPEATED
-    return None
 
 
 def status_link(ticket: Ticket | None) -> str:

@@ -1,10 +1,10 @@
 """deliver(outbox_id): the only caller of a channel's send(). At most one success per row.
 
 Every status it records is written by ticketing/outbox.py; this job only decides when. A held
-status update is rewritten from the ticket's state just before it goes (notify decides the
-words), or suppressed when there is nothing new to tell."""
+status update is rewritten from the ticket's state just before it goes (ticketing/updates.py
+decides the words), or suppressed when there is nothing new to tell."""
 
-from ticketing import channels, notify, outbox
+from ticketing import channels, outbox, updates
 from ticketing.extensions import db
 from ticketing.models import Outbox
 
@@ -18,7 +18,7 @@ def deliver(outbox_id: int) -> str:
     row = db.session.get(Outbox, outbox_id)
     if outbox.is_opted_out(row):
         outbox.suppress(row, "customer opted out of SMS")
-    elif (nothing_new := notify.refresh_held_update(row)) is not None:
+    elif (nothing_new := updates.refresh_held_update(row)) is not None:
         outbox.suppress(row, nothing_new)
     else:
         _send(row)

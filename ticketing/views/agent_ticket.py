@@ -10,7 +10,7 @@ from ticketing.forms import CcForm, NoteForm, ProductForm, PromiseForm, ReplyFor
 from ticketing.models import Attachment, Department, Event, Outbox, Promise, Ticket, User
 from ticketing.models.enums import Priority, Status
 from ticketing.security import can_see, ticket_for, visible_tickets
-from ticketing.views.public import _send_attachment
+from ticketing.views.files import send_attachment
 
 bp = Blueprint("ticket", __name__)  # nested in agent.bp: its sign-in guard applies
 
@@ -240,7 +240,7 @@ def merge(ticket_id: int):
 def attachment(attachment_id: int):
     item = db.session.get(Attachment, attachment_id) or abort(404)
     ticket_for(current_user, item.message.ticket_id)
-    return _send_attachment(item)
+    return send_attachment(item)
 
 
 def _errors(form) -> str:

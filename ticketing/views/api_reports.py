@@ -9,7 +9,7 @@ from ticketing import search, stats
 from ticketing.extensions import db
 from ticketing.models.enums import Role
 from ticketing.security import role_required, visible_tickets
-from ticketing.views.api import ApiError, summary
+from ticketing.views.api_io import ApiError, summary
 
 bp = Blueprint("reports", __name__)  # nested in api.bp: its token check and errors apply
 

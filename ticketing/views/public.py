@@ -1,17 +1,17 @@
-"""Public pages: the new-ticket form, the customer's status page, and the health check."""
+"""Public pages: the new-ticket form, the customer's status page, and the health check.
 
-from io import BytesIO
+Routes only: what the status page shows is built in ticketing/status_page.py and files go
+in and out through views/files.py.
+"""
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -23,15 +23,9 @@ from ticketing.channels import Inbound
 from ticketing.extensions import db
 from ticketing.forms import ConfirmFixForm, CustomerReplyForm, RatingForm, SupportForm
 from ticketing.models import Attachment, InboundRaw, Outbox, Ticket
-from ticketing.models.enums import (
-    Category,
-    Channel,
-    InboundStatus,
-    Language,
-    OutboxStatus,
-    PromiseStatus,
-    Status,
-)
+from ticketing.models.enums import Category, Channel, InboundStatus, Language, OutboxStatus
+from ticketing.status_page import status_context
+from ticketing.views.files import send_attachment, uploaded_attachment
 
 bp = Blueprint("public", __name__)
 
@@ -49,7 +43,7 @@ def support():
         return render_template("public/support.html", form=form), status
     if not ratelimit.allow(f"support:{request.remote_addr}", 20, 3600):
         abort(429)
-    attachments, error = _uploaded_attachment(form.attachment.data)
+    attachments, error = uploaded_attachment(form.attachment.data)
     if error:
         form.attachment.errors = [error]
         return render_template("public/support.html", form=form), 400
@@ -80,30 +74,6 @@ def support():
     return redirect(url_for("public.status", token=ticket.token))
 
 
-def _uploaded_attachment(upload) -> tuple[list[dict], str | None]:
-    if not upload or not upload.filename:
-        return [], None
-    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        return (
-            [],
-            _(
-                "The file is larger than %(size)d MB. Please send a smaller one.",
-                size=limit // (1024 * 1024),
-            ),
-        )
-    name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:255] or "attachment"
-    return [
-        {
-            "filename": name,
-            "content_type": upload.mimetype or "application/octet-stream",
-            "size": len(data),
-            "data": data,
-        }
-    ], None
-
-
 def _ticket_by_token(token: str) -> Ticket:
     ticket = (
         db.session.scalar(select(Ticket).where(Ticket.token == token)) if len(token) < 80 else None
@@ -123,7 +93,7 @@ def status(token: str):
         reply_form=CustomerReplyForm(),
         rating_form=RatingForm(),
         confirm_form=ConfirmFixForm(),
-        **_status_context(ticket),
+        **status_context(ticket),
     )
 
 
@@ -138,7 +108,7 @@ def status_reply(token: str):
             reply_form=form,
             rating_form=RatingForm(),
             confirm_form=ConfirmFixForm(),
-            **_status_context(ticket),
+            **status_context(ticket),
         ), 400
     inbound = Inbound(
         channel=Channel.WEB,
@@ -227,18 +197,7 @@ def status_file(token: str, attachment_id: int):
         or attachment.message.is_internal
     ):
         abort(404)
-    return _send_attachment(attachment)
-
-
-def _send_attachment(attachment: Attachment):
-    if attachment.url:
-        return redirect(attachment.url)
-    return send_file(
-        BytesIO(attachment.data or b""),
-        mimetype="application/octet-stream",
-        as_attachment=True,
-        download_name=attachment.filename,
-    )
+    return send_attachment(attachment)
 
 
 @bp.get("/healthz")
@@ -277,64 +236,3 @@ def charter():
     from ticketing import stats
 
     return render_template("public/charter.html", rows=stats.charter_record())
-
-
-SHOWN_OUTBOX = (OutboxStatus.QUEUED, OutboxStatus.SENT, OutboxStatus.DELIVERED)
-
-
-def _status_context(ticket: Ticket) -> dict:
-    """What the status page shows besides the ticket: the thread merged with every message we
-    sent the customer (automatic ones too), the open promises and the next step in words."""
-    return {
-        "timeline": _timeline(ticket),
-        "open_promises": [p for p in ticket.promises if p.status == PromiseStatus.OPEN],
-        "next_step": _next_step(ticket),
-    }
-
-
-def _timeline(ticket: Ticket) -> list[dict]:
-    messages = ticket.public_messages
-    in_thread = {m.outbox_id for m in messages if m.outbox_id}  # agents' replies, already there
-    sent = db.session.scalars(
-        select(Outbox)
-        .where(
-            Outbox.ticket_id == ticket.id,
-            Outbox.customer_id == ticket.customer_id,
-            Outbox.user_id.is_(None),
-            Outbox.status.in_(SHOWN_OUTBOX),
-        )
-        .order_by(Outbox.id)
-    ).all()
-    entries = [{"at": m.created_at, "message": m, "sent": None} for m in messages] + [
-        {"at": row.sent_at or row.created_at, "message": None, "sent": row}
-        for row in sent
-        if row.id not in in_thread
-    ]
-    return sorted(entries, key=lambda entry: entry["at"])
-
-
-def _next_step(ticket: Ticket) -> str:
-    if ticket.merged_into:
-        return _("Continued in %(reference)s", reference=ticket.merged_into.reference)
-    if ticket.status == Status.CLOSED:
-        return _("Closed")
-    if ticket.status == Status.RESOLVED:
-        if ticket.category == Category.AFTER_SALE:
-            return _("Solved: tell us if it is fixed")
-        return _("Solved: write to us below if anything is still wrong")
-    if ticket.status == Status.PENDING_CUSTOMER:
-        return _("We are waiting for your answer")
-    now = hours.now()
-    promised = [p.due_at for p in ticket.promises if p.status == PromiseStatus.OPEN]
-    if promised and min(promised) > now:
-        return _("We will get back to you by %(when)s", when=languages.short_time(min(promised)))
-    if ticket.first_response_at is None:
-        if ticket.due_at and ticket.due_at > now:
-            return _("We will answer by %(when)s", when=languages.short_time(ticket.due_at))
-        return _("We will answer you as soon as we can")
-    if ticket.resolution_due_at and ticket.resolution_due_at > now:
-        return _(
-            "We are working on it and aim to solve it by %(when)s",
-            when=languages.short_time(ticket.resolution_due_at),
-        )
-    return _("We are working on it")
