@@ -48,10 +48,12 @@ translations: $(STAMP)
 	$(BIN)/pybabel compile -d $(CATALOGUES) --statistics
 
 # Mutation testing of the follow-up policy, the business-time arithmetic and the service charter
-# (not part of `make test` or CI): mutmut mutates ticketing/followup.py, ticketing/hours.py and
-# ticketing/charter.py in a copy under mutants/, runs the tests of [tool.mutmut] in
-# pyproject.toml on each mutant without the project's conftest (the charter's tests build their
-# own app on a throwaway SQLite file), and prints the survivors and a score per module
+# (not part of `make test` or CI): mutmut mutates ticketing/followup.py, ticketing/hours.py,
+# ticketing/charter.py and the notify rules (ticketing/loop_guard.py, ticketing/updates.py) in a
+# copy under mutants/ (with config.py and templates/), runs the tests of [tool.mutmut] in
+# pyproject.toml on each mutant without the project's conftest (the charter's and the notify
+# rules' tests build their own app on a throwaway SQLite file, so no Redis), and prints the
+# survivors and a score per module
 # (tests/mutation_report.py, which lists the known equivalent mutants and fails on any other
 # survivor).
 mutate: $(STAMP)

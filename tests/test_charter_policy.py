@@ -394,3 +394,22 @@ def test_a_new_priority_already_exceeded_is_due_at_once():
     t.priority = Priority.URGENT
     charter.retarget(t, now, previous)
     assert t.resolution_due_at == charter.calendar_for(t.department).add_minutes(now, 0)
+
+
+def test_a_new_priority_while_paused_changes_what_is_left_not_the_pause():
+    t = ticket()
+    charter.start_clock(t, now=eat(2026, 5, 29, 15, 0))
+    charter.pause_clock(t, now=eat(2026, 5, 29, 16, 0))  # 540 of 600 left: 60 spent
+    previous = charter.targets(t)
+    t.priority = Priority.URGENT  # 120 to resolve
+    charter.retarget(t, eat(2026, 6, 3, 12, 0), previous)
+    assert t.resolution_minutes_left == 60 and t.due_at is None
+
+
+def test_retarget_leaves_a_ticket_without_a_resolution_clock_alone():
+    t = ticket(created_at=eat(2026, 6, 2, 10, 0))
+    charter.retarget(t, eat(2026, 6, 2, 10, 0), (60, 600))
+    assert t.resolution_due_at is None and t.resolution_minutes_left is None
+    calendar = charter.calendar_for(t.department)
+    assert t.first_response_due_at == calendar.add_minutes(eat(2026, 6, 2, 10, 0), 60)
+    assert t.due_at == t.first_response_due_at

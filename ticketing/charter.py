@@ -76,12 +76,16 @@ def start_clock(ticket: Ticket, now: datetime) -> None:
 def retarget(ticket: Ticket, now: datetime, previous: tuple[int, int]) -> None:
     """New targets after a priority change: the first answer is still due from creation, but
     the resolution counts only the business time already spent on it (pauses excluded), so
-    a ticket that waited for its customer is not suddenly overdue."""
+    a ticket that waited for its customer is not suddenly overdue; a paused clock keeps what
+    the new target leaves."""
     calendar = calendar_for(ticket.department)
     first_response, resolution = targets(ticket)
     if ticket.first_response_at is None:
         ticket.first_response_due_at = calendar.add_minutes(ticket.created_at, first_response)
-    if ticket.resolution_due_at is not None and ticket.resolution_minutes_left is None:
+    if ticket.resolution_minutes_left is not None:
+        spent = previous[1] - ticket.resolution_minutes_left
+        ticket.resolution_minutes_left = max(resolution - spent, 0)
+    elif ticket.resolution_due_at is not None:
         left = calendar.minutes_between(now, ticket.resolution_due_at)
         overdue = calendar.minutes_between(ticket.resolution_due_at, now)
         spent = previous[1] - left + overdue

@@ -4,7 +4,7 @@ from ticketing import alerts, charter, events, hours, notify, routing
 from ticketing.errors import TransitionError
 from ticketing.lifecycle import base
 from ticketing.models import Department, Ticket, User
-from ticketing.models.enums import Priority, Status
+from ticketing.models.enums import Priority
 
 
 def assign(ticket: Ticket, assignee: User | None, *, by: User | None) -> None:
@@ -41,7 +41,7 @@ def set_priority(ticket: Ticket, priority: Priority, *, by: User | None) -> None
     events.record(ticket, "priority", by, old=ticket.priority.value, new=priority.value)
     previous = charter.targets(ticket)
     ticket.priority = priority
-    if ticket.is_open and ticket.status != Status.PENDING_CUSTOMER:
+    if ticket.is_open:
         charter.retarget(ticket, hours.now(), previous)
     base.plan(ticket, hours.now())
 

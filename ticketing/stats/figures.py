@@ -293,4 +293,4 @@ FIGURES = {
     "promises_missed": _promises(PromiseStatus.MISSED),
     "messages": _messages,
     "opted_out": _opted_out,
-} | {outcome: _after_sale(outcome) for outcome in AFTER_SALE_OUTCOMES}
+} | {f"after_sale_{outcome}": _after_sale(outcome) for outcome in AFTER_SALE_OUTCOMES}
