@@ -413,3 +413,14 @@ def test_retarget_leaves_a_ticket_without_a_resolution_clock_alone():
     calendar = charter.calendar_for(t.department)
     assert t.first_response_due_at == calendar.add_minutes(eat(2026, 6, 2, 10, 0), 60)
     assert t.due_at == t.first_response_due_at
+
+
+def test_a_new_priority_while_paused_already_exceeded_leaves_nothing():
+    t = ticket()
+    charter.start_clock(t, now=eat(2026, 5, 29, 15, 0))
+    charter.pause_clock(t, now=eat(2026, 6, 3, 12, 0))  # 600 normal minutes all spent
+    assert t.resolution_minutes_left == 0
+    previous = charter.targets(t)
+    t.priority = Priority.URGENT  # 120: already exceeded
+    charter.retarget(t, eat(2026, 6, 3, 13, 0), previous)
+    assert t.resolution_minutes_left == 0
