@@ -24,6 +24,14 @@ from ticketing.models import CharterTarget, Customer, InboundRaw, Message, Outbo
 from ticketing.models.enums import Category, Channel, FollowUpStep, Priority, Role
 
 PASSWORD = "correct horse battery"  # every member of staff the `staff` fixture makes
+TZ = "Africa/Nairobi"
+
+
+def eat(*fields) -> datetime:
+    """A Nairobi wall-clock time (East Africa Time) as the naive UTC the system stores."""
+    return hours.local_to_utc(datetime(*fields), TZ)
+
+
 MONDAY_10_NAIROBI = datetime(2026, 11, 23, 7, 0)  # naive UTC
 
 # --- SMS ---------------------------------------------------------------------------------------

@@ -6,21 +6,15 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from harness import eat
 from sqlalchemy import func, select
 
-from ticketing import hours, lifecycle
+from ticketing import lifecycle
 from ticketing.extensions import db as _db
 from ticketing.models import Customer, Event, Outbox, Ticket
 from ticketing.models.enums import Channel, OutboxStatus, Role
 from workers.followups import run_due_followups
 from workers.sweep import sweep_stuck
-
-TZ = "Africa/Nairobi"
-
-
-def eat(*fields) -> datetime:
-    return hours.local_to_utc(datetime(*fields), TZ)
-
 
 MONDAY_9 = eat(2026, 11, 23, 9, 0)
 FIRST_RESPONSE_DUE = eat(2026, 11, 23, 17, 0)  # normal priority: 480 business minutes

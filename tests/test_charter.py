@@ -1,20 +1,14 @@
 """The service charter on a ticket: due times at creation in business time, a clock that pauses
 while we wait for the customer, measured minutes, and the public /charter page."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
-from harness import figures, page_text
+from harness import TZ, eat, figures, page_text
 
 from ticketing import hours, lifecycle
 from ticketing.models import CharterTarget, Customer, Holiday
 from ticketing.models.enums import Channel, Outcome, Priority, Status
-
-TZ = "Africa/Nairobi"
-
-
-def eat(*fields) -> datetime:
-    return hours.local_to_utc(datetime(*fields), TZ)
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 from fakes.twilio_stub import DEFAULT_AUTH_TOKEN
-from harness import Phone
+from harness import Phone, eat
 from sqlalchemy import func, select
 
-from ticketing import chases, hours, lifecycle, promises, queues, stats
+from ticketing import chases, lifecycle, promises, queues, stats
 from ticketing.extensions import db as _db
 from ticketing.models import Customer, Event, MessageTemplate, Outbox, Promise, Ticket
 from ticketing.models.enums import (
@@ -28,13 +28,7 @@ from ticketing.models.enums import (
 from workers.followups import run_due_followups
 from workers.sweep import sweep_stuck
 
-TZ = "Africa/Nairobi"
 WANJIKU = "+254712000001"
-
-
-def eat(*fields) -> datetime:
-    """A Nairobi wall-clock time as the naive UTC the system stores."""
-    return hours.local_to_utc(datetime(*fields), TZ)
 
 
 MONDAY_9 = eat(2026, 11, 23, 9, 0)

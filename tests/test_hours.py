@@ -3,17 +3,13 @@
 from datetime import date, datetime, time
 
 import pytest
+from harness import TZ, eat
 
 from ticketing import charter, hours
 from ticketing.models import Holiday
 from ticketing.models.people import DEFAULT_WEEK
 
-TZ = "Africa/Nairobi"
 QUIET = (time(21, 0), time(8, 0))
-
-
-def eat(*fields) -> datetime:
-    return hours.local_to_utc(datetime(*fields), TZ)
 
 
 @pytest.fixture

@@ -9,23 +9,17 @@ from types import SimpleNamespace
 
 import pytest
 from fakes.twilio_stub import DEFAULT_AUTH_TOKEN
-from harness import Phone
+from harness import Phone, eat
 from sqlalchemy import select
 
-from ticketing import hours, lifecycle, loop_guard, notify, updates
+from ticketing import lifecycle, loop_guard, notify, updates
 from ticketing.extensions import db as _db
 from ticketing.models import Customer, Outbox, Ticket
 from ticketing.models.enums import Channel, OutboxStatus, Priority, Role, Status
 from workers.followups import run_due_followups
 from workers.sweep import sweep_stuck
 
-TZ = "Africa/Nairobi"
 WANJIKU = "+254712000001"
-
-
-def eat(*fields) -> datetime:
-    """A Nairobi wall-clock time as the naive UTC the system stores."""
-    return hours.local_to_utc(datetime(*fields), TZ)
 
 
 MONDAY_9 = eat(2026, 11, 23, 9, 0)

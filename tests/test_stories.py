@@ -6,22 +6,14 @@ import io
 from datetime import datetime, timedelta
 
 import pytest
-from harness import BRIAN, CUSTOMER, Phone, brian_writes, page_text, reply_to
+from harness import BRIAN, CUSTOMER, Phone, brian_writes, eat, page_text, reply_to
 from sqlalchemy import func, select
 
-from ticketing import hours
 from ticketing.extensions import db
 from ticketing.models import Event, Message, Outbox, Promise, Ticket
 from ticketing.models.enums import Direction, Outcome, Priority, PromiseStatus, Role, Status
 from workers.followups import run_due_followups
 from workers.sweep import sweep_stuck
-
-TZ = "Africa/Nairobi"
-
-
-def eat(*fields) -> datetime:
-    """A Nairobi wall-clock time as the naive UTC the system stores."""
-    return hours.local_to_utc(datetime(*fields), TZ)
 
 
 @pytest.fixture
