@@ -24,6 +24,18 @@ from ticketing.models import CharterTarget, Customer, InboundRaw, Message, Outbo
 from ticketing.models.enums import Category, Channel, FollowUpStep, Priority, Role
 
 PASSWORD = "correct horse battery"  # every member of staff the `staff` fixture makes
+# What a customer types into /support (Amina's story); tests change one field at a time.
+SUPPORT_FORM = {
+    "name": "Amina Hassan",
+    "phone": "0712 345 678",
+    "email": "",
+    "category": "delivery",
+    "subject": "Delivery is late",
+    "description": "My delivery to Kisumu is 5 days late.",
+    "language": "en",
+}
+
+
 TZ = "Africa/Nairobi"
 
 

@@ -8,6 +8,7 @@ import json
 
 import pytest
 from fakes.twilio_stub import DEFAULT_AUTH_TOKEN, sign
+from harness import SUPPORT_FORM
 from sqlalchemy import func, select
 
 from ticketing.models import Customer, Event, IdempotencyKey, Message, Ticket
@@ -16,15 +17,7 @@ from ticketing.security import issue_token
 
 HUGE = "99999999999999999999"  # 20 digits: beyond any database integer
 DEEP = "[" * 100_000 + "]" * 100_000
-FORM = {
-    "name": "Amina Hassan",
-    "phone": "0712 345 678",
-    "email": "",
-    "category": "delivery",
-    "subject": "Delivery is late",
-    "description": "My delivery to Kisumu is 5 days late.",
-    "language": "en",
-}
+FORM = SUPPORT_FORM
 NEW = {
     "subject": "Charged twice",
     "body": "Twice for order 11",

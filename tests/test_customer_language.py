@@ -9,7 +9,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
-from harness import CUSTOMER, PASSWORD, WEEKDAYS, page_text, targets, text_of
+from harness import CUSTOMER, PASSWORD, SUPPORT_FORM, WEEKDAYS, page_text, targets, text_of
 from sqlalchemy import select
 
 from ticketing import lifecycle, promises
@@ -20,15 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "ticketing" / "translations" / "sw" / "LC_MESSAGES"
 SWAHILI = {"Accept-Language": "sw-KE,sw;q=0.9"}
 TUESDAY_10 = datetime(2026, 12, 1, 7, 0)  # naive UTC: Tuesday 1 December, 10:00 in Nairobi
-FORM = {
-    "name": "Amina Hassan",
-    "phone": "0712 345 678",
-    "email": "",
-    "category": "delivery",
-    "subject": "Delivery is late",
-    "description": "My delivery to Kisumu is 5 days late.",
-    "language": "en",
-}
+FORM = SUPPORT_FORM
 
 
 @pytest.fixture

@@ -3,20 +3,13 @@
 import io
 
 import pytest
+from harness import SUPPORT_FORM
 from sqlalchemy import func, select
 
 from ticketing.models import Attachment, Customer, Message, Outbox, Ticket
 from ticketing.models.enums import Channel, OutboxStatus, Status
 
-FORM = {
-    "name": "Amina Hassan",
-    "phone": "0712 345 678",
-    "email": "",
-    "category": "delivery",
-    "subject": "Delivery is late",
-    "description": "My delivery to Kisumu is 5 days late.",
-    "language": "en",
-}
+FORM = SUPPORT_FORM
 
 
 @pytest.fixture
