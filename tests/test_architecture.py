@@ -88,6 +88,7 @@ ROW_NAMES = {  # what the code calls each model's rows (see Record.names)
     "Event": r"events?",
     "Message": r"messages?",
     "IdempotencyKey": r"claims?|.*idempotency.*",
+    "AuditEntry": r"entry|entries|audit.*",
 }
 
 
@@ -258,3 +259,10 @@ def test_only_idempotency_creates_or_writes_idempotency_keys():
     assert strays("IdempotencyKey", None, ("ticketing/idempotency.py",)) == []
     imap_login = "ticketing/channels/imap.py:__init__"  # its self.user is a login, not a row's
     assert strays("IdempotencyKey", rec.columns, ("ticketing/idempotency.py",), (imap_login,)) == []
+
+
+def test_only_the_audit_module_writes_the_audit_log():
+    """An entry is never edited: ticketing/audit.py creates it and nothing writes it after."""
+    rec = record("AuditEntry")
+    assert strays("AuditEntry", None, ("ticketing/audit.py",)) == []
+    assert strays("AuditEntry", rec.columns - {"id"}, ("ticketing/audit.py",)) == []

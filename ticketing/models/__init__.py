@@ -11,6 +11,7 @@ def stored_as_value(enum) -> Enum:
 
 
 from ticketing.models.enums import *  # noqa: E402,F403
+from ticketing.models.audit import AuditEntry  # noqa: E402
 from ticketing.models.messaging import (  # noqa: E402
     IdempotencyKey,
     InboundRaw,
@@ -31,6 +32,7 @@ from ticketing.models.tickets import Attachment, Event, Message, Promise, Ticket
 
 __all__ = [
     "Attachment",
+    "AuditEntry",
     "CharterTarget",
     "Customer",
     "Department",

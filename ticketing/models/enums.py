@@ -143,3 +143,19 @@ class PromiseStatus(StrEnum):
     KEPT = "kept"
     MISSED = "missed"
     CANCELLED = "cancelled"
+
+
+class AuditAction(StrEnum):
+    """What the audit log records: security-relevant acts of staff and of strangers."""
+
+    SIGN_IN = "sign_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    SIGN_IN_THROTTLED = "sign_in_throttled"  # refused before the password was checked
+    SIGN_OUT = "sign_out"
+    PASSWORD_CHANGED = "password_changed"
+    USER_CREATED = "user_created"
+    USER_CHANGED = "user_changed"  # role, departments, enabled, name or email
+    TOKEN_CREATED = "token_created"
+    TOKEN_REVOKED = "token_revoked"
+    EXPORT = "export"
+    SETTING_CHANGED = "setting_changed"  # departments, routing, charter, templates, holidays

@@ -52,6 +52,9 @@ class Outbox(db.Model):
     )
     not_before: Mapped[datetime | None]  # held (quiet hours, retry back-off) until then
     claimed_at: Mapped[datetime | None]  # a worker is handing it over
+    # an earlier attempt may have reached the provider (timed out, or its worker died): ask
+    # the provider before sending again
+    doubt_since: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     provider_id: Mapped[str | None] = mapped_column(String(64))
     error_code: Mapped[str | None] = mapped_column(String(32))
