@@ -80,8 +80,11 @@ class Config:
     REOPEN_WINDOW_DAYS = env_int("REOPEN_WINDOW_DAYS", 14)
     AUTO_MESSAGES_PER_HOUR = env_int("AUTO_MESSAGES_PER_HOUR", 5)
     QUEUE_PAGE_SIZE = 50
-    LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
-    LOGIN_LOCK_MINUTES = env_int("LOGIN_LOCK_MINUTES", 15)
+    LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)  # per email, before delays start
+    LOGIN_MAX_DELAY_SECONDS = env_int("LOGIN_MAX_DELAY_SECONDS", 300)  # the delays' cap
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto: 0 trusts none (the
+    # address is the socket's), 1 for one nginx or load balancer. Rate limits key on it.
+    TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session

@@ -1,7 +1,8 @@
-"""Signing in and out: throttled failures, safe redirects, cookies, sessions that really end."""
+"""Signing in and out: delayed failures, safe redirects, cookies, sessions that really end
+(the throttling itself is told in test_signin_throttle.py)."""
 
 import pytest
-from harness import PASSWORD
+from harness import MONDAY_10_NAIROBI, PASSWORD
 from sqlalchemy import select
 
 from ticketing.models import User
@@ -28,13 +29,15 @@ def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client, o
     assert client.get("/agent/").status_code == 302
 
 
-def test_repeated_failures_lock_the_account_for_a_while(db, client, otieno, app):
+def test_repeated_failures_delay_the_next_attempt_but_never_lock(client, otieno, app, clock):
+    clock.set(MONDAY_10_NAIROBI)
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         sign_in(client, otieno.email, "wrong")
-    locked = sign_in(client, otieno.email, PASSWORD)
-    assert locked.status_code == 429
-    db.session.expire_all()
-    assert db.session.get(User, otieno.id).locked_until is not None
+    delayed = sign_in(client, otieno.email, PASSWORD)
+    assert delayed.status_code == 429
+    assert delayed.headers["Retry-After"] == "2"
+    clock.advance(seconds=2)
+    assert sign_in(client, otieno.email, PASSWORD).status_code == 302
 
 
 @pytest.mark.parametrize(

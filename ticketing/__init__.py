@@ -5,6 +5,7 @@ from pathlib import Path
 
 import email_validator
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import INSTANCE, Config, instance_secret
 
@@ -32,9 +33,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin chatter hides ours
 
-    from ticketing import cli, edge, extensions, security, security_headers, templating
+    from ticketing import cli, edge, extensions, limits, security, security_headers, templating
     from ticketing.views import (
         admin,
+        admin_audit,
         admin_policy,
         agent,
         agent_ticket,
@@ -49,6 +51,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
 
     extensions.init_app(app)
+    limits.init_app(app)
+    if app.config["TRUSTED_PROXIES"]:  # the client's address, not the proxy's (README)
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     security.init_app(app)
     security_headers.init_app(app)
     templating.init_app(app)
@@ -56,6 +62,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     for parent, child in (
         (agent.bp, agent_ticket.bp),
         (admin.bp, admin_policy.bp),
+        (admin.bp, admin_audit.bp),
         (api.bp, api_reports.bp),
     ):
         if all(nested is not child for nested, _ in parent._blueprints):  # once per process

@@ -1,6 +1,8 @@
 """Extension objects, created unbound at import and bound to the app in create_app()."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -22,6 +24,15 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# The client address (after ProxyFix, see TRUSTED_PROXIES) keys every limit; the numbers, the
+# storage and what happens when Redis is down are in ticketing/limits.py.
+limiter = Limiter(
+    key_func=get_remote_address,
+    strategy="fixed-window",  # one INCR per limit and request; the numbers allow for its edges
+    headers_enabled=True,  # Retry-After (and X-RateLimit-*) on limited routes, 429s included
+    swallow_errors=True,  # Redis down: no limit rather than a lost message (logged)
+    key_prefix="fuatilia",
+)
 
 
 def init_app(app) -> None:

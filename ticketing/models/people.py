@@ -121,8 +121,6 @@ class User(UserMixin, db.Model):
     is_away: Mapped[bool] = mapped_column(default=False)  # off duty: gets no new tickets
     session_version: Mapped[int] = mapped_column(default=1)
     api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     last_assigned_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=hours.now)
 

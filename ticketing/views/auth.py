@@ -1,12 +1,12 @@
-"""Staff sign-in with throttled failures, safe redirects, and sessions that really end."""
+"""Staff sign-in (throttled by ticketing/signin.py, audited), safe redirects, and sessions that
+really end."""
 
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -16,7 +16,8 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from ticketing import hours
+from ticketing import audit, signin
+from ticketing.audit import AuditAction
 from ticketing.extensions import db
 from ticketing.forms import LoginForm, PasswordChangeForm
 from ticketing.models import User
@@ -49,29 +50,49 @@ def login():
         return render_template(
             "auth/login.html", form=form
         ), 400 if request.method == "POST" else 200
-    user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
-    now = hours.now()
-    if user is not None and user.locked_until and user.locked_until > now:
-        flash("Too many failed attempts. Try again in a few minutes.", "error")
-        return render_template("auth/login.html", form=form), 429
-    if user is None or not user.is_enabled or not user.check_password(form.password.data):
-        if user is not None:
-            _count_failure(user, now)
-        flash(GENERIC_FAILURE, "error")
-        return render_template("auth/login.html", form=form), 401
-    user.failed_logins, user.locked_until = 0, None
+    email = form.email.data.strip().lower()
+    user = db.session.scalar(select(User).where(User.email == email))
+    device = signin.device_for(user)
+    throttle = signin.throttle(email, device)
+    if throttle is not None:
+        return _throttled(form, email, throttle)
+    failure = signin.check_password(user, form.password.data)
+    if failure is not None:
+        return _failed(form, email, device, failure)
+    signin.record_success(email, device)
+    audit.record(AuditAction.SIGN_IN, actor=user, detail={"known_device": device is not None})
     db.session.commit()
     session.clear()
     login_user(user, remember=form.remember.data)
-    return redirect(safe_next(request.args.get("next")))
+    response = redirect(safe_next(request.args.get("next")))
+    signin.remember_device(response, user, device)
+    return response
 
 
-def _count_failure(user: User, now) -> None:
-    user.failed_logins += 1
-    if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-        user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-        user.failed_logins = 0
+def _throttled(form: LoginForm, email: str, throttle: signin.Throttle):
+    """Refused before the password is looked at: the same for every email, known or not."""
+    audit.record(
+        AuditAction.SIGN_IN_THROTTLED,
+        actor_label=email,
+        detail={"scope": throttle.scope, "retry_after": throttle.retry_after},
+    )
     db.session.commit()
+    flash(f"Too many attempts. Try again in {throttle.retry_after} seconds.", "error")
+    response = make_response(render_template("auth/login.html", form=form), 429)
+    response.headers["Retry-After"] = str(throttle.retry_after)
+    return response
+
+
+def _failed(form: LoginForm, email: str, device: str | None, failure: signin.Failure):
+    signin.record_failure(email, device)
+    audit.record(
+        AuditAction.SIGN_IN_FAILED,
+        actor_label=email,
+        detail={"reason": failure, "known_device": device is not None},
+    )
+    db.session.commit()
+    flash(GENERIC_FAILURE, "error")
+    return render_template("auth/login.html", form=form), 401
 
 
 @bp.post("/logout")
@@ -79,6 +100,7 @@ def _count_failure(user: User, now) -> None:
 def logout():
     """End this session and every copy of it: the session version moves on."""
     current_user.session_version += 1
+    audit.record(AuditAction.SIGN_OUT, actor=current_user._get_current_object())
     db.session.commit()
     logout_user()
     session.clear()
@@ -95,9 +117,13 @@ def password():
             form.current.errors = ["That is not your current password."]
         else:
             user = current_user._get_current_object()
+            device = signin.device_for(user)  # before the change, which re-keys the cookie
             user.set_password(form.new.data)
+            audit.record(AuditAction.PASSWORD_CHANGED, actor=user)
             db.session.commit()
             login_user(user)  # this session carries on with the new version; others end
             flash("Password changed. Other sessions are signed out.", "success")
-            return redirect(url_for("agent.queue"))
+            response = redirect(url_for("agent.queue"))
+            signin.remember_device(response, user, device)
+            return response
     return render_template("auth/password.html", form=form)

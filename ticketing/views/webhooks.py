@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from ticketing import inbound, outbox, ratelimit, spool
+from ticketing import inbound, limits, outbox, spool
 from ticketing.channels import email as email_channel
 from ticketing.channels import sms
 from ticketing.extensions import csrf, db
@@ -39,13 +39,14 @@ def store_raw(channel: Channel, external_id: str, payload: bytes) -> str:
 
 
 @bp.post("/twilio/sms")
+@limits.webhook
 @sms.verified
 def twilio_sms():
     form = request.form
     sid = form.get("MessageSid") or form.get("SmsSid")
     if not sid:
         abort(400, "MessageSid is missing")
-    if not ratelimit.allow(f"sms-in:{form.get('From', '')}", 30, 60):
+    if not limits.sms_sender_within_limit(form.get("From", "")):
         log.warning("inbound SMS flood from %s: kept, processing as usual", form.get("From"))
     payload = urlencode(list(form.items(multi=True))).encode()
     store_raw(Channel.SMS, sid, payload)
@@ -53,6 +54,7 @@ def twilio_sms():
 
 
 @bp.post("/twilio/status")
+@limits.webhook
 @sms.verified
 def twilio_status():
     """A delivery report: the channel reads it, the outbox records it."""
@@ -69,6 +71,7 @@ def twilio_status():
 
 
 @bp.post("/email")
+@limits.webhook
 def inbound_email():
     secret = current_app.config["INBOUND_EMAIL_SECRET"]
     supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()

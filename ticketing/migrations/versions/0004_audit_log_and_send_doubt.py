@@ -1,4 +1,6 @@
-"""audit log, and outbox rows whose last attempt may have reached the provider
+"""audit log, outbox rows whose last attempt may have reached the provider, no fixed lock-out
+
+Sign-in throttling moved to Redis (ticketing/signin.py): the lock-out columns go.
 
 Revision ID: 0004
 Revises: 0003
@@ -41,9 +43,16 @@ def upgrade():
         batch_op.create_index('ix_audit_log_actor_at', ['actor_id', 'at'], unique=False)
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('doubt_since', sa.DateTime(), nullable=True))
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('locked_until')
+        batch_op.drop_column('failed_logins')
 
 
 def downgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('failed_logins', sa.Integer(), nullable=False,
+                                      server_default='0'))
+        batch_op.add_column(sa.Column('locked_until', sa.DateTime(), nullable=True))
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_column('doubt_since')
     op.drop_table('audit_log')

@@ -1,0 +1,117 @@
+"""Every rate limit of the public surface, with the reason for its numbers, and the Limiter's
+storage (the app's Redis).
+
+Redis down: message intake fails open (Flask-Limiter swallows the storage error, logs it and
+lets the request through), because a refused webhook or form is a customer's message lost.
+Sign-in keeps its limits in process memory meanwhile (ticketing/signin.py). All limits are
+per client address (`request.remote_addr`, which TRUSTED_PROXIES makes the real client's) and
+use fixed windows, so a client can at most double a limit across a window's edge.
+"""
+
+import logging
+
+from limits import parse
+from redis.exceptions import RedisError
+
+from ticketing import queues
+from ticketing.extensions import limiter
+
+log = logging.getLogger(__name__)
+
+# /support POSTs. A customer sends one request, perhaps after fixing a field or two; mobile
+# carriers put many customers behind one address (CGNAT), so the minute allows a few at once.
+# Each ticket sends an SMS or email acknowledgment: the hour stops a script from using us to
+# text strangers.
+SUPPORT_PER_IP = "10 per minute; 60 per hour"
+
+# /t/<token> pages. Tokens are 192 random bits, so guessing cannot succeed; what we stop is a
+# scanner loading the database. Only misses (404) count, and for one minute only, so a
+# scanner behind a carrier's shared address blocks its neighbours' status pages for at most a
+# minute while a family sharing a phone never meets the limit.
+STATUS_MISSES_PER_IP = "30 per minute"
+# Views (page and attachments): a family refreshing one phone, or many customers behind CGNAT.
+STATUS_VIEWS_PER_IP = "120 per minute"
+# Replies, answers to "is it fixed?" and ratings: each files a message and may notify an agent.
+STATUS_POSTS_PER_IP = "20 per minute; 200 per hour"
+
+# Provider webhooks (Twilio SMS and status callbacks, the email relay). Twilio does not retry
+# a refused inbound webhook, so a 429 loses a text: the ceiling sits far above any single
+# address's share of a provider's burst (Twilio posts from many addresses; a mail relay from
+# one, 20 a second sustained). Per endpoint.
+WEBHOOK_PER_IP = "1200 per minute"
+# Requests refused for a bad signature or secret (403/401), per endpoint. Only these count, so
+# a flood of unsigned posts is answered 429 from one Redis read, before any HMAC or database
+# work; Twilio, whose requests are signed, never meets it.
+WEBHOOK_REFUSED_PER_IP = "10 per minute"
+
+# Inbound texts per sender. Counted and logged, never refused: the text came through Twilio's
+# signature, refusing it would lose it, and what we send back is already capped by the loop
+# guard (AUTO_MESSAGES_PER_HOUR). A sender past this is an auto-responder loop or a script.
+SMS_PER_SENDER = "30 per minute"
+
+# Sign-in (ticketing/signin.py enforces these, with an in-memory fallback when Redis is down).
+# Failed attempts per address: an office of agents behind one NAT signs in without meeting it
+# (successes do not count); a guesser gets 100 tries an hour from one address.
+SIGN_IN_FAILURES_PER_IP = "10 per minute; 100 per hour"
+# Failed attempts from one known device (the cookie of an earlier sign-in on that browser).
+# Past this the device is treated as unknown, so a stolen device cookie buys few guesses.
+DEVICE_FAILURES = "5 per 15 minutes"
+# The per-account delay: LOGIN_MAX_FAILURES free failures, then 2, 4, 8... seconds between
+# attempts, capped at LOGIN_MAX_DELAY_SECONDS (config.py).
+
+
+def _refused(response) -> bool:
+    return response.status_code in (401, 403)
+
+
+def _not_found(response) -> bool:
+    return response.status_code == 404
+
+
+_webhook_ceiling = limiter.limit(WEBHOOK_PER_IP, methods=["POST"])
+_webhook_refusals = limiter.limit(WEBHOOK_REFUSED_PER_IP, deduct_when=_refused)
+_status_misses = limiter.shared_limit(
+    STATUS_MISSES_PER_IP, scope="status-miss", deduct_when=_not_found
+)
+_status_views = limiter.shared_limit(STATUS_VIEWS_PER_IP, scope="status-view", methods=["GET"])
+_status_posts = limiter.shared_limit(STATUS_POSTS_PER_IP, scope="status-post", methods=["POST"])
+
+support = limiter.limit(SUPPORT_PER_IP, methods=["POST"])
+
+
+def webhook(view):
+    """Limit a provider webhook; put it above the signature check, which it spares."""
+    return _webhook_ceiling(_webhook_refusals(view))
+
+
+def status_page(view):
+    """Limit a GET of the customer's status page or its files."""
+    return _status_misses(_status_views(view))
+
+
+def status_post(view):
+    """Limit a customer's POST on their status page."""
+    return _status_misses(_status_posts(view))
+
+
+def sms_sender_within_limit(sender: str) -> bool:
+    """Count one inbound text from `sender`; False past SMS_PER_SENDER (true if Redis is down)."""
+    try:
+        return limiter.limiter.hit(parse(SMS_PER_SENDER), "fuatilia", "sms-sender", sender)
+    except RedisError as error:
+        log.warning("rate limit store unavailable (%s): not counting %s", error, sender)
+        return True
+
+
+def storage_uri(config) -> str:
+    """The app's Redis as a `limits` storage URI (it spells a socket `redis+unix://`)."""
+    url = queues.redis_url(config)
+    return "redis+" + url if url.startswith("unix://") else url
+
+
+def init_app(app) -> None:
+    app.config.setdefault("RATELIMIT_ENABLED", True)  # Limiter.init_app would keep a False
+    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app.config)
+    # Short timeouts, as queues.connection(): a hung Redis must not hold a customer's request.
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_timeout": 1, "socket_connect_timeout": 1}
+    limiter.init_app(app)
