@@ -1,4 +1,4 @@
-"""Turns a normalised Inbound into the right ticket action.
+"""Turns a normalised Inbound (or a /support form submission) into the right ticket action.
 
 Dedupe is the database's job (unique external ids); here: keywords (STOP/START/HELP/STATUS,
 confirmations and ratings), finding or creating the customer, threading, and routing.
@@ -11,9 +11,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from ticketing import answers, customers, events, hours, lifecycle, notify, outbox
-from ticketing.channels import Inbound
+from ticketing.channels import Inbound, web
 from ticketing.extensions import db
-from ticketing.models import Customer, Ticket
+from ticketing.models import Customer, Message, Ticket
 from ticketing.models.enums import (
     ACTIVE_STATUSES,
     Category,
@@ -60,6 +60,35 @@ def receive(inbound: Inbound) -> Ticket | None:
     ticket = file_message(customer, inbound, ticket)
     if ticket is not None and inbound.notes:
         events.record(ticket, "inbound_notes", notes="; ".join(inbound.notes))
+    return ticket
+
+
+def open_from_form(form: web.Submission) -> Ticket:
+    """The /support form's ticket, filed at once by the view or later from the spool: the
+    customer by the form's rule, the ticket routed, timed and acknowledged on their channel.
+    A spooled one whose first commit did happen (the answer was lost) is not filed twice."""
+    if form.spooled_at:
+        filed = db.session.scalar(
+            select(Message.ticket_id).where(
+                Message.channel == Channel.WEB, Message.external_id == form.key
+            )
+        )
+        if filed is not None:
+            return db.session.get(Ticket, filed)
+    customer = customers.from_form(
+        name=form.name, email=form.email, phone=form.phone, language=form.language
+    )
+    ticket = lifecycle.open_ticket(
+        customer,
+        subject=form.subject,
+        body=form.description,
+        channel=Channel.WEB,
+        category=form.category,
+        external_id=form.key,
+        attachments=list(form.attachments),
+    )
+    if form.spooled_at:
+        events.record(ticket, "spooled", sent_at_utc=form.spooled_at, client=form.client or None)
     return ticket
 
 
@@ -195,7 +224,7 @@ def _status_tickets(customer: Customer, text: str) -> list[Ticket]:
 
 
 def _by_references(refs) -> Ticket | None:
-    from ticketing.models import Message, Outbox
+    from ticketing.models import Outbox
 
     refs = [ref for ref in refs if ref][:50]
     ticket_id = db.session.scalar(

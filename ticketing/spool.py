@@ -1,12 +1,14 @@
 """A local, fsync'd spool for inbound payloads that arrive while the database is down.
 
-The webhook answers 200 only once a payload is durable somewhere; when the database is
-back, the next webhook call (or `flask --app wsgi replay-spool`) moves spooled payloads into
-InboundRaw through inbound.store, where the unique external id makes a replay of an
-already-stored one a no-op.
+The webhook answers 200 (and /support 202) only once a payload is durable somewhere; when the
+database is back, the next webhook call, the next public page (`replay_when_due`) or
+`flask --app wsgi replay-spool` moves spooled payloads into InboundRaw through inbound.store,
+where the unique external id makes a replay of an already-stored one a no-op, so two
+processes replaying the same files at once still store each payload once.
 """
 
 import base64
+import contextlib
 import json
 import logging
 import os
@@ -24,6 +26,10 @@ from ticketing.models.enums import Channel
 
 log = logging.getLogger(__name__)
 
+DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)  # keep the payload here instead
+REPLAY_INTERVAL = 10  # seconds between two replay attempts of one web process
+REPLAY_BATCH = 20
+
 
 def directory() -> Path:
     path = Path(current_app.config["SPOOL_DIR"])
@@ -40,11 +46,15 @@ def write(channel: Channel, external_id: str, payload: bytes, source: str) -> Pa
     }
     final = directory() / f"{time.time_ns()}-{uuid.uuid4().hex}.json"  # sorts by arrival
     partial = final.with_suffix(".part")
-    with open(partial, "w") as handle:
-        json.dump(record, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    partial.rename(final)
+    try:
+        with open(partial, "w") as handle:
+            json.dump(record, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        partial.rename(final)
+    except OSError:
+        partial.unlink(missing_ok=True)  # a disk-full half file is never replayed: .part
+        raise
     dir_fd = os.open(final.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
@@ -53,7 +63,23 @@ def write(channel: Channel, external_id: str, payload: bytes, source: str) -> Pa
     return final
 
 
-def replay_some(limit: int = 20) -> int:
+def replay_when_due() -> int:
+    """Replay a batch if this app has not tried for REPLAY_INTERVAL seconds and the spool has
+    files: the web process's own way to empty its spool when no webhook call comes. A full
+    batch leaves the next request free to go on; an outage or an emptied spool waits."""
+    state = current_app.extensions.setdefault("spool_replay", {"next_at": 0.0})
+    now = time.monotonic()
+    path = Path(current_app.config["SPOOL_DIR"])
+    if now < state["next_at"] or not path.is_dir() or not any(path.glob("*.json")):
+        return 0
+    state["next_at"] = now + REPLAY_INTERVAL
+    moved = replay_some(REPLAY_BATCH)
+    if moved == REPLAY_BATCH:
+        state["next_at"] = 0.0
+    return moved
+
+
+def replay_some(limit: int = REPLAY_BATCH) -> int:
     """Move up to `limit` spooled payloads into the database; stop at the first outage."""
     path = Path(current_app.config["SPOOL_DIR"])
     if not path.is_dir():
@@ -69,7 +95,7 @@ def replay_some(limit: int = 20) -> int:
             continue
         try:
             _insert(record)
-        except (OperationalError, InterfaceError, PoolTimeout):
+        except DATABASE_DOWN:
             db.session.rollback()
             return moved
         file.unlink(missing_ok=True)
@@ -90,7 +116,8 @@ def _read(file: Path) -> dict:
 def _set_aside(file: Path, error: Exception) -> None:
     """Keep an unreadable spool file for a person to look at, out of the replay's way."""
     log.error("spool file %s is unreadable (%s): renamed to .bad", file.name, error)
-    file.rename(file.with_suffix(".bad"))
+    with contextlib.suppress(FileNotFoundError):  # another process set it aside first
+        file.rename(file.with_suffix(".bad"))
 
 
 def _insert(record: dict) -> None:

@@ -4,9 +4,10 @@ import logging
 from dataclasses import replace
 
 from ticketing import channels, inbound, intake
+from ticketing.channels import web
 from ticketing.extensions import db
-from ticketing.models import InboundRaw
-from ticketing.models.enums import InboundStatus
+from ticketing.models import InboundRaw, Ticket
+from ticketing.models.enums import Channel, InboundStatus
 
 log = logging.getLogger(__name__)
 
@@ -17,11 +18,7 @@ def process_inbound(raw_id: int) -> str:
     if raw is None or raw.status != InboundStatus.PENDING:
         return "already handled"
     try:
-        message = channels.parse_raw(raw.channel, raw.payload)
-        if message.external_id != raw.external_id:  # a reused Message-ID: see inbound.store
-            note = f"another message came earlier with the same Message-ID {message.external_id}"
-            message = replace(message, external_id=raw.external_id, notes=message.notes + (note,))
-        ticket = intake.receive(message)
+        ticket = _file(raw)
     except Exception as error:  # noqa: BLE001 - any failure must be kept, not lost
         db.session.rollback()
         log.exception("inbound %s failed", raw_id)
@@ -33,3 +30,13 @@ def process_inbound(raw_id: int) -> str:
             inbound.mark_done(raw, ticket)
     db.session.commit()
     return raw.status.value
+
+
+def _file(raw: InboundRaw) -> Ticket | None:
+    if raw.channel == Channel.WEB:  # a /support form the spool kept while the database was down
+        return intake.open_from_form(web.parse(raw.payload))
+    message = channels.parse_raw(raw.channel, raw.payload)
+    if message.external_id != raw.external_id:  # a reused Message-ID: see inbound.store
+        note = f"another message came earlier with the same Message-ID {message.external_id}"
+        message = replace(message, external_id=raw.external_id, notes=message.notes + (note,))
+    return intake.receive(message)

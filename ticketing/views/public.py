@@ -4,6 +4,9 @@ Routes only: what the status page shows is built in ticketing/status_page.py and
 in and out through views/files.py.
 """
 
+import logging
+from dataclasses import replace
+
 from flask import (
     Blueprint,
     abort,
@@ -12,14 +15,15 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text
 
-from ticketing import answers, customers, hours, intake, languages, lifecycle, queues, ratelimit
-from ticketing.channels import Inbound
+from ticketing import answers, hours, intake, languages, limits, queues, spool
+from ticketing.channels import Inbound, web
 from ticketing.extensions import db
 from ticketing.forms import ConfirmFixForm, CustomerReplyForm, RatingForm, SupportForm
 from ticketing.models import Attachment, InboundRaw, Outbox, Ticket
@@ -28,6 +32,7 @@ from ticketing.status_page import status_context
 from ticketing.views.files import send_attachment, uploaded_attachment
 
 bp = Blueprint("public", __name__)
+log = logging.getLogger(__name__)
 
 
 @bp.get("/")
@@ -35,33 +40,31 @@ def home():
     return redirect(url_for("public.support"))
 
 
+@bp.before_request
+def replay_spool():
+    """What the spool kept while the database was down goes in on the next public page."""
+    spool.replay_when_due()
+
+
 @bp.route("/support", methods=["GET", "POST"])
+@limits.support
 def support():
     form = SupportForm(language=languages.current())  # what they read is what we write in
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
         return render_template("public/support.html", form=form), status
-    if not ratelimit.allow(f"support:{request.remote_addr}", 20, 3600):
-        abort(429)
     attachments, error = uploaded_attachment(form.attachment.data)
     if error:
         form.attachment.errors = [error]
         return render_template("public/support.html", form=form), 400
-    customer = customers.from_form(
-        name=form.name.data,
-        email=form.email.data,
-        phone=form.phone.data,
-        language=Language(form.language.data),
-    )
-    ticket = lifecycle.open_ticket(
-        customer,
-        subject=form.subject.data,
-        body=form.description.data,
-        channel=Channel.WEB,
-        category=Category(form.category.data),
-        attachments=attachments,
-    )
-    db.session.commit()
+    submission = _submission(form, attachments)
+    try:
+        ticket = intake.open_from_form(submission)
+        db.session.commit()
+    except spool.DATABASE_DOWN as outage:
+        db.session.rollback()
+        log.error("database unavailable (%s): spooling web form %s", outage, submission.key)
+        return _keep_for_later(form, submission)
     with languages.speaking(languages.for_ticket(ticket)):  # the language of the next page
         flash(
             _(
@@ -72,6 +75,42 @@ def support():
             "success",
         )
     return redirect(url_for("public.status", token=ticket.token))
+
+
+def _submission(form: SupportForm, attachments: list[dict]) -> web.Submission:
+    return web.Submission(
+        name=form.name.data,
+        email=form.email.data or "",
+        phone=form.phone.data or "",
+        language=Language(form.language.data),
+        category=Category(form.category.data),
+        subject=form.subject.data,
+        description=form.description.data,
+        client=request.remote_addr or "",
+        attachments=tuple(attachments),
+    )
+
+
+def _keep_for_later(form: SupportForm, submission: web.Submission):
+    """The database is down: spool the submission and say honestly what happens next (202),
+    or, when the disk refuses too, give the form back as typed (503): never a lost message
+    behind a reassuring page."""
+    kept = replace(submission, spooled_at=hours.now().isoformat(timespec="seconds"))
+    try:
+        spool.write(Channel.WEB, kept.key, web.encode(kept), "web-form")
+    except OSError as error:
+        log.error("spool unwritable (%s): web form %s handed back", error, kept.key)
+        form.phone.data = (form.phone.raw_data or [""])[0]  # as typed, not as normalised
+        page = render_template(
+            "public/support.html", form=form, unavailable=True, file_lost=bool(kept.attachments)
+        )
+        return page, 503, {"Retry-After": "60"}
+    chosen = session.get(languages.SESSION_KEY)
+    with languages.speaking(chosen if chosen in languages.LANGUAGES else kept.language.value):
+        page = render_template(
+            "public/received.html", by_email=bool(kept.email), contact=kept.email or kept.phone
+        )
+    return page, 202
 
 
 def _ticket_by_token(token: str) -> Ticket:
@@ -85,6 +124,7 @@ def _ticket_by_token(token: str) -> Ticket:
 
 
 @bp.get("/t/<token>")
+@limits.status_page
 def status(token: str):
     ticket = _ticket_by_token(token)
     return render_template(
@@ -98,6 +138,7 @@ def status(token: str):
 
 
 @bp.post("/t/<token>/reply")
+@limits.status_post
 def status_reply(token: str):
     ticket = _ticket_by_token(token)
     form = CustomerReplyForm()
@@ -128,6 +169,7 @@ FIX_CHECK_WORDS = {"1": _l("Yes, still working"), "2": _l("No, the problem is ba
 
 
 @bp.post("/t/<token>/confirm")
+@limits.status_post
 def status_confirm(token: str):
     """The answer to "is it fixed?", as the SMS "1" or "2" would give it."""
     return _answer(
@@ -139,6 +181,7 @@ def status_confirm(token: str):
 
 
 @bp.post("/t/<token>/fix-check")
+@limits.status_post
 def status_fix_check(token: str):
     """The answer to "is it still working?", as the SMS "1" or "2" would give it."""
     return _answer(
@@ -165,6 +208,7 @@ def _answer(token: str, record):
 
 
 @bp.post("/t/<token>/rate")
+@limits.status_post
 def status_rate(token: str):
     ticket = _ticket_by_token(token)
     form = RatingForm()
@@ -188,6 +232,7 @@ def status_rate(token: str):
 
 
 @bp.get("/t/<token>/files/<int:attachment_id>")
+@limits.status_page
 def status_file(token: str, attachment_id: int):
     ticket = _ticket_by_token(token)
     attachment = db.session.get(Attachment, attachment_id)
