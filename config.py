@@ -52,6 +52,10 @@ class Config:
     TWILIO_WEBHOOK_SHARED_KEYS = os.environ.get("TWILIO_WEBHOOK_SHARED_KEYS", "")  # comma list
     TWILIO_TIMEOUT = env_int("TWILIO_TIMEOUT", 15)  # seconds per REST call
     SMS_PER_SECOND = env_int("SMS_PER_SECOND", 1)
+    # A send claim older than this belongs to a dead worker: another may take the row over
+    # (after asking the provider whether the dead one's attempt got through). It must outlast
+    # the longest live send, which RQ's job timeout (180 s by default) bounds.
+    OUTBOX_CLAIM_SECONDS = env_int("OUTBOX_CLAIM_SECONDS", 300)
 
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")
     SMTP_HOST = os.environ.get("SMTP_HOST", "")

@@ -1,13 +1,14 @@
 """Prove the Twilio stub is faithful enough to drive the real twilio client."""
 
 import threading
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import pytest
 import requests
 from fakes.twilio_stub import TwilioStub, inbound_sms_params, sign
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
@@ -178,3 +179,60 @@ def test_send_status_posts_signed_form(stub, receiver):
     assert not validator.validate(url, forged_form, forged_sig)
     assert no_sig is None
     assert make_client(stub).messages(message.sid).fetch().status == "failed"
+
+
+@pytest.fixture
+def ticking(stub):
+    """The stub's clock, moved by hand: each message is dated a minute after the last."""
+    moments = iter(datetime(2026, 11, 23, 7, n, tzinfo=UTC) for n in range(60))
+    stub.clock = lambda: next(moments)
+    return stub
+
+
+def test_list_is_newest_first_filtered_and_paged_as_the_client_reads_it(ticking):
+    client = make_client(ticking)
+    for n in range(3):
+        client.messages.create(to=CUSTOMER, from_=OUR_NUMBER, body=f"Ujumbe {n}")
+    client.messages.create(to="+254799000000", from_=OUR_NUMBER, body="Someone else")
+    client.messages.create(to=CUSTOMER, from_="+254700000999", body="Another sender")
+
+    listed = client.messages.list(to=CUSTOMER, from_=OUR_NUMBER, page_size=2)
+
+    assert [m.body for m in listed] == ["Ujumbe 2", "Ujumbe 1", "Ujumbe 0"]
+    assert listed[0].date_created == datetime(2026, 11, 23, 7, 2, tzinfo=UTC)
+    assert listed[0].direction == "outbound-api" and listed[0].sid.startswith("SM")
+    first, second = ticking.listed
+    assert first == {"To": CUSTOMER, "From": OUR_NUMBER, "PageSize": "2"}
+    assert (second["Page"], second["PageToken"]) == ("1", "PA" + listed[1].sid)
+    assert [m.body for m in client.messages.list(limit=1)] == ["Another sender"]
+    page = client.messages.page(to=CUSTOMER, page_size=50)
+    assert page.next_page_url is None and len(list(page)) == 4
+
+
+def test_list_date_sent_filters_leave_out_messages_not_yet_sent(ticking, receiver):
+    url = f"http://127.0.0.1:{receiver.server_address[1]}/sms/status"
+    client = make_client(ticking)
+    sent = client.messages.create(to=CUSTOMER, from_=OUR_NUMBER, body="Sent", status_callback=url)
+    client.messages.create(to=CUSTOMER, from_=OUR_NUMBER, body="Still queued")
+    assert ticking.send_status(sent.sid, "sent") == 204  # dated 07:02 when it left
+
+    after = client.messages.list(date_sent_after=datetime(2026, 11, 23, 7, 1))
+    assert [m.body for m in after] == ["Sent"]
+    assert ticking.listed[-1]["DateSent>"] == "2026-11-23T07:01:00Z"
+    assert client.messages.list(date_sent_before=datetime(2026, 11, 23, 7, 1)) == []
+    assert [m.body for m in client.messages.list(date_sent="2026-11-23")] == ["Sent"]
+    assert len(client.messages.list()) == 2
+
+
+def test_list_checks_credentials_and_outages(stub):
+    bad = Client(stub.account_sid, "wrong-token")
+    bad.api.base_url = stub.base_url
+    with pytest.raises(TwilioException) as denied:
+        bad.messages.list(limit=5)
+    assert denied.value.args[1].status_code == 401
+    stub.go_down()
+    with pytest.raises(TwilioException) as down:
+        make_client(stub).messages.list(limit=5)
+    assert down.value.args[1].status_code == 503
+    stub.come_back()
+    assert make_client(stub).messages.list(limit=5) == [] and stub.listed == [{"PageSize": "5"}]

@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import func, or_, select, true, update
 
 from ticketing import customers, events, hours
@@ -19,7 +20,9 @@ from ticketing.models.enums import Channel, OutboxStatus
 
 log = logging.getLogger(__name__)
 BACKOFF_MINUTES = (1, 2, 5, 15, 30, 60, 120, 240, 480)  # then the row fails for good
-CLAIM_TIMEOUT = timedelta(minutes=10)  # a claim older than this belongs to a dead worker
+# Set on a claim taken over from a dead worker, or kept by an attempt that may have got
+# through: its time opens the window in which the provider is asked for the message.
+DOUBT_FROM_CLAIM = func.coalesce(Outbox.doubt_since, Outbox.claimed_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +50,16 @@ def _behind(status: OutboxStatus) -> list[OutboxStatus]:
 # -- the worker's moves ---------------------------------------------------------------------
 
 
+def claim_timeout() -> timedelta:
+    """How old a claim must be before it counts as a dead worker's (OUTBOX_CLAIM_SECONDS)."""
+    return timedelta(seconds=current_app.config["OUTBOX_CLAIM_SECONDS"])
+
+
 def claim(outbox_id: int) -> bool:
     """Atomically take a due pending row for this worker; False if it is not ours to send.
-    The caller commits before sending, so that every other worker sees the claim."""
+    A claim taken over from a dead worker puts the row in doubt from that worker's claim:
+    it may have sent before dying. The caller commits before sending, so that every other
+    worker sees the claim."""
     now = hours.now()
     result = db.session.execute(
         update(Outbox)
@@ -57,9 +67,10 @@ def claim(outbox_id: int) -> bool:
             Outbox.id == outbox_id,
             Outbox.status == OutboxStatus.PENDING,
             or_(Outbox.not_before.is_(None), Outbox.not_before <= now),
-            or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - CLAIM_TIMEOUT),
+            or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - claim_timeout()),
         )
-        .values(claimed_at=now, attempts=Outbox.attempts + 1)
+        # SET reads the row as it was: doubt_since takes the old claim, if there was one
+        .values(claimed_at=now, attempts=Outbox.attempts + 1, doubt_since=DOUBT_FROM_CLAIM)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
@@ -79,10 +90,13 @@ def suppress(row: Outbox, reason: str) -> None:
 
 
 def record_sent(row: Outbox, sent: Sent) -> None:
-    """Keep the provider's id; its first word on the status counts only if no delivery
-    callback got in first (they may overtake this commit), so a status never goes back."""
+    """Keep the provider's id (from its answer, or found at the provider after a doubtful
+    attempt); its first word on the status counts only if no delivery callback got in first
+    (they may overtake this commit), so a status never goes back."""
     now = hours.now()
-    _write(row, true(), provider_id=sent.provider_id, sent_at=now, claimed_at=None)
+    _write(
+        row, true(), provider_id=sent.provider_id, sent_at=now, claimed_at=None, doubt_since=None
+    )
     _move(
         row,
         sent.status,
@@ -93,9 +107,30 @@ def record_sent(row: Outbox, sent: Sent) -> None:
     )
 
 
-def retry_later(row: Outbox, reason: str, code: str | None = None) -> None:
+def first_unowned(row: Outbox, found: tuple[Sent, ...]) -> Sent | None:
+    """The first message the provider holds (`found`) that no other row of ours recorded as
+    its own: the same words to the same number, owed twice, are two messages."""
+    for sent in found:
+        owner = db.session.scalar(
+            select(Outbox.id)
+            .where(
+                Outbox.channel == row.channel,
+                Outbox.provider_id == sent.provider_id,
+                Outbox.id != row.id,
+            )
+            .limit(1)
+        )
+        if owner is None:
+            return sent
+    return None
+
+
+def retry_later(
+    row: Outbox, reason: str, code: str | None = None, *, in_doubt: bool = False
+) -> None:
     """Keep the row pending with a back-off; the sweep hands it over again when due. Once
-    every back-off has been waited out, it fails for good."""
+    every back-off has been waited out, it fails for good. `in_doubt`: this attempt may have
+    reached the provider, which is asked before the next one sends."""
     log.warning("outbox %s: %s", row.id, reason)
     if row.attempts > len(BACKOFF_MINUTES):
         fail(row, f"gave up after {row.attempts} attempts: {reason}", code)
@@ -108,6 +143,7 @@ def retry_later(row: Outbox, reason: str, code: str | None = None) -> None:
         last_error=reason,
         error_code=code,
         claimed_at=None,
+        **({"doubt_since": DOUBT_FROM_CLAIM} if in_doubt else {}),
     )
 
 

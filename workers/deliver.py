@@ -2,7 +2,11 @@
 
 Every status it records is written by ticketing/outbox.py; this job only decides when. A held
 status update is rewritten from the ticket's state just before it goes (ticketing/updates.py
-decides the words), or suppressed when there is nothing new to tell."""
+decides the words), or suppressed when there is nothing new to tell.
+
+A row in doubt (an earlier attempt timed out after it may have reached the provider, or its
+worker died) is looked up at the provider before anything is sent: found, it is recorded as
+sent; not found, it goes; the provider unable to say, it waits, and is never sent blind."""
 
 from ticketing import channels, outbox, updates
 from ticketing.extensions import db
@@ -16,14 +20,35 @@ def deliver(outbox_id: int) -> str:
     if not claimed:
         return "not due or already handled"
     row = db.session.get(Outbox, outbox_id)
+    if row.doubt_since is None or not _settled_by_asking(row):
+        _hand_over(row)
+    db.session.commit()
+    return row.status.value
+
+
+def _settled_by_asking(row: Outbox) -> bool:
+    """Ask the provider for an earlier attempt at `row`; True when that settles the attempt
+    (found and recorded, or the provider could not answer: try again later)."""
+    try:
+        found = channels.sender_for(row.channel).find_sent(row, row.doubt_since)
+    except channels.TransientFailure as error:
+        outbox.retry_later(row, f"earlier attempt unknown: {error}", error.code, in_doubt=True)
+        return True
+    sent = outbox.first_unowned(row, found)
+    if sent is not None:
+        outbox.record_sent(row, sent)
+    return sent is not None
+
+
+def _hand_over(row: Outbox) -> None:
     if outbox.is_opted_out(row):
         outbox.suppress(row, "customer opted out of SMS")
     elif (nothing_new := updates.refresh_held_update(row)) is not None:
         outbox.suppress(row, nothing_new)
     else:
+        if row.combines:
+            db.session.commit()  # the words about to go, on record for a lookup after a crash
         _send(row)
-    db.session.commit()
-    return row.status.value
 
 
 def _send(row: Outbox) -> None:
@@ -32,6 +57,6 @@ def _send(row: Outbox) -> None:
     except channels.PermanentFailure as error:
         outbox.fail(row, str(error), error.code, opted_out=error.opted_out)
     except channels.TransientFailure as error:
-        outbox.retry_later(row, str(error), error.code)
+        outbox.retry_later(row, str(error), error.code, in_doubt=error.in_doubt)
     else:
         outbox.record_sent(row, sent)

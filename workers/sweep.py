@@ -4,18 +4,18 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select
 
-from ticketing import hours, queues
+from ticketing import hours, outbox, queues
 from ticketing.extensions import db
 from ticketing.models import InboundRaw, Outbox
 from ticketing.models.enums import InboundStatus, OutboxStatus
-from ticketing.outbox import CLAIM_TIMEOUT
 
 GRACE = timedelta(minutes=1)
 BATCH = 500
 
 
 def sweep_stuck() -> dict:
-    """Re-enqueue due pending outbox rows and pending inbound rows older than a minute."""
+    """Re-enqueue due pending outbox rows and pending inbound rows older than a minute. A row
+    whose claim is stale belongs to a dead worker: the next claim puts it in doubt."""
     now = hours.now()
     outbox_ids = db.session.scalars(
         select(Outbox.id)
@@ -23,7 +23,7 @@ def sweep_stuck() -> dict:
             Outbox.status == OutboxStatus.PENDING,
             or_(Outbox.not_before.is_(None), Outbox.not_before <= now),
             or_(Outbox.not_before.is_not(None), Outbox.created_at <= now - GRACE),
-            or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - CLAIM_TIMEOUT),
+            or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - outbox.claim_timeout()),
         )
         .order_by(Outbox.id)
         .limit(BATCH)

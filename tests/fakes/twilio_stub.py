@@ -3,6 +3,8 @@
 Tests point the real ``twilio`` client at it (``client.api.base_url =
 stub.base_url``) so request encoding, auth, error parsing and timeouts are
 exercised for real, while failures and outages can be scripted per number.
+It creates, fetches and lists messages (``Messages.json``, newest first, paged
+and filtered as Twilio documents it); ``clock`` is its idea of the time.
 """
 
 import base64
@@ -14,9 +16,9 @@ import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 from twilio.request_validator import RequestValidator
@@ -206,8 +208,10 @@ class TwilioStub:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.base_url = None
+        self.clock = lambda: datetime.now(UTC)  # aware UTC; tests may follow a frozen clock
         self.messages = []
         self.rejected = []
+        self.listed = []  # the query of every list request, as Twilio would read it
         self._resources = {}
         self._scripts = defaultdict(deque)
         self._down = False
@@ -272,6 +276,7 @@ class TwilioStub:
         with self._lock:
             self.messages.clear()
             self.rejected.clear()
+            self.listed.clear()
             self._resources.clear()
             self._scripts.clear()
             self._down = False
@@ -311,14 +316,17 @@ class TwilioStub:
 
     def _update_resource(self, sid, status, error_code, error_message):
         """Keep GET .../Messages/{sid}.json in step with callbacks sent."""
+        now = _rfc2822(self.clock())
         with self._lock:
             resource = self._resources[sid]
             resource.update(
                 status=status,
                 error_code=error_code,
                 error_message=error_message,
-                date_updated=_now(),
+                date_updated=now,
             )
+            if status in _HANDED_TO_CARRIER and resource["date_sent"] is None:
+                resource["date_sent"] = now  # Twilio dates a message when it leaves for it
             return dict(resource)
 
     # -- request handling (called from server threads) -------------------------
@@ -347,6 +355,25 @@ class TwilioStub:
             return _not_found(f"{_PREFIX}{account_sid}/Messages/{sid}.json")
         return _Reply(200, _public(resource))
 
+    def _list(self, account_sid: str, query: dict, headers) -> _Reply:
+        """One page of the account's messages, newest first, filtered as Twilio does."""
+        failure = self._precheck(account_sid, headers)
+        if failure is not None:
+            return failure
+        params = {name: values[0] for name, values in query.items()}
+        try:
+            size, page = int(params.get("PageSize", 50)), int(params.get("Page", 0))
+            keep = _filters(params)
+        except ValueError as error:
+            return _error(400, 20001, f"Invalid list parameter: {error}")
+        if not 1 <= size <= 1000 or page < 0:
+            return _error(400, 20001, "PageSize must be 1 to 1000 and Page at least 0")
+        with self._lock:
+            self.listed.append(params)
+            found = [_public(r) for r in reversed(self._resources.values()) if keep(r)]
+        found.sort(key=lambda r: parsedate_to_datetime(r["date_created"]), reverse=True)
+        return _Reply(200, _page(f"{_PREFIX}{account_sid}/Messages.json", params, found))
+
     def _precheck(self, account_sid: str, headers) -> _Reply | None:
         if self._down:
             return _DOWN
@@ -372,7 +399,7 @@ class TwilioStub:
 
     def _accept(self, fields: dict) -> _Reply:
         sid = _new_sid("SM")
-        resource = _message_resource(self.account_sid, sid, fields)
+        resource = _message_resource(self.account_sid, sid, fields, _rfc2822(self.clock()))
         with self._lock:
             self.messages.append({**fields, "sid": sid})
             self._resources[sid] = resource
@@ -392,14 +419,79 @@ def _not_found(path: str) -> _Reply:
     return _error(404, 20404, f"The requested resource {path} was not found")
 
 
-def _now() -> str:
-    return format_datetime(datetime.now(UTC).replace(microsecond=0))
+def _rfc2822(moment: datetime) -> str:
+    return format_datetime(moment.astimezone(UTC).replace(microsecond=0))
 
 
-def _message_resource(account_sid: str, sid: str, fields: dict) -> dict:
+_HANDED_TO_CARRIER = {"sent", "delivered", "undelivered", "read"}
+
+
+def _filters(params: dict):
+    """A predicate for To, From and the DateSent filters. ``DateSent>`` and ``DateSent<``
+    are Twilio's on-or-after and on-or-before (the client sends them as ``DateSent>=...``);
+    a bare date compares days, a full timestamp compares instants; a message not yet sent
+    has no date_sent and matches no DateSent filter."""
+    to, from_ = params.get("To"), params.get("From")
+    dated = [(op, _when(params[name])) for op, name in _DATE_FILTERS if params.get(name)]
+
+    def keep(resource: dict) -> bool:
+        if (to and resource["to"] != to) or (from_ and resource["from"] != from_):
+            return False
+        if not dated:
+            return True
+        if resource["date_sent"] is None:
+            return False
+        sent = parsedate_to_datetime(resource["date_sent"])
+        return all(
+            op(sent if isinstance(when, datetime) else sent.date(), when) for op, when in dated
+        )
+
+    return keep
+
+
+_DATE_FILTERS = (
+    (lambda a, b: a == b, "DateSent"),
+    (lambda a, b: a <= b, "DateSent<"),
+    (lambda a, b: a >= b, "DateSent>"),
+)
+
+
+def _when(value: str):
+    """``YYYY-MM-DD`` as a date, ``YYYY-MM-DDTHH:MM:SSZ`` as an aware datetime."""
+    if len(value) == 10:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def _page(path: str, params: dict, found: list) -> dict:
+    """Twilio's paged list JSON: the records under ``messages`` and the paging URIs."""
+    size, page = int(params.get("PageSize", 50)), int(params.get("Page", 0))
+    filters = {k: v for k, v in params.items() if k not in ("PageSize", "Page", "PageToken")}
+    records = found[page * size : (page + 1) * size]
+
+    def uri(number: int, token: str | None = None) -> str:
+        query = {**filters, "PageSize": size, "Page": number}
+        if token:
+            query["PageToken"] = token
+        return f"{path}?{urlencode(query)}"
+
+    more = len(found) > (page + 1) * size
+    return {
+        "messages": records,
+        "end": page * size + max(len(records) - 1, 0),
+        "first_page_uri": uri(0),
+        "next_page_uri": uri(page + 1, "PA" + records[-1]["sid"]) if more else None,
+        "previous_page_uri": uri(page - 1, "PB" + records[0]["sid"]) if page and records else None,
+        "page": page,
+        "page_size": size,
+        "start": page * size,
+        "uri": uri(page),
+    }
+
+
+def _message_resource(account_sid: str, sid: str, fields: dict, now: str) -> dict:
     """The JSON Twilio returns for a freshly created outbound message."""
     uri = f"{_PREFIX}{account_sid}/Messages/{sid}.json"
-    now = _now()
     return {
         "account_sid": account_sid,
         "api_version": API_VERSION,
@@ -459,7 +551,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    """Routes the two Messages URLs to the stub and writes its reply."""
+    """Routes the Messages URLs (create, list, fetch) to the stub and writes its reply."""
 
     server_version = "TwilioStub/1.0"
 
@@ -474,10 +566,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(_not_found(path))
 
     def do_GET(self):
-        path = urlsplit(self.path).path
+        url = urlsplit(self.path)
+        path = url.path
         account_sid, rest = _split(path)
         sid = rest.removeprefix("Messages/").removesuffix(".json")
-        if rest == f"Messages/{sid}.json" and "/" not in sid:
+        if rest == "Messages.json":
+            query = parse_qs(url.query, keep_blank_values=True)
+            self._answer(self.server.stub._list(account_sid, query, self.headers))
+        elif rest == f"Messages/{sid}.json" and "/" not in sid:
             self._answer(self.server.stub._fetch(account_sid, sid, self.headers))
         else:
             self._answer(_not_found(path))

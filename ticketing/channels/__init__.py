@@ -72,11 +72,15 @@ class PermanentFailure(Exception):
 
 
 class TransientFailure(Exception):
-    """The provider could not take it now (timeout, 5xx, 429): retry later."""
+    """The provider could not take it now (timeout, 5xx, 429): retry later.
 
-    def __init__(self, message: str, code: str | None = None):
+    `in_doubt`: the provider may have taken it all the same (say we gave up waiting for its
+    answer), so it is asked before the message goes again."""
+
+    def __init__(self, message: str, code: str | None = None, *, in_doubt: bool = False):
         super().__init__(message)
         self.code = code
+        self.in_doubt = in_doubt
 
 
 def parse_raw(channel: Channel, payload: bytes) -> Inbound:
@@ -92,11 +96,14 @@ def parse_raw(channel: Channel, payload: bytes) -> Inbound:
 
 
 def sender_for(channel: Channel):
-    """The module that sends on `channel` under the configured backend."""
-    from ticketing.channels import console, email, sms
+    """The module that sends on `channel` under the configured backend. Each has
+    `send(outbox) -> Sent` and `find_sent(outbox, since) -> tuple[Sent, ...]`: what the
+    provider holds that may be an earlier attempt at this row since then, oldest first
+    (always empty where the provider cannot be asked)."""
+    from ticketing.channels import console, email, twilio_rest
 
     if channel == Channel.SMS:
-        return sms if current_app.config["SMS_BACKEND"] == "twilio" else console
+        return twilio_rest if current_app.config["SMS_BACKEND"] == "twilio" else console
     return email if current_app.config["MAIL_BACKEND"] == "smtp" else console
 
 

@@ -18,3 +18,8 @@ def send(outbox) -> Sent:
         outbox.body,
     )
     return Sent(provider_id=f"console-{outbox.id}", status=OutboxStatus.DELIVERED)
+
+
+def find_sent(outbox, since) -> tuple[Sent, ...]:
+    """Nothing to ask: a log line cannot be looked up, so a doubtful row is "sent" again."""
+    return ()

@@ -1,25 +1,21 @@
-"""SMS through Twilio (or any service with Twilio's REST API): the only `import twilio`."""
+"""SMS through Twilio (or any service with Twilio's API): what Twilio posts to us (signed
+webhooks, inbound messages, delivery reports) and the shape of an SMS. Sending is in
+twilio_rest.py."""
 
 import functools
 import hashlib
 import logging
 import math
-import time
 
-import requests
 from flask import abort, current_app, request
-from redis.exceptions import RedisError
-from twilio.base.exceptions import TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import (
     SIGNATURE_HEADER,
     SIGNATURE_SETTINGS_HEADER,
     RequestValidator,
     get_signature_algorithm,
 )
-from twilio.rest import Client
 
-from ticketing.channels import Inbound, PermanentFailure, Sent, StatusReport, TransientFailure
+from ticketing.channels import Inbound, StatusReport
 from ticketing.contacts import InvalidContact, normalise_phone
 from ticketing.models.enums import Channel, OutboxStatus
 
@@ -45,35 +41,6 @@ STATUS = {
     "failed": OutboxStatus.FAILED,
     "canceled": OutboxStatus.FAILED,
 }
-# Codes that will not change on a retry: bad number, not mobile, unsubscribed, blocked...
-PERMANENT_CODES = {
-    "21211",
-    "21214",
-    "21408",
-    "21610",
-    "21612",
-    "21614",
-    "21617",
-    "21635",
-    "30003",
-    "30004",
-    "30005",
-    "30006",
-    "30007",
-    "30008",
-}
-# Reserve the next free send slot of a sender, in microseconds of Redis's own clock, so that
-# every worker on every machine shares one schedule; returns how long to wait for the slot.
-PACE_SCRIPT = """
-redis.replicate_commands()
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
-local interval = tonumber(ARGV[1])
-redis.call('SET', KEYS[1], string.format('%d', slot + interval),
-           'PX', math.floor((slot - now + interval) / 1000) + 1000)
-return slot - now
-"""
 
 
 def segments(text: str) -> tuple[str, int]:
@@ -206,78 +173,4 @@ def parse_status(form: dict) -> StatusReport:
     )
 
 
-# -- sending ----------------------------------------------------------------------------------
-
-
-def client() -> Client:
-    config = current_app.config
-    twilio = Client(
-        config["TWILIO_ACCOUNT_SID"],
-        config["TWILIO_AUTH_TOKEN"],
-        http_client=TwilioHttpClient(timeout=config["TWILIO_TIMEOUT"]),
-    )
-    twilio.api.base_url = config["TWILIO_API_BASE"]
-    return twilio
-
-
-def status_callback_url(outbox_id: int) -> str:
-    """Where Twilio reports delivery; the outbox id lets a callback that overtakes our own
-    commit of the message SID still find its row."""
-    return f"{current_app.config['PUBLIC_BASE_URL']}/webhooks/twilio/status?outbox={outbox_id}"
-
-
-def send(outbox) -> Sent:
-    """Hand one SMS to Twilio; classify failures as permanent or worth retrying."""
-    sender = current_app.config["TWILIO_FROM"]
-    origin = {"messaging_service_sid": sender} if sender.startswith("MG") else {"from_": sender}
-    pace(sender)
-    try:
-        message = client().messages.create(
-            to=outbox.recipient,
-            body=fit(outbox.body, _link(outbox)),
-            status_callback=status_callback_url(outbox.id),
-            **origin,
-        )
-    except TwilioRestException as error:
-        raise _classify(error) from error
-    except requests.RequestException as error:
-        raise TransientFailure(f"Twilio unreachable: {error.__class__.__name__}") from error
-    first = STATUS.get(message.status or "", OutboxStatus.QUEUED)
-    # a failure's reason and code come with its status callback, which records it
-    return Sent(
-        provider_id=message.sid,
-        status=OutboxStatus.QUEUED if first == OutboxStatus.FAILED else first,
-    )
-
-
-def _link(outbox) -> str:
-    base = current_app.config["PUBLIC_BASE_URL"]
-    return f"{base}/t/{outbox.ticket.token}" if outbox.ticket is not None else base
-
-
-def _classify(error: TwilioRestException) -> Exception:
-    """Timeouts, 5xx, 429 and rejected credentials (fixable by an operator) are retried."""
-    code = str(error.code) if error.code else str(error.status)
-    retry = error.status == 429 or error.status >= 500 or error.status == 401
-    if retry and code not in PERMANENT_CODES:
-        return TransientFailure(error.msg, code)
-    return PermanentFailure(error.msg, code, opted_out=code == OPT_OUT_CODE)
-
-
-def pace(sender: str) -> None:
-    """Keep to SMS_PER_SECOND messages a second per sending number, across all workers.
-
-    Each send reserves the sender's next free slot and waits for it. A worker waits at most
-    (workers sending from this number) / SMS_PER_SECOND, since only running jobs reserve."""
-    from ticketing.queues import connection
-
-    interval = int(1_000_000 / current_app.config["SMS_PER_SECOND"])
-    try:
-        wait = connection().eval(PACE_SCRIPT, 1, f"fuatilia:sms-pace:{sender}", interval)
-    except RedisError as error:
-        raise TransientFailure(f"rate limiter unavailable: {error}") from error
-    if wait > 0:
-        time.sleep(wait / 1_000_000)
-
-
-__all__ = ["InvalidContact", "parse", "send", "segments", "verified", "sign", "parse_status"]
+__all__ = ["InvalidContact", "parse", "segments", "verified", "sign", "parse_status"]

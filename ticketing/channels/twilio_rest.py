@@ -1,0 +1,186 @@
+"""Outbound SMS through Twilio's REST API: send one message, and, when an earlier attempt may
+have got through (its answer timed out, its worker died), find it at Twilio instead of
+sending it twice. Apart from sms.py, which reads what Twilio posts to us."""
+
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+import requests
+from flask import current_app
+from redis.exceptions import RedisError
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+from urllib3.exceptions import NewConnectionError
+
+from ticketing.channels import PermanentFailure, Sent, TransientFailure
+from ticketing.channels.sms import OPT_OUT_CODE, STATUS, fit
+from ticketing.models.enums import OutboxStatus
+
+log = logging.getLogger(__name__)
+# Codes that will not change on a retry: bad number, not mobile, unsubscribed, blocked...
+PERMANENT_CODES = {
+    "21211",
+    "21214",
+    "21408",
+    "21610",
+    "21612",
+    "21614",
+    "21617",
+    "21635",
+    "30003",
+    "30004",
+    "30005",
+    "30006",
+    "30007",
+    "30008",
+}
+# Answers that do not say Twilio refused: its own 500, or a gateway that gave up waiting for
+# it (502, 504), may come after the message was created. 429 and 503 say it was not taken.
+MAYBE_TAKEN = {500, 502, 504}
+CLOCK_SKEW = timedelta(minutes=2)  # our clock against Twilio's, when matching by time
+LOOK_BACK = 50  # the most recent messages to one recipient read when matching
+# Reserve the next free send slot of a sender, in microseconds of Redis's own clock, so that
+# every worker on every machine shares one schedule; returns how long to wait for the slot.
+PACE_SCRIPT = """
+redis.replicate_commands()
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+local interval = tonumber(ARGV[1])
+redis.call('SET', KEYS[1], string.format('%d', slot + interval),
+           'PX', math.floor((slot - now + interval) / 1000) + 1000)
+return slot - now
+"""
+
+
+def client() -> Client:
+    config = current_app.config
+    twilio = Client(
+        config["TWILIO_ACCOUNT_SID"],
+        config["TWILIO_AUTH_TOKEN"],
+        http_client=TwilioHttpClient(timeout=config["TWILIO_TIMEOUT"]),
+    )
+    twilio.api.base_url = config["TWILIO_API_BASE"]
+    return twilio
+
+
+def status_callback_url(outbox_id: int) -> str:
+    """Where Twilio reports delivery; the outbox id lets a callback that overtakes our own
+    commit of the message SID still find its row."""
+    return f"{current_app.config['PUBLIC_BASE_URL']}/webhooks/twilio/status?outbox={outbox_id}"
+
+
+def body_for(outbox) -> str:
+    """The words exactly as handed to Twilio: cut to its limit, with a link to the rest."""
+    base = current_app.config["PUBLIC_BASE_URL"]
+    link = f"{base}/t/{outbox.ticket.token}" if outbox.ticket is not None else base
+    return fit(outbox.body, link)
+
+
+def send(outbox) -> Sent:
+    """Hand one SMS to Twilio; classify failures as permanent or worth retrying, and say
+    whether a retryable one may have reached Twilio all the same."""
+    sender = current_app.config["TWILIO_FROM"]
+    origin = {"messaging_service_sid": sender} if sender.startswith("MG") else {"from_": sender}
+    pace(sender)
+    try:
+        message = client().messages.create(
+            to=outbox.recipient,
+            body=body_for(outbox),
+            status_callback=status_callback_url(outbox.id),
+            **origin,
+        )
+    except TwilioRestException as error:
+        raise _classify(error) from error
+    except requests.RequestException as error:
+        raise TransientFailure(
+            f"Twilio unreachable: {error.__class__.__name__}", in_doubt=_may_have_arrived(error)
+        ) from error
+    return _sent(message)
+
+
+def find_sent(outbox, since: datetime) -> tuple[Sent, ...]:
+    """The messages Twilio holds that may be an earlier attempt at `outbox` since `since`
+    (naive UTC), oldest first: the same words to the same number from our sender, created in
+    the window. (A status callback about the attempt names the row in its URL and moves it
+    out of pending, so such a row is never claimed again.) Raises TransientFailure when
+    Twilio cannot be asked: then nobody knows, and nothing may be sent."""
+    try:
+        return tuple(reversed(list(_matches(outbox, since))))
+    except TwilioException as error:  # a list page refused: ("Unable to fetch page", response)
+        status = getattr(error.args[-1], "status_code", None)
+        raise TransientFailure(
+            f"Twilio lookup failed: HTTP {status}", str(status) if status else None
+        ) from error
+    except requests.RequestException as error:
+        raise TransientFailure(f"Twilio lookup failed: {error.__class__.__name__}") from error
+
+
+def _matches(outbox, since: datetime):
+    """Newest first, as Twilio lists them. No DateSent filter: a message Twilio still holds
+    in its queue has no date_sent yet, and it is exactly the one we are looking for."""
+    sender = current_app.config["TWILIO_FROM"]
+    by_service = sender.startswith("MG")
+    body = body_for(outbox)
+    start = (since - CLOCK_SKEW).replace(tzinfo=UTC)
+    listed = client().messages.stream(
+        to=outbox.recipient, **({} if by_service else {"from_": sender}), limit=LOOK_BACK
+    )
+    for message in listed:
+        if message.date_created is None or message.date_created < start:
+            continue  # the list is ordered by Twilio's own rule: read it all, not up to here
+        if message.body != body or not (message.direction or "").startswith("outbound"):
+            continue
+        if not by_service or message.messaging_service_sid == sender:
+            yield _sent(message)
+
+
+def _sent(message) -> Sent:
+    """Twilio's record of a message it took, in our terms. A failure's reason and code come
+    with its status callback, which records it; until then the message counts as queued."""
+    first = STATUS.get(message.status or "", OutboxStatus.QUEUED)
+    return Sent(
+        provider_id=message.sid,
+        status=OutboxStatus.QUEUED if first == OutboxStatus.FAILED else first,
+    )
+
+
+def _classify(error: TwilioRestException) -> Exception:
+    """Timeouts, 5xx, 429 and rejected credentials (fixable by an operator) are retried."""
+    code = str(error.code) if error.code else str(error.status)
+    retry = error.status == 429 or error.status >= 500 or error.status == 401
+    if retry and code not in PERMANENT_CODES:
+        return TransientFailure(error.msg, code, in_doubt=error.status in MAYBE_TAKEN)
+    return PermanentFailure(error.msg, code, opted_out=code == OPT_OUT_CODE)
+
+
+def _may_have_arrived(error: requests.RequestException) -> bool:
+    """False only when the request cannot have left us: no connection was ever made. A read
+    timeout, or a connection cut after the request went, may follow Twilio's "created"."""
+    if isinstance(error, requests.ConnectTimeout):
+        return False
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, NewConnectionError | ConnectionRefusedError):
+            return False
+        reason = getattr(seen, "reason", None)  # urllib3's MaxRetryError says why it gave up
+        seen = reason if isinstance(reason, BaseException) else seen.__cause__ or seen.__context__
+    return True
+
+
+def pace(sender: str) -> None:
+    """Keep to SMS_PER_SECOND messages a second per sending number, across all workers.
+
+    Each send reserves the sender's next free slot and waits for it. A worker waits at most
+    (workers sending from this number) / SMS_PER_SECOND, since only running jobs reserve."""
+    from ticketing.queues import connection
+
+    interval = int(1_000_000 / current_app.config["SMS_PER_SECOND"])
+    try:
+        wait = connection().eval(PACE_SCRIPT, 1, f"fuatilia:sms-pace:{sender}", interval)
+    except RedisError as error:
+        raise TransientFailure(f"rate limiter unavailable: {error}") from error
+    if wait > 0:
+        time.sleep(wait / 1_000_000)
