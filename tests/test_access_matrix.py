@@ -57,6 +57,7 @@ POLICY = (
         "auth.password": STAFF,
         "agent.queue": STAFF,
         "agent.token": STAFF,
+        "agent.revoke_my_token": STAFF,
         "agent.ticket.page": TICKET_A,
         "agent.ticket.attachment": TICKET_A,
         "agent.ticket.settle": TICKET_A,
@@ -93,6 +94,9 @@ POLICY = (
             "admin.delete_rule",
             "admin.retry",
             "admin.user",
+            "admin.revoke_user_token",
+            "admin.audit.page",
+            "admin.audit.export",
             "admin.policy.business_hours",
             "admin.policy.follow_up_policy",
             "admin.policy.follow_up_index",
@@ -124,7 +128,7 @@ ALLOWED = {
 # entry goes): POST .../cc without an `addresses` field -> ccs.set_ccs(ticket, None) TypeError.
 KNOWN_SERVER_ERRORS: set[tuple[str, str]] = set()
 # Last: they change who is signed in or which API token is valid.
-LAST = ("agent.token", "auth.logout")
+LAST = ("agent.revoke_my_token", "agent.token", "auth.logout")
 
 
 @pytest.fixture

@@ -89,12 +89,20 @@ def create_user(email: str, name: str, role: str, departments: tuple[str, ...], 
 @click.argument("email")
 def create_token(email: str):
     """Print a new API token for a user (it replaces the old one and is not shown again)."""
+    from ticketing import audit
     from ticketing.security import issue_token
 
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise click.ClickException(f"no user {email}")
+    replaced = user.api_token_hash is not None
     token = issue_token(user)
+    audit.record(
+        audit.AuditAction.TOKEN_CREATED,
+        actor_label="cli",
+        target=f"user:{user.id}",
+        detail={"replaced": replaced},
+    )
     db.session.commit()
     click.echo(token)
 
@@ -112,7 +120,7 @@ def replay_spool():
 
 @click.command("run-all")
 def run_all():
-    """Start the embedded Redis (unless REDIS_URL), the web app, a worker and rq cron."""
+    """Start the embedded Redis (unless REDIS_URL), the web app, a worker and the scheduler."""
     from ticketing import devserver
 
     devserver.run_all()

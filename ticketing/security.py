@@ -44,6 +44,13 @@ def issue_token(user: User) -> str:
     return token
 
 
+def revoke_token(user: User) -> bool:
+    """Make `user`'s API token worthless at once; False when there was none to revoke."""
+    had_token = user.api_token_hash is not None
+    user.api_token_hash = None
+    return had_token
+
+
 def api_user() -> User | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")

@@ -9,7 +9,8 @@ from ticketing.extensions import db
 from ticketing.forms import DepartmentForm, RuleForm, UserForm
 from ticketing.models import CharterTarget, Department, InboundRaw, Outbox, RoutingRule, User
 from ticketing.models.enums import Category, Channel, InboundStatus, OutboxStatus, Priority, Role
-from ticketing.security import role_required
+from ticketing.security import revoke_token, role_required
+from ticketing.views import audit_hooks
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -53,6 +54,7 @@ def department(department_id: int | None = None):
         )
     ]
     if form.validate_on_submit():
+        before = audit_hooks.department_state(item) if item.id else {}
         item.name, item.description = form.name.data.strip(), form.description.data or ""
         item.supervisor_id = form.supervisor_id.data or None
         if form.is_default.data:
@@ -62,6 +64,8 @@ def department(department_id: int | None = None):
         _save_targets(item, request.form)
         db.session.add(item)
         try:
+            after = audit_hooks.department_state(item)
+            audit_hooks.setting_changed("department", item, before, after)
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
@@ -100,14 +104,14 @@ def add_rule(department_id: int):
     if form.validate_on_submit() and (
         form.keywords.data or form.channel.data or form.category.data
     ):
-        item.rules.append(
-            RoutingRule(
-                keywords=form.keywords.data or "",
-                channel=Channel(form.channel.data) if form.channel.data else None,
-                category=Category(form.category.data) if form.category.data else None,
-                position=form.position.data or 100,
-            )
+        rule = RoutingRule(
+            keywords=form.keywords.data or "",
+            channel=Channel(form.channel.data) if form.channel.data else None,
+            category=Category(form.category.data) if form.category.data else None,
+            position=form.position.data or 100,
         )
+        item.rules.append(rule)
+        audit_hooks.setting_changed("routing_rule", rule, {}, audit_hooks.rule_state(rule))
         db.session.commit()
         flash("Rule added.", "success")
     else:
@@ -119,6 +123,7 @@ def add_rule(department_id: int):
 def delete_rule(rule_id: int):
     rule = db.get_or_404(RoutingRule, rule_id)
     department_id = rule.department_id
+    audit_hooks.setting_changed("routing_rule", rule, audit_hooks.rule_state(rule), {})
     db.session.delete(rule)
     db.session.commit()
     flash("Rule removed.", "success")
@@ -146,6 +151,7 @@ def user(user_id: int | None = None):
 
 
 def _save_user(item: User, form: UserForm):
+    before = audit_hooks.user_state(item) if item.id else None
     item.name, item.email = form.name.data.strip(), form.email.data.strip().lower()
     item.role = Role(form.role.data)
     item.is_enabled, item.is_away = form.is_enabled.data, form.is_away.data
@@ -154,6 +160,7 @@ def _save_user(item: User, form: UserForm):
         item.set_password(form.password.data)
     db.session.add(item)
     try:
+        audit_hooks.user_saved(item, before, password_set=bool(form.password.data))
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -161,6 +168,19 @@ def _save_user(item: User, form: UserForm):
         return render_template("admin/user.html", item=item, form=form), 400
     flash(f"Saved {item.name}.", "success")
     return redirect(url_for("admin.index"))
+
+
+@bp.post("/users/<int:user_id>/token/revoke")
+def revoke_user_token(user_id: int):
+    """Revoke a member of staff's API token (a lost laptop, a leaver): it stops working now."""
+    item = db.get_or_404(User, user_id)
+    if revoke_token(item):
+        audit_hooks.token_revoked(item)
+        db.session.commit()
+        flash(f"The API token of {item.name} is revoked.", "success")
+    else:
+        flash(f"{item.name} has no API token.", "info")
+    return redirect(url_for("admin.user", user_id=item.id))
 
 
 @bp.post("/inbound/<int:raw_id>/retry")

@@ -27,6 +27,7 @@ from ticketing.models import (
     MessageTemplate,
 )
 from ticketing.models.enums import Channel
+from ticketing.views import audit_hooks
 
 LANGUAGES = {"en": "English", "sw": "Kiswahili"}
 CHANNELS = {"sms": Channel.SMS, "email": Channel.EMAIL}
@@ -60,6 +61,9 @@ def business_hours(department_id: int):
             error = str(problem)
             week = {str(day): list(span) for day, span in typed.items() if span}
         else:
+            audit_hooks.setting_changed(
+                "business_hours", department, week, department.working_hours
+            )
             db.session.commit()
             flash(f"Business hours of {department.name} saved. New deadlines use them.", "success")
             return redirect(url_for("admin.policy.follow_up_index"))
@@ -76,7 +80,10 @@ def follow_up_policy(department_id: int):
         typed = {name: request.form.get(name, "") for name in typed}
         policy, errors = followup.parse_policy(typed)
         if not errors:
+            before = audit_hooks.policy_state(department)
             department.policy = policy
+            after = audit_hooks.policy_state(department)
+            audit_hooks.setting_changed("follow_up_policy", department, before, after)
             db.session.commit()
             flash(
                 f"Follow-up policy of {department.name} saved. It applies from each ticket's "
@@ -126,8 +133,10 @@ def _add_holiday(day_text: str, name: str) -> str | None:
         return "Give the date as YYYY-MM-DD."
     if not 1 <= len(name) <= 120:
         return "Give the holiday a name (up to 120 characters)."
-    db.session.add(Holiday(day=day, name=name))
+    holiday = Holiday(day=day, name=name)
+    db.session.add(holiday)
     try:
+        audit_hooks.setting_changed("holiday", holiday, {}, audit_hooks.holiday_state(holiday))
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -137,7 +146,9 @@ def _add_holiday(day_text: str, name: str) -> str | None:
 
 @bp.post("/holidays/<int:holiday_id>/delete")
 def delete_holiday(holiday_id: int):
-    db.session.delete(db.get_or_404(Holiday, holiday_id))
+    holiday = db.get_or_404(Holiday, holiday_id)
+    audit_hooks.setting_changed("holiday", holiday, audit_hooks.holiday_state(holiday), {})
+    db.session.delete(holiday)
     db.session.commit()
     flash("Holiday removed.", "success")
     return redirect(url_for("admin.policy.holidays"))
@@ -162,6 +173,7 @@ def message_template(language: str, channel: str, kind: str):
         if override
         else wording.standard_source(kind, language, channel_)
     )
+    saved = (subject, body)
     if request.method == "POST":
         subject, body = request.form.get("subject", ""), request.form.get("body", "")
     preview = _preview(kind, language, channel_, subject, body)
@@ -169,6 +181,7 @@ def message_template(language: str, channel: str, kind: str):
         override = override or MessageTemplate(kind=kind, language=language, channel=channel_)
         override.subject, override.body, override.updated_at = subject, body, hours.now()
         db.session.add(override)
+        audit_hooks.template_changed((language, channel, kind), saved, (subject, body))
         db.session.commit()
         flash(f"Saved the {LANGUAGES[language]} {channel.upper()} text of “{kind}”.", "success")
         return redirect(
@@ -202,6 +215,9 @@ def message_template_preview(language: str, channel: str, kind: str):
 def reset_message_template(language: str, channel: str, kind: str):
     override = _override(kind, language, _check_template_address(language, channel, kind))
     if override is not None:
+        standard = wording.standard_source(kind, language, override.channel)
+        edited = (override.subject, override.body)
+        audit_hooks.template_changed((language, channel, kind), edited, standard, change="reset")
         db.session.delete(override)
         db.session.commit()
     flash(f"“{kind}” is back to the standard wording.", "success")

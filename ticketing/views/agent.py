@@ -1,6 +1,6 @@
 """The agent's queue, and the page where an agent makes an API token."""
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -8,7 +8,8 @@ from ticketing import search, stats
 from ticketing.extensions import db
 from ticketing.models import Department
 from ticketing.models.enums import Channel, Priority, Status
-from ticketing.security import issue_token, visible_tickets
+from ticketing.security import issue_token, revoke_token, visible_tickets
+from ticketing.views import audit_hooks
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 
@@ -59,8 +60,22 @@ def token():
     """Make a new API token; it is shown once, and replaces the previous one."""
     new_token = None
     if request.method == "POST":
+        replaced = bool(current_user.api_token_hash)
         new_token = issue_token(current_user)
+        audit_hooks.token_created(current_user, replaced=replaced)
         db.session.commit()
     return render_template(
         "agent/token.html", new_token=new_token, has_token=bool(current_user.api_token_hash)
     )
+
+
+@bp.post("/token/revoke")
+def revoke_my_token():
+    """Revoke one's own API token (a leaked script, a lost laptop): it stops working now."""
+    if revoke_token(current_user):
+        audit_hooks.token_revoked(current_user)
+        db.session.commit()
+        flash("Your API token is revoked: it no longer works.", "success")
+    else:
+        flash("You have no API token.", "info")
+    return redirect(url_for("agent.token"))
