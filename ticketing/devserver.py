@@ -1,4 +1,4 @@
-"""`flask --app wsgi run-all`: the embedded Redis, the web app, one RQ worker and rq cron,
+"""`flask --app wsgi run-all`: the embedded Redis, the web app, one RQ worker and the scheduler,
 started together and stopped together with one Ctrl-C. For development and the demo only."""
 
 import os
@@ -73,16 +73,9 @@ def run_all() -> None:
             "--port",
             str(config["PORT"]),
         ],
-        [
-            str(bin_dir / "rq"),
-            "worker",
-            "--url",
-            env["REDIS_URL"],
-            "--job-class",
-            "workers.app_job.AppJob",
-            *queues.ALL_QUEUES,
-        ],
-        [str(bin_dir / "rq"), "cron", "workers.schedule", "--path", ".", "--url", env["REDIS_URL"]],
+        # the same worker and scheduler as production (deploy/), which wait out Redis outages
+        [sys.executable, "-m", "workers.worker", *queues.ALL_QUEUES],
+        [sys.executable, "-m", "workers.scheduler"],
     ]
     for command in commands:
         children.append(subprocess.Popen(command, env=env))
