@@ -1,10 +1,14 @@
 """The JSON API: bearer tokens, filters, the same lifecycle as the pages, stable error codes."""
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
+from ticketing import api_params, api_schemas
 from ticketing.models import Customer, Ticket
 from ticketing.models.enums import Role
+from ticketing.openapi import DOCUMENT
 from ticketing.security import issue_token
 
 
@@ -124,3 +128,95 @@ def test_openapi_document_lists_the_endpoints(client):
     document = client.get("/api/v1/openapi.json").json
     assert document["openapi"].startswith("3.")
     assert {"/tickets", "/tickets/{ref}", "/tickets/{ref}/replies"} <= set(document["paths"])
+
+
+def test_the_document_is_built_from_the_validating_schemas(client):
+    """Bodies, query strings and the Idempotency-Key header are checked against the very
+    schemas the document publishes (ticketing.api_schemas and ticketing.api_params)."""
+    document = json.loads(json.dumps(client.get("/api/v1/openapi.json").json))
+    same = json.loads(json.dumps(DOCUMENT))
+    assert document == same and document["components"]["schemas"] == json.loads(
+        json.dumps(api_schemas.COMPONENTS)
+    )
+    paths = document["paths"]
+
+    def query(path: str) -> dict:
+        return {
+            p["name"]: p["schema"] for p in paths[path]["get"]["parameters"] if p["in"] == "query"
+        }
+
+    for path, params in (
+        ("/tickets", api_params.LIST),
+        ("/reports/summary", api_params.SCOPE),
+        ("/reports/{table}", api_params.SCOPE),
+        ("/reports/tickets", api_params.FIGURE),
+    ):
+        assert query(path) == json.loads(json.dumps(params)), path
+    header = paths["/tickets"]["post"]["parameters"][0]
+    assert header["schema"] == json.loads(json.dumps(api_params.IDEMPOTENCY_KEY))
+
+
+def test_query_strings_and_headers_are_held_to_the_document(api):
+    for query in (
+        {"status": "nope"},
+        {"per_page": "0"},
+        {"page": "x"},
+        {"status": ["new", "open"]},
+    ):
+        refused = api("GET", "/tickets", query_string=query)
+        assert refused.status_code == 400 and refused.json["error"]["code"] == "invalid_filter"
+    assert (
+        api("GET", "/tickets", query_string={"status": "nope"}).json["error"]["field"] == "status"
+    )
+    ancient = api("GET", "/tickets", query_string={"updated_since": "1900-01-01T00:00:00z"})
+    assert ancient.status_code == 200  # before any ticket: every one, not an error
+    for key in ('"', "#fp:mine", 'key"'):
+        refused = api("POST", "/tickets", json=NEW, headers={"Idempotency-Key": key})
+        assert refused.status_code == 400, key
+        assert refused.json["error"]["code"] == "invalid_idempotency_key"
+
+
+def test_unusable_bodies_and_methods_get_their_documented_status(api, client):
+    not_json = api("POST", "/tickets", data="subject=x", content_type="text/plain")
+    assert (
+        not_json.status_code == 415 and not_json.json["error"]["code"] == "unsupported_media_type"
+    )
+    lone = api(
+        "POST",
+        "/tickets",
+        data='{"subject": "\\ud800", "body": "x"}',
+        content_type="application/json",
+    )
+    assert lone.status_code == 400 and lone.json["error"]["code"] == "bad_input"
+    empty = api("POST", "/tickets", json=NEW | {"customer": {"email": "", "phone": "0722000003"}})
+    assert empty.status_code == 422 and empty.json["error"]["code"] == "invalid_contact"
+    for method, path in (
+        ("DELETE", "/api/v1/tickets"),
+        ("TRACE", "/api/v1/tickets/1"),
+        ("PUT", "/support"),
+    ):
+        answer = client.open(path, method=method)
+        assert answer.status_code == 405 and answer.headers["Allow"], (method, path)
+    assert set(client.delete("/api/v1/tickets").headers["Allow"].split(", ")) == {
+        "GET",
+        "HEAD",
+        "OPTIONS",
+        "POST",
+    }
+
+
+def test_an_unknown_assignee_is_422(api):
+    ticket = api("POST", "/tickets", json=NEW).json
+    answer = api("PATCH", f"/tickets/{ticket['id']}", json={"assignee_id": 2**31 - 1})
+    assert answer.status_code == 422 and answer.json["error"]["code"] == "invalid_assignee"
+
+
+@pytest.mark.parametrize(
+    "moment, total",
+    [("0001-01-01T00:00:00+05:00", 1), ("9999-12-31T23:59:59-05:00", 0), ("1969-07-20", 1)],
+)
+def test_times_at_the_ends_of_the_calendar_are_clamped(api, moment, total):
+    """Valid RFC 3339 times whose UTC overflows (a 500 once) mean "ever" and "never"."""
+    api("POST", "/tickets", json=NEW)
+    answer = api("GET", "/tickets", query_string={"updated_since": moment})
+    assert answer.status_code == 200 and answer.json["total"] == total

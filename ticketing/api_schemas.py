@@ -14,23 +14,41 @@ MAX_ID = 2**31 - 1
 SUBJECT_MAX = 200  # Ticket.subject String(200)
 BODY_MAX = 20000  # what the pages accept for a message
 NAME_MAX = 120  # Customer.name String(120)
-EMAIL_MAX = 254  # Customer.email String(254)
-PHONE_MAX = 30  # as typed; stored as E.164 in String(20)
 NOTE_MAX = 500
 KEY_MAX = 120  # IdempotencyKey.key String(120)
 
 
+# The characters ticketing.edge refuses in any request (C0 controls but tab, LF and CR).
+_CONTROL = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f"
+PLAIN = {"type": "string", "pattern": f"^[^{_CONTROL}]*$"}
+# Text that holds something other than spaces, and no control character.
+TEXT = {
+    "type": "string",
+    "minLength": 1,
+    "pattern": f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$",
+}
+
+
+# Which addresses and numbers are usable is email_validator's and phonenumbers' to say (422
+# invalid_contact otherwise), and both bound the length: so no pattern or length here.
+EMAIL = {"type": "string", "format": "email"}
+PHONE = {
+    "type": "string",
+    "format": "phone",
+    "description": "a number the desk can reach: E.164, or local to DEFAULT_PHONE_REGION",
+}
+
+
 def _text(max_length: int, description: str = "") -> dict:
-    """Text that must hold something other than spaces."""
-    schema = {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": r"\S"}
+    schema = TEXT | {"maxLength": max_length}
     return schema | ({"description": description} if description else {})
 
 
-def _enum(vocabulary) -> dict:
-    return {"type": "string", "enum": [member.value for member in vocabulary]}
+def enum(vocabulary) -> dict:
+    """A string from `vocabulary` (an enum's values, or a mapping's or list's names)."""
+    return {"type": "string", "enum": [getattr(name, "value", name) for name in vocabulary]}
 
 
-_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 _TIME = {"type": "string", "format": "date-time"}
 _OPTIONAL_TIME = {"type": ["string", "null"], "format": "date-time"}
 
@@ -39,10 +57,12 @@ NEW_CUSTOMER = {
     "description": "Found by email or phone, or made; at least one of the two is needed.",
     "additionalProperties": False,
     "properties": {
-        "name": {"type": "string", "maxLength": NAME_MAX},
-        "email": {"type": "string", "maxLength": EMAIL_MAX},
-        "phone": {"type": "string", "maxLength": PHONE_MAX},
+        "name": PLAIN | {"maxLength": NAME_MAX},
+        "email": EMAIL,
+        "phone": PHONE,
     },
+    "anyOf": [{"required": ["email"]}, {"required": ["phone"]}],
+    "x-error-code": "missing_contact",
 }
 
 NEW_TICKET = {
@@ -52,8 +72,8 @@ NEW_TICKET = {
     "properties": {
         "subject": _text(SUBJECT_MAX),
         "body": _text(BODY_MAX),
-        "category": _enum(Category),
-        "priority": _enum(Priority),
+        "category": enum(Category),
+        "priority": enum(Priority),
         "customer": NEW_CUSTOMER,
     },
 }
@@ -62,10 +82,10 @@ TICKET_CHANGE = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "status": _enum(Status),
-        "priority": _enum(Priority),
+        "status": enum(Status),
+        "priority": enum(Priority),
         "assignee_id": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID},
-        "note": {"type": "string", "maxLength": NOTE_MAX},
+        "note": PLAIN | {"maxLength": NOTE_MAX},
     },
 }
 
@@ -98,7 +118,7 @@ MESSAGE = {
     "properties": {
         "id": {"type": "integer"},
         "direction": {"enum": ["inbound", "outbound"]},
-        "channel": _enum(Channel),
+        "channel": enum(Channel),
         "internal": {"type": "boolean"},
         "body": {"type": "string"},
         "author": {"type": ["string", "null"]},
@@ -126,10 +146,10 @@ TICKET_SUMMARY = {
         "id": {"type": "integer"},
         "reference": {"type": "string"},
         "subject": {"type": "string"},
-        "status": _enum(Status),
-        "priority": _enum(Priority),
-        "category": _enum(Category),
-        "channel": _enum(Channel),
+        "status": enum(Status),
+        "priority": enum(Priority),
+        "category": enum(Category),
+        "channel": enum(Channel),
         "department": {"type": "string"},
         "assignee": {"type": ["string", "null"]},
         "customer": CUSTOMER,
@@ -159,17 +179,6 @@ TICKET_PAGE = {
     },
 }
 
-# Query parameters of GET /tickets, as OpenAPI parameter schemas (the view checks each).
-LIST_PARAMETERS = {
-    "status": _enum(Status),
-    "department_id": _ID,
-    "phone": {"type": "string", "maxLength": PHONE_MAX},
-    "email": {"type": "string", "maxLength": EMAIL_MAX},
-    "updated_since": _TIME | {"description": "ISO 8601, years 1970 to 9999"},
-    "page": {"type": "integer", "minimum": 1, "maximum": 100_000},
-    "per_page": {"type": "integer", "minimum": 1, "maximum": 200},
-}
-
 # Named for the OpenAPI document's components.
 COMPONENTS = {
     "Error": ERROR,
@@ -190,11 +199,12 @@ _VALIDATORS = {id(schema): Draft202012Validator(schema) for schema in COMPONENTS
 
 
 class Invalid(Exception):
-    """A body that does not match its schema: a stable code, the field and a message."""
+    """Input that does not match its schema: a stable code, the field and a message.
+    A body is 422 (well-formed JSON, wrong content); a query string or header 400."""
 
-    def __init__(self, code: str, field: str, message: str):
+    def __init__(self, code: str, field: str, message: str, status: int = 422):
         super().__init__(message)
-        self.code, self.field, self.message = code, field, message
+        self.code, self.field, self.message, self.status = code, field, message, status
 
 
 def validate(data, schema: dict) -> None:
@@ -202,12 +212,17 @@ def validate(data, schema: dict) -> None:
     error = best_match(_VALIDATORS[id(schema)].iter_errors(data))
     if error is None:
         return
+    if error.parent is not None and "x-error-code" in error.parent.schema:
+        error = error.parent  # a rule over several fields, with a code of its own
     path = [str(part) for part in error.absolute_path]
     if error.validator == "required":
         missing = next(name for name in error.validator_value if name not in error.instance)
         field = ".".join([*path, missing])
         raise Invalid("missing_field", field, f"'{field}' is required")
     field = ".".join(path) or "body"
+    if "x-error-code" in error.schema:
+        message = f"'{field}': {error.schema['description']}"
+        raise Invalid(error.schema["x-error-code"], field, message)
     if error.validator == "additionalProperties":
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         field = ".".join([*path, str(extra[0])]) if extra else field

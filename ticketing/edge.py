@@ -6,10 +6,11 @@ One before_request hook (init_app) applies these rules to every request:
   PostgreSQL text column cannot hold it) in the path, a query string, a form field or a JSON
   string or key are refused with 400. Refused, not stripped: stripping would silently change
   what a person typed (and the body an Idempotency-Key is bound to), and no keyboard types
-  them. Webhook bodies are exempt (only their query strings' numbers are checked): the
-  provider signs the parameters as sent and does not retry a 4xx, so refusing would lose the
-  customer's message; the handler reads its own body (the email one, the raw stream) and
-  stores the raw payload first.
+  them. A lone UTF-16 surrogate in a JSON string (valid JSON, "\\ud800") is refused the
+  same way: no UTF-8 text, hence no column, can hold it (it was a 500). Webhook bodies are
+  exempt (only their query strings' numbers are checked): the provider signs the parameters
+  as sent and does not retry a 4xx, so refusing would lose the customer's message; the
+  handler reads its own body (the email one, the raw stream) and stores the raw payload first.
 * A JSON body nested deeper than MAX_JSON_DEPTH is refused with 400 before json.loads
   recurses into it (100,000 brackets raise RecursionError, not ValueError).
 * Integer ids in the path (<int:...> converters) beyond a database INTEGER answer 404: no
@@ -40,7 +41,7 @@ INT_PARAMS = frozenset(
 PAGE_PARAMS = frozenset({"page", "per_page"})
 EXEMPT_PREFIXES = ("/webhooks/", "/static/")
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(rb"[\[\]{}]")
 _INTEGER = re.compile(r"\s*[+-]?\d+\s*", re.ASCII)

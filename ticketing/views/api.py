@@ -7,7 +7,7 @@ ticketing.views.api_io, the Idempotency-Key rules in ticketing.idempotency.
 from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from ticketing import api_schemas, customers, idempotency, lifecycle, search
+from ticketing import api_params, api_schemas, customers, idempotency, lifecycle, search
 from ticketing.api_schemas import Invalid
 from ticketing.contacts import InvalidContact, normalise_email, normalise_phone
 from ticketing.extensions import csrf, db
@@ -15,12 +15,11 @@ from ticketing.models import Ticket, User
 from ticketing.models.enums import Category, Channel, Priority, Status
 from ticketing.openapi import DOCUMENT
 from ticketing.security import api_user, visible_tickets
+from ticketing.views import errors
 from ticketing.views.api_io import (
     ApiError,
-    choice,
     contact,
     detail,
-    int_arg,
     json_body,
     message_json,
     region,
@@ -46,17 +45,17 @@ def api_error(error: ApiError | idempotency.Refused):
 
 
 @bp.errorhandler(Invalid)
-def invalid_body(error: Invalid):
+def invalid_input(error: Invalid):
     db.session.rollback()
-    return jsonify(error={"code": error.code, "message": error.message, "field": error.field}), 422
+    body = {"code": error.code, "message": error.message, "field": error.field}
+    return jsonify(error=body), error.status
 
 
 @bp.errorhandler(HTTPException)
 def http_error(error: HTTPException):
     codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 403: "forbidden"}
-    return jsonify(
-        error={"code": codes.get(error.code, "http_error"), "message": error.description}
-    ), error.code
+    body = {"code": codes.get(error.code, "http_error"), "message": error.description}
+    return jsonify(error=body), error.code, errors.allow_header(error)
 
 
 @bp.errorhandler(lifecycle.TransitionError)
@@ -83,23 +82,22 @@ def openapi():
 
 @bp.get("/tickets")
 def list_tickets():
-    args = request.args
+    args = api_params.check_query(request.args, api_params.LIST)
     try:
         filters = {
-            "status": choice(args.get("status"), Status, "status"),
-            "department_id": int_arg("department_id", 1, api_schemas.MAX_ID),
-            "phone": normalise_phone(args["phone"], region()) if args.get("phone") else None,
-            "email": normalise_email(args["email"]) if args.get("email") else None,
+            "status": args.get("status"),
+            "department_id": args.get("department_id"),
+            "phone": normalise_phone(args["phone"], region()) if "phone" in args else None,
+            "email": normalise_email(args["email"]) if "email" in args else None,
             "updated_since": since(args.get("updated_since")),
         }
     except (InvalidContact, ValueError) as error:
         raise ApiError(400, "invalid_filter", str(error)) from error
-    int_arg("page", 1, 100_000)
     query = search.apply_filters(visible_tickets(g.api_user), **filters)
     page = db.paginate(
         search.urgency_order(query),
-        per_page=int_arg("per_page", 1, 10_000) or 50,
-        max_per_page=200,
+        page=args.get("page", 1),
+        per_page=args.get("per_page", 50),
         error_out=False,
     )
     return jsonify(
@@ -111,6 +109,7 @@ def list_tickets():
 def create_ticket():
     data = json_body(api_schemas.NEW_TICKET)
     found = contact(data["customer"])  # every check before the key is claimed
+    api_params.check_idempotency_key(request.headers.get("Idempotency-Key"))
     key = idempotency.parse(request.headers.get("Idempotency-Key"))
     if key is None:
         ticket = _open_ticket(data, found)
@@ -171,7 +170,7 @@ def update_ticket(ref: str):
     if "assignee_id" in data:
         assignee = db.session.get(User, data["assignee_id"]) if data["assignee_id"] else None
         if data["assignee_id"] and assignee is None:
-            raise ApiError(400, "invalid_assignee", "no such user", "assignee_id")
+            raise ApiError(422, "invalid_assignee", "no such user", "assignee_id")
         lifecycle.assign(ticket, assignee, by=g.api_user)
     if "status" in data:
         lifecycle.set_status(

@@ -2,6 +2,7 @@
 and the JSON shapes of tickets and messages. Kept apart from the routes (ticketing.views.api)
 so that file holds only the endpoints; api_reports uses the same error and ticket summary."""
 
+import re
 from datetime import datetime
 
 from flask import current_app, g, request
@@ -21,46 +22,36 @@ class ApiError(Exception):
         self.headers: dict = {}
 
 
-def int_arg(name: str, low: int, high: int) -> int | None:
-    """An integer query parameter within [low, high], None when absent; 400 otherwise."""
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    if not (value.isascii() and value.isdigit() and len(value) <= 12 and low <= int(value) <= high):
-        raise ApiError(
-            400, "invalid_filter", f"'{name}' must be a whole number from {low} to {high}", name
-        )
-    return int(value)
-
-
 EARLIEST, LATEST = datetime(1970, 1, 1), datetime(9999, 1, 1)
+RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"([Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))?"
+)
 
 
 def since(value: str | None) -> datetime | None:
-    """updated_since as naive UTC; 400 for what is not an ISO time or lies outside 1970-9998."""
-    if not value:
+    """updated_since as naive UTC; ValueError for what is not an RFC 3339 time or a day (taken
+    at midnight UTC). A time before 1970 selects every ticket and one after 9998 none, so it is
+    clamped, not refused."""
+    if value is None:
         return None
-    if len(value) > 40:
-        raise ValueError("'updated_since' is not an ISO 8601 time")
+    if not RFC3339.fullmatch(value):
+        raise ValueError(
+            "'updated_since' is not an RFC 3339 time or day, like 2026-10-20T08:00:00Z"
+        )
     try:
-        moment = hours.parse_utc(value)
-    except (ValueError, OverflowError) as error:
-        raise ValueError(f"'updated_since' is not an ISO 8601 time: {error}") from error
-    if not EARLIEST <= moment < LATEST:
-        raise ValueError("'updated_since' must lie between 1970 and 9998")
-    return moment
-
-
-def choice(value, enum, name: str):
-    if value in (None, ""):
-        return None
-    if value not in enum._value2member_map_:
-        raise ApiError(422, "invalid_value", f"'{name}' must be one of {', '.join(enum)}", name)
-    return value
+        moment = hours.parse_utc(value.upper())  # RFC 3339 allows a lower-case "t" and "z"
+    except OverflowError:  # an offset beyond year 1 or 9999
+        return EARLIEST if value.lstrip().startswith("0") else LATEST
+    except ValueError as error:
+        raise ValueError(f"'updated_since' is not an RFC 3339 time: {error}") from error
+    return min(max(moment, EARLIEST), LATEST)
 
 
 def json_body(schema: dict) -> dict:
     """The body, checked against its published schema (ticketing.api_schemas)."""
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "Send the body as application/json")
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "The body must be a JSON object")
@@ -69,10 +60,11 @@ def json_body(schema: dict) -> dict:
 
 
 def contact(data: dict) -> tuple[str | None, str | None]:
-    """The customer's normalised (email, phone); 422 when neither is usable."""
+    """The customer's normalised (email, phone); 422 when either is given but unusable (an
+    empty one too: the schema's formats do not allow it) or neither is given."""
     try:
-        email = normalise_email(data["email"]) if data.get("email") else None
-        phone = normalise_phone(data["phone"], region()) if data.get("phone") else None
+        email = normalise_email(data["email"]) if "email" in data else None
+        phone = normalise_phone(data["phone"], region()) if "phone" in data else None
     except InvalidContact as error:
         raise ApiError(422, "invalid_contact", str(error), "customer") from error
     if not (email or phone):

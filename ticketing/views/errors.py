@@ -6,7 +6,7 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DataError
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed
 
 from ticketing import languages
 from ticketing.extensions import db
@@ -29,24 +29,29 @@ MESSAGES = {
     429: _l("You have done that too often. Please wait a little and try again."),
     404: _l("There is nothing at this address."),
     403: _l("Your account may not do this."),
+    # Never "nothing was lost": a message may or may not have reached us before the failure.
     500: _l(
-        "Something went wrong on our side; what you typed may not have been saved. "
-        "Please try again."
+        "Something went wrong on our side. If you were sending us a message, it may not have "
+        "reached us: please try again in a minute."
     ),
 }
+
+
+def allow_header(error: HTTPException) -> dict:
+    """A 405 names the methods the URL does take (RFC 9110, section 15.5.6)."""
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        return {"Allow": ", ".join(sorted(error.valid_methods))}
+    return {}
 
 
 def init_app(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        headers = allow_header(error)
         if request.path.startswith(("/api/", "/webhooks/")):
-            return {
-                "error": {
-                    "code": error.name.lower().replace(" ", "_"),
-                    "message": error.description,
-                }
-            }, error.code
-        return _page(error.code, error.description), error.code
+            body = {"code": error.name.lower().replace(" ", "_"), "message": error.description}
+            return {"error": body}, error.code, headers
+        return _page(error.code, error.description), error.code, headers
 
     @app.errorhandler(DataError)
     @app.errorhandler(OverflowError)
