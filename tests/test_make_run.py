@@ -1,4 +1,4 @@
-"""`make run`'s last step for real: embedded Redis, web, rq worker and rq cron started together,
+"""`make run`'s last step for real: embedded Redis, web, our worker and scheduler started together,
 a ticket acknowledged through them, and one Ctrl-C stopping every process."""
 
 import os

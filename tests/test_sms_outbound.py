@@ -41,7 +41,7 @@ def reply(desk, body: str) -> Outbox:
 
 
 def retry_when_due(clock, run_jobs, minutes: int) -> int:
-    """Let the back-off pass, then do what rq cron's sweep and a worker would do."""
+    """Let the back-off pass, then do what the scheduler's sweep and a worker would do."""
     clock.advance(minutes=minutes)
     sweep_stuck()
     return run_jobs()

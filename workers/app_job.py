@@ -1,4 +1,4 @@
-"""Every RQ job runs inside a Flask app context (rq worker --job-class workers.app_job.AppJob).
+"""Every RQ job runs inside a Flask app context (python -m workers.worker uses workers.app_job.AppJob).
 
 The worker imports this module before it forks a work horse per job, so the app is built once
 per worker process here, at import, and every horse inherits it instead of paying for

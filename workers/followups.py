@@ -1,4 +1,4 @@
-"""run_due_followups(): the scheduler pass, every minute under rq cron. It reads only what is due.
+"""run_due_followups(): the scheduler pass, every minute under the scheduler (python -m workers.scheduler). It reads only what is due.
 
 Due tickets go to workers in batches whose job ids are made from their contents, so two passes
 for the same moment queue each batch once. Each ticket's step then runs in its own transaction,

@@ -1,10 +1,11 @@
-"""Every periodic job, for `rq cron workers.schedule`. rq cron only enqueues; workers do the work.
+"""Every periodic job, for `python -m workers.scheduler` (RQ's cron scheduler, kept alive through
+Redis outages). The scheduler only enqueues; workers do the work.
 
 Each minute: the follow-up pass (promises due, follow-up steps in batches) and the sweep (the
 relay of outbox rows whose hold ran out or whose job Redis lost, and inbound rows left
 pending); the IMAP poll when a mailbox is set. The pass also owes the breach digests (one per
 department per pass, built by a small job it queues behind its batches) and, from 08:00 local
-time, each department's daily summary of what stays breached (ticketing/alerts.py). Two rq cron processes are harmless: every step
+time, each department's daily summary of what stays breached (ticketing/alerts.py). Two schedulers are harmless: every step
 and every message is claimed in the database before it is acted on.
 """
 

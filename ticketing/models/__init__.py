@@ -10,8 +10,8 @@ def stored_as_value(enum) -> Enum:
     return Enum(enum, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
 
 
-from ticketing.models.enums import *  # noqa: E402,F403
 from ticketing.models.audit import AuditEntry  # noqa: E402
+from ticketing.models.enums import *  # noqa: E402,F403
 from ticketing.models.messaging import (  # noqa: E402
     IdempotencyKey,
     InboundRaw,
