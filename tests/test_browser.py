@@ -47,7 +47,7 @@ def test_customer_writes_in_and_agent_answers(
     agent.fill("#q", ticket.reference)
     agent.click("text=Filter")
     agent.click(f"text={ticket.reference}")
-    agent.fill("#body", "Your parcel leaves Nairobi today.")
+    agent.fill("#reply-body", "Your parcel leaves Nairobi today.")
     assert "SMS" in agent.inner_text("#reply-counter")
     agent.click("text=Send reply")
     agent.wait_for_selector("text=Reply sent.")
@@ -88,7 +88,7 @@ def test_agent_copies_a_colleague_on_an_email_ticket(
     agent.fill("#addresses", "Otieno Accounts <Accounts@Otieno.example>")
     agent.click("text=Save copies")
     agent.wait_for_selector("text=1 person copied on email replies.")
-    agent.fill("#body", "The second charge is refunded.")
+    agent.fill("#reply-body", "The second charge is refunded.")
     agent.click("text=Send reply")
     agent.wait_for_selector("text=Reply sent.")
     assert "copied to accounts@otieno.example" in agent.inner_text(".thread")
@@ -101,3 +101,35 @@ def test_agent_copies_a_colleague_on_an_email_ticket(
         ["accounts@otieno.example"],
         OutboxStatus.DELIVERED,
     )
+
+
+def test_clicking_the_note_label_types_into_the_note_never_the_reply(
+    db, live_server, browser, department, staff, run_jobs
+):
+    """The note and the reply once shared one id, so the "Internal note" label put the cursor
+    in the customer's reply: what the agent meant for colleagues reached the customer."""
+    billing = department("Billing")
+    kamau = staff("kamau", departments=[billing])
+    brian = Customer(name="Brian Otieno", email="brian@example.co.ke")
+    db.session.add(brian)
+    ticket = lifecycle.open_ticket(
+        brian, subject="Charged twice", body="KES 4,500 twice.", channel=Channel.EMAIL
+    )
+    db.session.commit()
+    run_jobs()
+    owed_before = len(db.session.scalars(select(Outbox)).all())
+
+    agent = signed_in(browser, live_server, kamau)
+    agent.goto(f"{live_server.url}/agent/tickets/{ticket.id}")
+    assert agent.locator("[id=body]").count() == 0  # no id is shared by the two boxes
+    agent.get_by_label("Internal note").click()
+    agent.keyboard.type("He is a reseller: check the second account.")
+    assert agent.input_value("#reply-body") == ""
+    agent.click("text=Add note")
+    agent.wait_for_selector("text=He is a reseller")
+    run_jobs()
+
+    db.session.expire_all()
+    [note] = [m for m in db.session.get(Ticket, ticket.id).messages if m.is_internal]
+    assert note.body == "He is a reseller: check the second account."
+    assert len(db.session.scalars(select(Outbox)).all()) == owed_before  # nothing sent

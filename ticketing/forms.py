@@ -126,8 +126,12 @@ class LoginForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
+    # Distinct ids for the reply and the note: with one id for both, clicking the "Internal
+    # note" label put the cursor in the customer's reply.
     body = TextAreaField(
-        "Reply to the customer", validators=[DataRequired("The reply is empty."), Length(max=20000)]
+        "Reply to the customer",
+        id="reply-body",
+        validators=[DataRequired("The reply is empty."), Length(max=20000)],
     )
     status = SelectField(
         "Then set status",
@@ -139,7 +143,9 @@ class ReplyForm(FlaskForm):
 
 class NoteForm(FlaskForm):
     body = TextAreaField(
-        "Internal note", validators=[DataRequired("The note is empty."), Length(max=20000)]
+        "Internal note (staff only, never sent to the customer)",
+        id="note-body",
+        validators=[DataRequired("The note is empty."), Length(max=20000)],
     )
 
 
