@@ -1,12 +1,15 @@
 """Every RQ job runs inside a Flask app context (python -m workers.worker uses workers.app_job.AppJob).
 
-The worker imports this module before it forks a work horse per job, so the app is built once
-per worker process here, at import, and every horse inherits it instead of paying for
-create_app() again. A job that starts where an app context is already active (tests draining
-queues in-process) uses that app instead.
+The app is built once per worker process here, at import. Our worker runs jobs in that process,
+so every job reuses its connection pool and statement cache. Under rq's forking worker (stock
+`rq worker`, still used by a few tests) a job runs in a forked child, which must never use the
+parent's pooled connections: the child drops them (without closing the parent's) first.
+A job that starts where an app context is already active (tests draining queues in-process)
+uses that app instead.
 """
 
 import functools
+import os
 
 from flask import has_app_context
 from rq.job import Job
@@ -15,6 +18,7 @@ from ticketing import create_app
 from ticketing.extensions import db
 
 app = create_app()
+_BUILT_IN = os.getpid()
 
 
 class AppJob(Job):
@@ -26,7 +30,8 @@ class AppJob(Job):
 
         def in_app_context(*args, **kwargs):
             with app.app_context():
-                db.engine.dispose(close=False)  # never share the parent's pooled connections
+                if os.getpid() != _BUILT_IN:  # a forked work horse
+                    db.engine.dispose(close=False)
                 return job_function(*args, **kwargs)
 
         return functools.update_wrapper(in_app_context, job_function)

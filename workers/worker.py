@@ -1,4 +1,13 @@
-"""An RQ worker that waits out a Redis outage instead of quitting: `python -m workers.worker`.
+"""An RQ worker that runs jobs in its own process and waits out a Redis outage instead of
+quitting: `python -m workers.worker [--burst] [queues]`.
+
+Why no fork: rq's default Worker forks a work horse per job, and the horse pays for a new
+database connection and an empty statement cache each time (about 150 ms a job, far more than
+most jobs take). Here one process keeps one app and one connection pool for its whole life.
+Every guarantee is the database's, not the horse's: a job that dies with its worker (SIGKILL,
+OOM) left its claim behind, and the claim's time-out, the reconciliation of a doubtful send
+(workers/deliver.py) and the sweep finish it. Job time-outs still hold: rq's death penalty
+(SIGALRM) interrupts a job that runs too long.
 
 Stock RQ 3.0 retries only while it waits for a job; a connection error anywhere else (the
 suspension check, the registry maintenance, the bookkeeping before and after a work horse, the
@@ -18,7 +27,7 @@ import time
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from rq import Queue, Worker, worker_registration
+from rq import Queue, SimpleWorker, worker_registration
 
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
 FIRST_DELAY, MAX_DELAY = 1.0, 30.0
@@ -66,8 +75,8 @@ class RedisOutage:
                 return result
 
 
-class ResilientWorker(Worker):
-    """rq's forking Worker, with every Redis step outside a job retried across an outage."""
+class ResilientWorker(SimpleWorker):
+    """rq's in-process worker, with every Redis step outside a job retried across an outage."""
 
     max_connection_wait_time = MAX_DELAY  # rq's own back-off while waiting for a job
 
@@ -97,7 +106,7 @@ class ResilientWorker(Worker):
         self.outage.retry(super().subscribe)
 
     def set_state(self, state, pipeline=None):
-        if pipeline is not None or self.is_horse:
+        if pipeline is not None:  # a pipeline only buffers: its execute() is what may fail
             return super().set_state(state, pipeline)
         return self.outage.retry(super().set_state, state, stop=self._stopping)
 
@@ -108,23 +117,13 @@ class ResilientWorker(Worker):
         self.outage.retry(super().run_maintenance_tasks, stop=self._stopping)
 
     def heartbeat(self, timeout=None, pipeline=None):
-        if pipeline is not None or self.is_horse:  # a pipeline only buffers; a horse must not wait
+        if pipeline is not None:
             return super().heartbeat(timeout, pipeline)
         return self.outage.retry(super().heartbeat, timeout, stop=self._stopping)
 
-    def maintain_heartbeats(self, job, execution):
-        """While a horse runs: a missed heartbeat is logged once and tried again next round,
-        never raised, so the parent goes on watching its horse."""
-        try:
-            super().maintain_heartbeats(job, execution)
-        except REDIS_DOWN as error:
-            self.outage.note(error)
-        else:
-            self.outage.over()
-
     def execute_job(self, job, queue):
-        """A connection error here comes before the fork (the job never ran: its row is still
-        due, and the sweep queues it again) or after the horse exited (what it did is in the
+        """A connection error here comes before the job ran (its row is still due, and the
+        sweep queues it again) or in rq's bookkeeping after it (what it did is in the
         database): either way wait for Redis and take the next job."""
         try:
             super().execute_job(job, queue)
@@ -153,20 +152,22 @@ class ResilientWorker(Worker):
 
 
 def main(argv: list[str]) -> None:
-    """Work the queues named in argv (default: all of them) until told to stop."""
+    """Work the queues named in argv (default: all of them) until told to stop, or until they
+    are empty with --burst."""
     from ticketing import queues
     from workers.app_job import AppJob, app
 
     connection = Redis.from_url(queues.redis_url(app.config), socket_connect_timeout=2)
     log = logging.getLogger("rq.worker")
     RedisOutage(log).retry(connection.ping)  # ResilientWorker() itself talks to Redis
-    names = argv or list(queues.ALL_QUEUES)
+    burst = "--burst" in argv
+    names = [name for name in argv if name != "--burst"] or list(queues.ALL_QUEUES)
     worker = ResilientWorker(
         [Queue(name, connection=connection, job_class=AppJob) for name in names],
         connection=connection,
         job_class=AppJob,
     )
-    worker.work()
+    worker.work(burst=burst)
 
 
 if __name__ == "__main__":
