@@ -128,9 +128,9 @@ def test_pages_run_under_the_policy_in_chromium(db, live_server, browser, desk, 
 
     agent = _signed_in(browser, live_server, desk["agent"], problems)
     agent.goto(f"{live_server.url}/agent/tickets/{desk['ticket'].id}")
-    agent.fill("#body", "Your fridge will be collected tomorrow.")
+    agent.fill("#reply-body", "Your fridge will be collected tomorrow.")
     expect(agent.locator("#reply-counter")).to_contain_text("39 characters")  # app.js counts
-    agent.fill("#body", "x" * 200)
+    agent.fill("#reply-body", "x" * 200)
     expect(agent.locator("#reply-counter")).to_contain_text("200 characters · 2 SMS")
 
     boss = staff("boss", role=Role.SUPERVISOR)
