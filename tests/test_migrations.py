@@ -7,7 +7,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select
 
 from ticketing import lifecycle
-from ticketing.models import Customer, Event, Message, Ticket
+from ticketing.models import Customer, Event, Message, Ticket, User
 from ticketing.models.enums import Channel
 
 
@@ -83,3 +83,39 @@ def test_status_events_written_with_reasons_get_their_outcome_codes(app, db, dep
         "no answer after the fix": "closed_after_silence",
         "merged into FT-ABCDE": "merged",
     }
+
+
+def test_rebuilding_the_users_table_keeps_their_departments_and_tickets(app, db, department, staff):
+    """0004 rebuilds `users` on SQLite (a batch copy). With foreign keys enforced, dropping the
+    old table would have deleted every user's departments (ON DELETE CASCADE): migrations run
+    with them off, and check the references after."""
+    sales = department("Sales")
+    agent = staff("achieng", departments=[sales])
+    customer = Customer(name="Amina", phone="+254722000003")
+    db.session.add(customer)
+    ticket = lifecycle.open_ticket(customer, subject="Late", body="5 days", channel=Channel.SMS)
+    db.session.commit()
+    ids = (agent.id, ticket.id, ticket.assignee_id)
+    db.session.remove()
+    directory = str(app.config["MIGRATIONS_DIR"])
+
+    try:
+        downgrade(directory=directory, revision="0003")
+    finally:
+        upgrade(directory=directory)
+
+    agent = db.session.get(User, ids[0])
+    assert [d.name for d in agent.departments] == ["Sales"]
+    assert db.session.get(Ticket, ids[1]).assignee_id == ids[2] == agent.id
+
+
+def test_the_embedded_sqlite_is_set_up_for_several_processes(db):
+    """WAL, NORMAL sync, a busy timeout that outlasts a burst, foreign keys on (README)."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    with db.engine.connect() as connection:
+        pragma = lambda name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+        assert pragma("journal_mode") == "wal"
+        assert pragma("synchronous") == 1  # NORMAL
+        assert pragma("busy_timeout") == 30000
+        assert pragma("foreign_keys") == 1

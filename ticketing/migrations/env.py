@@ -97,6 +97,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations rebuild tables (copy, drop, rename): with foreign keys enforced,
+            # dropping a parent table would delete or refuse its children's rows. Off for the
+            # migration (it must be said outside a transaction), checked after it.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # else the migrations join this transaction and roll back
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -105,6 +111,13 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+
+        if connection.dialect.name == "sqlite":
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")  # the pool reuses it
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"rows left pointing at nothing after the migration: {broken[:5]}")
 
 
 if context.is_offline_mode():
