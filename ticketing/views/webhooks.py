@@ -6,8 +6,6 @@ import logging
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ticketing import inbound, limits, outbox, spool
 from ticketing.channels import email as email_channel
@@ -21,16 +19,13 @@ log = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
-DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)  # then spool, and still say 200
-
-
 def store_raw(channel: Channel, external_id: str, payload: bytes) -> str:
     """Commit the raw payload once: inbound.store's outcome, or "spooled" when the DB is down."""
     spool.replay_some()
     try:
         outcome = inbound.store(channel, external_id, payload, "webhook")
         db.session.commit()
-    except DATABASE_DOWN as error:
+    except spool.DATABASE_DOWN as error:  # then spool, and still say 200
         db.session.rollback()
         log.error("database unavailable (%s): spooling %s %s", error, channel, external_id)
         spool.write(channel, external_id, payload, "webhook")
