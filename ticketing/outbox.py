@@ -50,9 +50,11 @@ def _behind(status: OutboxStatus) -> list[OutboxStatus]:
 # -- the worker's moves ---------------------------------------------------------------------
 
 
-def claim_timeout() -> timedelta:
-    """How old a claim must be before it counts as a dead worker's (OUTBOX_CLAIM_SECONDS)."""
-    return timedelta(seconds=current_app.config["OUTBOX_CLAIM_SECONDS"])
+def unclaimed(now):
+    """Rows no live worker holds: never claimed, or claimed longer ago than
+    OUTBOX_CLAIM_SECONDS (a dead worker's). The claim and the sweep share this one rule."""
+    stale = now - timedelta(seconds=current_app.config["OUTBOX_CLAIM_SECONDS"])
+    return or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < stale)
 
 
 def claim(outbox_id: int) -> bool:
@@ -67,7 +69,7 @@ def claim(outbox_id: int) -> bool:
             Outbox.id == outbox_id,
             Outbox.status == OutboxStatus.PENDING,
             or_(Outbox.not_before.is_(None), Outbox.not_before <= now),
-            or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - claim_timeout()),
+            unclaimed(now),
         )
         # SET reads the row as it was: doubt_since takes the old claim, if there was one
         .values(claimed_at=now, attempts=Outbox.attempts + 1, doubt_since=DOUBT_FROM_CLAIM)

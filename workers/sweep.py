@@ -23,7 +23,7 @@ def sweep_stuck() -> dict:
             Outbox.status == OutboxStatus.PENDING,
             or_(Outbox.not_before.is_(None), Outbox.not_before <= now),
             or_(Outbox.not_before.is_not(None), Outbox.created_at <= now - GRACE),
-            or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - outbox.claim_timeout()),
+            outbox.unclaimed(now),
         )
         .order_by(Outbox.id)
         .limit(BATCH)
