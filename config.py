@@ -52,6 +52,25 @@ class Config:
     TWILIO_WEBHOOK_SHARED_KEYS = os.environ.get("TWILIO_WEBHOOK_SHARED_KEYS", "")  # comma list
     TWILIO_TIMEOUT = env_int("TWILIO_TIMEOUT", 15)  # seconds per REST call
     SMS_PER_SECOND = env_int("SMS_PER_SECOND", 1)
+    # WhatsApp through Twilio: our WhatsApp sender ("whatsapp:+254..."), and the approved
+    # templates (Content SIDs) allowed outside the 24-hour window, as "kind=HX...,kind=HX...".
+    TWILIO_WHATSAPP_FROM = os.environ.get("TWILIO_WHATSAPP_FROM", "")
+    WHATSAPP_CONTENT_SIDS = os.environ.get("WHATSAPP_CONTENT_SIDS", "")
+    MAX_MEDIA_BYTES = env_int("MAX_MEDIA_BYTES", 5 * 1024 * 1024)  # a WhatsApp/MMS photo we fetch
+    # Africa's Talking (SMS_BACKEND=africastalking): username ("sandbox" for their sandbox),
+    # API key, sender id or shortcode, REST base, and the secret every callback URL carries.
+    AT_USERNAME = os.environ.get("AT_USERNAME", "")
+    AT_API_KEY = os.environ.get("AT_API_KEY", "")
+    AT_FROM = os.environ.get("AT_FROM", "")
+    AT_API_BASE = os.environ.get("AT_API_BASE", "")  # empty: AT's live or sandbox host
+    AT_WEBHOOK_SECRET = os.environ.get("AT_WEBHOOK_SECRET", "")
+    AT_ALLOWED_NETWORKS = os.environ.get("AT_ALLOWED_NETWORKS", "")  # CIDR list; empty: any
+    AT_TIMEOUT = env_int("AT_TIMEOUT", 15)  # seconds per REST call
+    USSD_CODE = os.environ.get("USSD_CODE", "*384*123#")  # shown in messages and /dev/sms
+    # Calls (Twilio Voice): the number customers call, and how long a desk phone rings
+    # before the call counts as missed and becomes a call-back.
+    VOICE_NUMBER = os.environ.get("VOICE_NUMBER", "")
+    VOICE_RING_SECONDS = env_int("VOICE_RING_SECONDS", 25)
     # A send claim older than this belongs to a dead worker: another may take the row over
     # (after asking the provider whether the dead one's attempt got through). It must outlast
     # the longest live send, which RQ's job timeout (180 s by default) bounds.

@@ -81,7 +81,6 @@ def fill(size: int, *, due_fraction: float = 0.0, seed: int = 7) -> dict:
                 "phone": f"+2547{i:08d}",
                 "email": None,
                 "language": "en",
-                "sms_opted_out": False,
                 "created_at": now,
             }
             for i in range(customers)

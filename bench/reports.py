@@ -172,11 +172,13 @@ def _fill(size: int, people: dict, now: datetime) -> None:
     customers = max(size // 3, 1)
     _load(
         "customers",
-        ["id", "name", "phone", "language", "sms_opted_out", "created_at"],
-        (
-            (n + 1, f"Customer {n}", f"+2547{n:08d}", "en", rng.random() < 0.01, now)
-            for n in range(customers)
-        ),
+        ["id", "name", "phone", "language", "created_at"],
+        ((n + 1, f"Customer {n}", f"+2547{n:08d}", "en", now) for n in range(customers)),
+    )
+    _load(  # one customer in a hundred has told our number STOP
+        "opt_outs",
+        ["customer_id", "line", "source", "created_at"],
+        ((n + 1, "*", "SMS STOP", now) for n in range(customers) if rng.random() < 0.01),
     )
     facts = Facts(size, people, now, rng)
     _load("tickets", TICKET_COLUMNS, _tickets(facts, customers, rng))

@@ -14,7 +14,7 @@ from sqlalchemy import not_, select
 
 from ticketing import create_app
 from ticketing.extensions import db
-from ticketing.models import Customer, Department, Event, Outbox, Promise, Ticket, User
+from ticketing.models import Customer, Department, Event, OptOut, Outbox, Promise, Ticket, User
 from ticketing.models.enums import (
     Category,
     Channel,
@@ -70,7 +70,7 @@ class World:
         self.open_dept = Department(name="Open work")
         self.opt_dept = Department(name="Opt-outs")
         self.customer = Customer(name="Wanjiru")
-        self.quiet = Customer(name="Otieno", sms_opted_out=True)
+        self.quiet = Customer(name="Otieno", opt_outs=[OptOut(line="*")])
         self.talker = Customer(name="Akinyi")
         self.other = Customer(name="Kamau")
         self.agent_a = User(email="a@example.com", name="A", password_hash="x")

@@ -108,29 +108,29 @@ def test_an_opted_out_failure_opts_the_customer_out_whatever_the_code(db, owed):
     outbox.fail(row, "recipient unsubscribed", "STOPPED", opted_out=True)
     db.session.commit()
     person = db.session.scalar(select(Customer))
-    assert (row.status, row.error_code, person.sms_opted_out) == (
+    assert (row.status, row.error_code, [o.line for o in person.opt_outs]) == (
         OutboxStatus.FAILED,
         "STOPPED",
-        True,
+        [row.line],
     )
     [event] = db.session.scalars(select(Event).where(Event.kind == "sms_opt_out")).all()
-    assert event.data == {"source": "provider error STOPPED"}
+    assert event.data == {"source": "provider error STOPPED", "line": row.line}
 
 
 def test_a_replayed_opt_out_report_does_not_undo_a_later_opt_in(db, owed):
     row = reported(db, owed(), said(OutboxStatus.FAILED, code="21610", opted_out=True))
     person = db.session.scalar(select(Customer))
-    assert person.sms_opted_out
-    customers.set_sms_opt_out(person, False, source="SMS START")
+    assert customers.is_opted_out(person, row.line)
+    customers.set_sms_opt_out(person, False, line=row.line, source="SMS START")
     db.session.commit()
     reported(db, row, said(OutboxStatus.FAILED, code="21610", opted_out=True))
-    assert db.session.scalar(select(Customer)).sms_opted_out is False
+    assert db.session.scalar(select(Customer)).opt_outs == []
 
 
 def test_a_failure_without_the_flag_leaves_consent_alone(db, owed):
     row = reported(db, owed(), said(OutboxStatus.FAILED, code="30003"))
     assert (row.status, row.last_error) == (OutboxStatus.FAILED, "provider failed (30003)")
-    assert db.session.scalar(select(Customer)).sms_opted_out is False
+    assert db.session.scalar(select(Customer)).opt_outs == []
 
 
 def test_a_report_on_a_suppressed_row_is_ignored(db, owed):

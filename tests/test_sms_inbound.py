@@ -216,7 +216,7 @@ def test_every_opt_out_keyword_in_any_case_and_punctuation(phone, run_jobs, twil
         phone.text(variant)
         phone.text("start")
     run_jobs()  # in arrival order: each variant must opt out for the events to alternate
-    assert not customer().sms_opted_out
+    assert not customer().opt_outs
     assert opt_events(customer()) == ["sms_opt_out", "sms_opt_in"] * len(variants)
     assert counts()["tickets"] == 0
     assert twilio.sent_to(CUSTOMER) == [
@@ -230,7 +230,7 @@ def test_opt_in_keywords_turn_sms_back_on(phone, run_jobs, twilio, word):
     run_jobs()
     phone.text(word)
     run_jobs()
-    assert not customer().sms_opted_out
+    assert not customer().opt_outs
     assert twilio.sent_to(CUSTOMER) == [
         "You will receive SMS from Fuatilia support again. Text STOP to stop."
     ]
@@ -267,7 +267,7 @@ def test_status_answers_with_each_tickets_status_and_next_step(phone, run_jobs, 
 def test_sentences_containing_stop_are_ordinary_messages(phone, run_jobs, text):
     phone.text(text)
     run_jobs()
-    assert not customer().sms_opted_out
+    assert not customer().opt_outs
     assert newest_ticket().messages[0].body == text
 
 

@@ -151,9 +151,9 @@ def test_twilio_21610_marks_the_customer_opted_out_and_later_sms_are_suppressed(
     run_jobs()
     assert (row(owed).status, row(owed).error_code) == (OutboxStatus.FAILED, "21610")
     person = db.session.scalar(select(Customer).where(Customer.phone == CUSTOMER))
-    assert person.sms_opted_out
+    assert person.opt_outs
     [event] = db.session.scalars(select(Event).where(Event.kind == "sms_opt_out")).all()
-    assert event.data == {"source": "provider error 21610"}
+    assert event.data == {"source": "provider error 21610", "line": row(owed).line}
     later = reply(desk, "Hello again")
     run_jobs()
     assert row(later).status == OutboxStatus.SUPPRESSED

@@ -8,11 +8,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from ticketing import events, hours
+from ticketing import events
 from ticketing.channels import Inbound
 from ticketing.extensions import db
-from ticketing.models import Customer
-from ticketing.models.enums import Channel, Language
+from ticketing.models import Customer, OptOut
+from ticketing.models.enums import PHONE_CHANNELS, Channel, Language
 
 SWAHILI_HINTS = {
     "habari",
@@ -98,7 +98,7 @@ def for_inbound(inbound: Inbound) -> Customer:
 
 def contact(inbound: Inbound) -> dict[str, str]:
     """The sender's address as find()'s keyword: their phone for SMS, else their email."""
-    return {"phone" if inbound.channel == Channel.SMS else "email": inbound.sender}
+    return {"phone" if inbound.channel in PHONE_CHANNELS else "email": inbound.sender}
 
 
 def from_form(*, name: str, email: str | None, phone: str | None, language: Language) -> Customer:
@@ -118,15 +118,37 @@ def guess_language(text: str) -> Language:
     return Language.SW if len(words & SWAHILI_HINTS) >= 2 else Language.EN
 
 
-def set_sms_opt_out(customer: Customer, opted_out: bool, *, source: str) -> None:
-    """STOP or START from the customer (or a provider's opt-out error): an event agents see."""
-    if customer.sms_opted_out == opted_out:
-        return
-    customer.sms_opted_out = opted_out
-    customer.sms_opted_out_at = hours.now() if opted_out else None
+EVERY_LINE = "*"  # an opt-out kept from before lines existed: silent on all of them
+
+
+def set_sms_opt_out(customer: Customer, opted_out: bool, *, line: str, source: str) -> None:
+    """STOP or START to one of our lines (or a provider's opt-out for it): only that line
+    falls silent or speaks again, and agents see an event. START also ends an old STOP kept
+    for every line, since that STOP was said to the one line there was."""
+    current = {row.line: row for row in customer.opt_outs}
+    if opted_out:
+        if line in current or EVERY_LINE in current:
+            return
+        customer.opt_outs.append(OptOut(line=line, source=source[:80]))
+    else:
+        gone = [current[name] for name in (line, EVERY_LINE) if name in current]
+        if not gone:
+            return
+        for row in gone:
+            customer.opt_outs.remove(row)
+    db.session.flush()
     events.record_for_customer(
-        customer, "sms_opt_out" if opted_out else "sms_opt_in", source=source
+        customer, "sms_opt_out" if opted_out else "sms_opt_in", source=source, line=line
     )
+
+
+def opt_out_for(customer: Customer, line: str | None) -> OptOut | None:
+    """The customer's STOP that silences `line` (said to it, or to every line), if any."""
+    return next((row for row in customer.opt_outs if row.line in (line, EVERY_LINE)), None)
+
+
+def is_opted_out(customer: Customer, line: str | None) -> bool:
+    return opt_out_for(customer, line) is not None
 
 
 def _add_contact_if_free(customer: Customer, field: str, value: str | None) -> None:

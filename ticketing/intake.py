@@ -10,12 +10,13 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from ticketing import answers, customers, events, hours, lifecycle, notify, outbox
+from ticketing import answers, customers, events, hours, lifecycle, lines, notify, outbox
 from ticketing.channels import Inbound, web
 from ticketing.extensions import db
 from ticketing.models import Customer, Message, Ticket
 from ticketing.models.enums import (
     ACTIVE_STATUSES,
+    PHONE_CHANNELS,
     Category,
     Channel,
     Outcome,
@@ -35,7 +36,7 @@ def keyword(text: str) -> str:
 
 def receive(inbound: Inbound) -> Ticket | None:
     """File one inbound message; returns the ticket it went to, None for keyword-only texts."""
-    if inbound.channel == Channel.SMS and not inbound.text and not inbound.attachments:
+    if inbound.channel in PHONE_CHANNELS and not inbound.text and not inbound.attachments:
         return None  # an empty SMS says nothing to answer; its raw row is kept, ignored
     if inbound.bounce is not None:
         return outbox.record_bounce(inbound.bounce)
@@ -43,8 +44,8 @@ def receive(inbound: Inbound) -> Ticket | None:
         return None  # automated mail from a stranger threads nowhere and opens nothing
     customer = customers.for_inbound(inbound)
     word = keyword(inbound.text)
-    if inbound.channel == Channel.SMS:
-        handled = _sms_keyword(customer, word, inbound.text)
+    if inbound.channel in PHONE_CHANNELS:
+        handled = _sms_keyword(customer, word, inbound)
         if handled is not False:
             return handled
     ticket = thread(customer, inbound)
@@ -105,7 +106,7 @@ def thread(customer: Customer, inbound: Inbound) -> Ticket | None:
         )
         if ticket is not None and _is_on(ticket, customer, inbound):
             return _follow_merges(ticket)
-    if inbound.channel != Channel.SMS:
+    if inbound.channel not in PHONE_CHANNELS:
         return None  # a new email subject without a reference is a new request
     mine = select(Ticket).where(Ticket.customer_id == customer.id, Ticket.merged_into_id.is_(None))
     newest = (Ticket.updated_at.desc(), Ticket.id.desc())
@@ -132,6 +133,8 @@ def file_message(customer: Customer, inbound: Inbound, ticket: Ticket | None) ->
         "external_id": inbound.external_id or None,
         "attachments": inbound.attachments,
         "cc": inbound.cc,
+        "line": inbound.line or None,
+        "link_id": inbound.link_id or None,
     }
     if ticket is not None and ticket.status == Status.CLOSED:
         if inbound.is_automated or not _within_reopen_window(ticket):
@@ -195,20 +198,24 @@ def guess_category(text: str) -> Category:
     return Category.GENERAL
 
 
-def _sms_keyword(customer: Customer, word: str, text: str):
-    """Handle STOP/START/HELP/STATUS; False when the text is not a keyword."""
+def _sms_keyword(customer: Customer, word: str, inbound: Inbound):
+    """Handle STOP/START/HELP/STATUS, each for the line it was sent to (a STOP to one number
+    leaves the others speaking); False when the text is not a keyword."""
+    line = inbound.line or lines.configured(inbound.channel)
+    source = f"{inbound.channel.value.upper()} {word}"
     if word in OPT_OUT:
-        customers.set_sms_opt_out(customer, True, source=f"SMS {word}")
+        customers.set_sms_opt_out(customer, True, line=line, source=source)
         return None
     if word in OPT_IN:
-        customers.set_sms_opt_out(customer, False, source=f"SMS {word}")
-        notify.direct(customer, "opted_in")
+        customers.set_sms_opt_out(customer, False, line=line, source=source)
+        notify.direct(customer, "opted_in", line=line)
         return None
     if word in HELP:
-        notify.direct(customer, "help")
+        notify.direct(customer, "help", line=line)
         return None
     if word == "STATUS" or word.startswith("STATUS "):
-        notify.direct(customer, "status", tickets=_status_tickets(customer, text))
+        tickets = _status_tickets(customer, inbound.text)
+        notify.direct(customer, "status", line=line, tickets=tickets)
         return None
     return False
 

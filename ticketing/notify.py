@@ -24,30 +24,43 @@ from email.utils import make_msgid, parseaddr
 from flask import current_app
 from sqlalchemy import select, update
 
-from ticketing import charter, hours, wording
+from ticketing import charter, customers, hours, lines, wording
 from ticketing.extensions import db
 from ticketing.loop_guard import guard
 from ticketing.models import Customer, Outbox, Ticket, User
-from ticketing.models.enums import Channel, OutboxStatus
+from ticketing.models.enums import PHONE_CHANNELS, Channel, OutboxStatus
 from ticketing.models.people import DEFAULT_POLICY
 from ticketing.queues import DELIVER, enqueue_after_commit
 
 log = logging.getLogger(__name__)
+# Where a customer who wrote (or prefers) one of these is answered by SMS: a USSD session or
+# a phone call has no thread of its own to answer on.
+PHONE_FIRST = (Channel.SMS, Channel.USSD, Channel.PHONE)
 UPDATE_KINDS = ("assigned", "waiting", "resolved", "confirm_fix", "closed", "reopened")
 COMBINED = "updates"  # rows folded before updates were re-rendered at send time carry it
 
 
 def channel_for(customer: Customer, ticket: Ticket | None = None) -> Channel | None:
-    """SMS when they wrote by SMS or prefer it, else email, else SMS; None when unreachable."""
-    can_sms = bool(customer.phone) and not customer.sms_opted_out
-    wants_sms = customer.preferred_channel == Channel.SMS or (
-        ticket is not None and ticket.channel == Channel.SMS
-    )
-    if can_sms and (wants_sms or not customer.email):
+    """WhatsApp when they wrote or prefer it and we have a WhatsApp line; SMS when they wrote
+    by SMS (or USSD, or a call) or prefer it, else email, else SMS; None when unreachable.
+    A line the customer told STOP is not used, so the next channel down is tried."""
+    wrote_by = ticket.channel if ticket is not None else None
+    if _reachable_on(customer, ticket, Channel.WHATSAPP) and Channel.WHATSAPP in (
+        customer.preferred_channel,
+        wrote_by,
+    ):
+        return Channel.WHATSAPP
+    wants_sms = customer.preferred_channel in PHONE_FIRST or wrote_by in PHONE_FIRST
+    if _reachable_on(customer, ticket, Channel.SMS) and (wants_sms or not customer.email):
         return Channel.SMS
     if customer.email:
         return Channel.EMAIL
     return None
+
+
+def _reachable_on(customer: Customer, ticket: Ticket | None, channel: Channel) -> bool:
+    line = lines.reply_line(ticket, channel)
+    return bool(customer.phone) and line is not None and not customers.is_opted_out(customer, line)
 
 
 def customer(
@@ -74,6 +87,7 @@ def customer(
     channel = channel_for(person, ticket)
     if channel is None:
         return _suppressed(ticket, kind, person, "no reachable channel (SMS opted out, no email)")
+    line = lines.reply_line(ticket, channel) if channel in PHONE_CHANNELS else None
     if update and (folded := _fold_into_held_update(ticket, channel, kind, context)) is not None:
         return folded
     row = _row(
@@ -87,6 +101,7 @@ def customer(
         capped=proactive or update,
         dedupe_key=dedupe_key,
         context=context,
+        line=line,
     )
     if channel == Channel.EMAIL and not automatic and ticket.cc_emails:
         row.cc = list(ticket.cc_emails)  # people's own words reach everyone on the thread
@@ -97,16 +112,18 @@ def customer(
     return _owe(row)
 
 
-def direct(person: Customer, kind: str, **context) -> Outbox:
-    """Answer an SMS keyword (HELP, STATUS, START) on SMS at once, outside any ticket; an
-    answer, so never capped for volume (the repetition guard still applies)."""
+def direct(person: Customer, kind: str, *, line: str | None, **context) -> Outbox:
+    """Answer an SMS keyword (HELP, STATUS, START) at once, outside any ticket, from the line
+    it was sent to and on its channel (SMS or WhatsApp); an answer, so never capped for
+    volume (the repetition guard still applies)."""
     row = _row(
-        Channel.SMS,
+        lines.channel_of(line),
         kind,
         person.phone,
         customer=person,
         language=person.language.value,
         context=context,
+        line=line,
     )
     return _owe(row)
 
@@ -130,7 +147,7 @@ def staff(
 
 
 def _address(person: Customer, channel: Channel) -> str:
-    return person.phone if channel == Channel.SMS else person.email
+    return person.phone if channel in PHONE_CHANNELS else person.email
 
 
 def _row(
@@ -146,6 +163,7 @@ def _row(
     capped=False,
     dedupe_key=None,
     context=None,
+    line=None,
 ) -> Outbox:
     subject, body, html = wording.render(
         kind, language, channel, _context(ticket, customer, context)
@@ -162,6 +180,7 @@ def _row(
         user_id=user.id if user else None,
         is_automatic=automatic,
         dedupe_key=dedupe_key,
+        line=line,
     )
     if channel == Channel.EMAIL:
         row.message_id = make_msgid(domain=mail_domain())

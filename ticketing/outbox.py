@@ -12,11 +12,11 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, or_, select, true, update
 
-from ticketing import customers, events, hours
+from ticketing import customers, events, hours, lines
 from ticketing.channels import Bounce, Sent, StatusReport
 from ticketing.extensions import db
 from ticketing.models import Customer, Outbox, Ticket
-from ticketing.models.enums import Channel, OutboxStatus
+from ticketing.models.enums import PHONE_CHANNELS, Channel, OutboxStatus
 
 log = logging.getLogger(__name__)
 BACKOFF_MINUTES = (1, 2, 5, 15, 30, 60, 120, 240, 480)  # then the row fails for good
@@ -79,10 +79,10 @@ def claim(outbox_id: int) -> bool:
 
 
 def is_opted_out(row: Outbox) -> bool:
-    """An SMS to a customer who has opted out since the row was owed."""
-    if row.channel != Channel.SMS or row.customer_id is None:
+    """An SMS or WhatsApp message to a customer who has told its line STOP since it was owed."""
+    if row.channel not in PHONE_CHANNELS or row.customer_id is None:
         return False
-    return bool(db.session.get(Customer, row.customer_id).sms_opted_out)
+    return customers.is_opted_out(db.session.get(Customer, row.customer_id), row.line)
 
 
 def suppress(row: Outbox, reason: str) -> None:
@@ -221,8 +221,9 @@ def _reported_row(channel: Channel, provider_id: str, outbox_id: int | None) -> 
     one already final: it was never sent)."""
     if not provider_id:
         return None
+    family = PHONE_CHANNELS if channel in PHONE_CHANNELS else (channel,)  # one callback URL
     row = db.session.scalar(
-        select(Outbox).where(Outbox.channel == channel, Outbox.provider_id == provider_id)
+        select(Outbox).where(Outbox.channel.in_(family), Outbox.provider_id == provider_id)
     )
     if row is not None or not outbox_id:
         return row
@@ -230,7 +231,7 @@ def _reported_row(channel: Channel, provider_id: str, outbox_id: int | None) -> 
         update(Outbox)
         .where(
             Outbox.id == outbox_id,
-            Outbox.channel == channel,
+            Outbox.channel.in_(family),
             Outbox.status.in_(UNSETTLED),
             or_(Outbox.provider_id.is_(None), Outbox.provider_id == provider_id),
         )
@@ -268,7 +269,10 @@ def _opt_out_if(opted_out: bool, row: Outbox, code: str | None) -> None:
     """The provider says the recipient unsubscribed: our consent record follows."""
     if opted_out and row.customer_id is not None:
         customers.set_sms_opt_out(
-            db.session.get(Customer, row.customer_id), True, source=f"provider error {code}"
+            db.session.get(Customer, row.customer_id),
+            True,
+            line=row.line or lines.configured(row.channel),
+            source=f"provider error {code}",
         )
 
 

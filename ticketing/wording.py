@@ -21,7 +21,7 @@ from ticketing.models import (
     Ticket,
     User,
 )
-from ticketing.models.enums import Channel, Language, Priority, Status
+from ticketing.models.enums import PHONE_CHANNELS, Channel, Language, Priority, Status
 from ticketing.models.people import DEFAULT_POLICY
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 
 def render(kind: str, language: str, channel: Channel, context: dict) -> tuple[str, str, str]:
     """(subject, text, html): an admin's wording from MessageTemplate if there is one, else
-    templates/messages/<language>/<kind>.<channel>.*"""
+    templates/messages/<language>/<kind>.<channel>.*; WhatsApp says what SMS says."""
+    if channel in PHONE_CHANNELS:
+        channel = Channel.SMS
     subject, body = _render_override(kind, language, channel, context) or _render_file(
         f"messages/{language}/{kind}", channel, context
     )

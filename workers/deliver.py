@@ -30,7 +30,7 @@ def _settled_by_asking(row: Outbox) -> bool:
     """Ask the provider for an earlier attempt at `row`; True when that settles the attempt
     (found and recorded, or the provider could not answer: try again later)."""
     try:
-        found = channels.sender_for(row.channel).find_sent(row, row.doubt_since)
+        found = channels.sender_for(row).find_sent(row, row.doubt_since)
     except channels.TransientFailure as error:
         outbox.retry_later(row, f"earlier attempt unknown: {error}", error.code, in_doubt=True)
         return True
@@ -53,7 +53,7 @@ def _hand_over(row: Outbox) -> None:
 
 def _send(row: Outbox) -> None:
     try:
-        sent = channels.sender_for(row.channel).send(row)
+        sent = channels.sender_for(row).send(row)
     except channels.PermanentFailure as error:
         outbox.fail(row, str(error), error.code, opted_out=error.opted_out)
     except channels.TransientFailure as error:

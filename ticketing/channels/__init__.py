@@ -39,6 +39,8 @@ class Inbound:
     is_automated: bool = False  # auto-reply, bulk or list mail: never answered automatically
     notes: tuple[str, ...] = field(default=())  # what was dropped, and why (over-size files)
     bounce: Bounce | None = None  # a delivery report: it updates our Outbox row, opens nothing
+    line: str = ""  # SMS/WhatsApp: the key of our line it was sent to (ticketing/lines.py)
+    link_id: str = ""  # Africa's Talking premium: answer within this session
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,26 +86,36 @@ class TransientFailure(Exception):
 
 
 def parse_raw(channel: Channel, payload: bytes) -> Inbound:
-    """From a stored raw payload to an Inbound; may raise on garbage (the raw row is kept)."""
-    from ticketing.channels import email, sms
+    """From a stored raw payload to an Inbound; may raise on garbage (the raw row is kept).
+    An SMS payload is Twilio's form (it always names a MessageSid) or Africa's Talking's."""
+    from ticketing.channels import africastalking, email, sms
 
     if channel == Channel.SMS:
         form = dict(parse_qsl(payload.decode("utf-8"), keep_blank_values=True))
-        return sms.parse(form)
+        if "MessageSid" in form or "SmsSid" in form:
+            return sms.parse(form)
+        return africastalking.parse(form)
     if channel == Channel.EMAIL:
         return email.parse(payload)
     raise ValueError(f"no parser for channel {channel}")
 
 
-def sender_for(channel: Channel):
-    """The module that sends on `channel` under the configured backend. Each has
+def sender_for(row):
+    """The module that sends `row` (an Outbox) under the configured backends: for SMS and
+    WhatsApp the provider of the row's line, unless SMS_BACKEND is the console. Each has
     `send(outbox) -> Sent` and `find_sent(outbox, since) -> tuple[Sent, ...]`: what the
     provider holds that may be an earlier attempt at this row since then, oldest first
     (always empty where the provider cannot be asked)."""
-    from ticketing.channels import console, email, twilio_rest
+    from ticketing import lines
+    from ticketing.channels import africastalking, console, email, twilio_rest
+    from ticketing.models.enums import PHONE_CHANNELS, Provider
 
-    if channel == Channel.SMS:
-        return twilio_rest if current_app.config["SMS_BACKEND"] == "twilio" else console
+    if row.channel in PHONE_CHANNELS:
+        if current_app.config["SMS_BACKEND"] == "console":
+            return console
+        if lines.provider_of(row.line) == Provider.AFRICASTALKING:
+            return africastalking
+        return twilio_rest
     return email if current_app.config["MAIL_BACKEND"] == "smtp" else console
 
 

@@ -15,9 +15,10 @@ from twilio.request_validator import (
     get_signature_algorithm,
 )
 
+from ticketing import lines
 from ticketing.channels import Inbound, StatusReport
 from ticketing.contacts import InvalidContact, normalise_phone
-from ticketing.models.enums import Channel, OutboxStatus
+from ticketing.models.enums import Channel, OutboxStatus, Provider
 
 log = logging.getLogger(__name__)
 GSM7_BASIC = set(
@@ -131,14 +132,21 @@ def sign(url: str, params: dict) -> str:
 
 
 def parse(form: dict) -> Inbound:
-    """A Twilio inbound-message form post as one Inbound; raises InvalidContact on a bad From."""
-    sender = normalise_phone(form.get("From", ""), current_app.config["DEFAULT_PHONE_REGION"])
+    """A Twilio inbound-message form post (SMS, or WhatsApp when From is "whatsapp:+...") as
+    one Inbound; raises InvalidContact on a bad From."""
+    sender = form.get("From", "")
+    channel = Channel.WHATSAPP if sender.startswith(lines.WHATSAPP_PREFIX) else Channel.SMS
+    phone = normalise_phone(
+        sender.removeprefix(lines.WHATSAPP_PREFIX), current_app.config["DEFAULT_PHONE_REGION"]
+    )
     return Inbound(
-        channel=Channel.SMS,
-        sender=sender,
+        channel=channel,
+        sender=phone,
         text=(form.get("Body") or "").strip(),
         external_id=form.get("MessageSid") or form.get("SmsSid") or "",
         attachments=_media(form),
+        sender_name=form.get("ProfileName", "") if channel == Channel.WHATSAPP else "",
+        line=lines.for_inbound(Provider.TWILIO, form.get("To", "")),
     )
 
 

@@ -14,9 +14,10 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import NewConnectionError
 
+from ticketing import lines
 from ticketing.channels import PermanentFailure, Sent, TransientFailure
 from ticketing.channels.sms import OPT_OUT_CODE, STATUS, fit
-from ticketing.models.enums import OutboxStatus
+from ticketing.models.enums import Channel, OutboxStatus
 
 log = logging.getLogger(__name__)
 # Codes that will not change on a retry: bad number, not mobile, unsubscribed, blocked...
@@ -79,15 +80,29 @@ def body_for(outbox) -> str:
     return fit(outbox.body, link)
 
 
+def sender_of(outbox) -> str:
+    """The Twilio number, Messaging Service or WhatsApp sender the row goes out from."""
+    if outbox.line:
+        return lines.split(outbox.line)[1]
+    return current_app.config["TWILIO_FROM"]
+
+
+def recipient_of(outbox) -> str:
+    """Twilio's address of the recipient: WhatsApp numbers carry the channel's prefix."""
+    if outbox.channel == Channel.WHATSAPP:
+        return lines.with_prefix(outbox.recipient)
+    return outbox.recipient
+
+
 def send(outbox) -> Sent:
-    """Hand one SMS to Twilio; classify failures as permanent or worth retrying, and say
-    whether a retryable one may have reached Twilio all the same."""
-    sender = current_app.config["TWILIO_FROM"]
+    """Hand one SMS or WhatsApp message to Twilio; classify failures as permanent or worth
+    retrying, and say whether a retryable one may have reached Twilio all the same."""
+    sender = sender_of(outbox)
     origin = {"messaging_service_sid": sender} if sender.startswith("MG") else {"from_": sender}
     pace(sender)
     try:
         message = client().messages.create(
-            to=outbox.recipient,
+            to=recipient_of(outbox),
             body=body_for(outbox),
             status_callback=status_callback_url(outbox.id),
             **origin,
@@ -121,12 +136,12 @@ def find_sent(outbox, since: datetime) -> tuple[Sent, ...]:
 def _matches(outbox, since: datetime):
     """Newest first, as Twilio lists them. No DateSent filter: a message Twilio still holds
     in its queue has no date_sent yet, and it is exactly the one we are looking for."""
-    sender = current_app.config["TWILIO_FROM"]
+    sender = sender_of(outbox)
     by_service = sender.startswith("MG")
     body = body_for(outbox)
     start = (since - CLOCK_SKEW).replace(tzinfo=UTC)
     listed = client().messages.stream(
-        to=outbox.recipient, **({} if by_service else {"from_": sender}), limit=LOOK_BACK
+        to=recipient_of(outbox), **({} if by_service else {"from_": sender}), limit=LOOK_BACK
     )
     for message in listed:
         if message.date_created is None or message.date_created < start:

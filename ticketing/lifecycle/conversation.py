@@ -3,7 +3,7 @@ the customer and the agents write; the only writer of Message rows."""
 
 from sqlalchemy import select
 
-from ticketing import ccs, charter, events, hours, notify, routing
+from ticketing import ccs, charter, events, hours, lines, notify, routing
 from ticketing.errors import TransitionError
 from ticketing.extensions import db
 from ticketing.lifecycle import base, moves
@@ -29,13 +29,21 @@ def open_ticket(
     previous: Ticket | None = None,
     acknowledge: bool = True,
     cc=(),
+    line: str | None = None,
+    link_id: str | None = None,
 ) -> Ticket:
     """Create a ticket from what a customer sent, route and assign it, and acknowledge it.
 
-    `cc`: the others the customer wrote to; they are copied on agents' replies."""
+    `cc`: the others the customer wrote to; they are copied on agents' replies.
+    `line`: our number or sender id they wrote to: its department gets the ticket (before
+    any keyword rule), and answers go out from it."""
     now = hours.now()
     subject = (subject or body or "(no subject)").strip().splitlines()[0][:200] or "(no subject)"
-    department = department or routing.pick_department(f"{subject}\n{body}", channel, category)
+    department = (
+        department
+        or lines.department_of(line)
+        or routing.pick_department(f"{subject}\n{body}", channel, category)
+    )
     ticket = Ticket(
         reference=_unused_reference(),
         customer=customer,
@@ -50,10 +58,11 @@ def open_ticket(
         last_customer_message_at=now,
         follow_ups_done=[],
         previous_ticket=previous,
+        line=line,
     )
     db.session.add(ticket)
     db.session.flush()
-    add_message(
+    message = add_message(
         ticket,
         Direction.INBOUND,
         channel,
@@ -64,6 +73,7 @@ def open_ticket(
         attachments=attachments,
         author=by,
     )
+    message.link_id = link_id
     events.record(
         ticket,
         "created",
@@ -95,9 +105,12 @@ def add_customer_message(
     is_automated: bool = False,
     sender: str | None = None,
     cc=(),
+    line: str | None = None,
+    link_id: str | None = None,
 ) -> Message:
     """File what the customer (or `sender`, one of the ticket's CCs) sent on their ticket;
-    it wakes a waiting or resolved ticket."""
+    it wakes a waiting or resolved ticket. `line`: the number of ours they wrote to, from
+    which the answers now go."""
     if ticket.status == Status.CLOSED:
         raise TransitionError(f"{ticket.reference} is closed: reopen it before adding to it")
     now = hours.now()
@@ -112,7 +125,9 @@ def add_customer_message(
         attachments=attachments,
         is_automated=is_automated,
     )
-    message.sender = sender
+    message.sender, message.link_id = sender, link_id
+    if line and line != ticket.line:
+        ticket.line = line
     events.record(
         ticket,
         "customer_message",

@@ -11,10 +11,12 @@ def stored_as_value(enum) -> Enum:
 
 
 from ticketing.models.audit import AuditEntry  # noqa: E402
+from ticketing.models.calls import Call, UssdSession  # noqa: E402
 from ticketing.models.enums import *  # noqa: E402,F403
 from ticketing.models.messaging import (  # noqa: E402
     IdempotencyKey,
     InboundRaw,
+    Line,
     MailboxState,
     MessageTemplate,
     Outbox,
@@ -24,6 +26,7 @@ from ticketing.models.people import (  # noqa: E402
     Customer,
     Department,
     Holiday,
+    OptOut,
     RoutingRule,
     User,
     user_departments,
@@ -33,6 +36,7 @@ from ticketing.models.tickets import Attachment, Event, Message, Promise, Ticket
 __all__ = [
     "Attachment",
     "AuditEntry",
+    "Call",
     "CharterTarget",
     "Customer",
     "Department",
@@ -40,13 +44,16 @@ __all__ = [
     "Holiday",
     "IdempotencyKey",
     "InboundRaw",
+    "Line",
     "MailboxState",
     "Message",
+    "OptOut",
     "MessageTemplate",
     "Outbox",
     "Promise",
     "RoutingRule",
     "Ticket",
+    "UssdSession",
     "User",
     "db",
     "stored_as_value",

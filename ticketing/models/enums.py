@@ -68,8 +68,32 @@ class Channel(StrEnum):
     WEB = "web"
     EMAIL = "email"
     SMS = "sms"
+    WHATSAPP = "whatsapp"
+    USSD = "ussd"
     PHONE = "phone"
     API = "api"
+
+
+# Channels that reach a customer's phone number through one of our lines (ticketing/lines.py).
+PHONE_CHANNELS = (Channel.SMS, Channel.WHATSAPP)
+
+
+class Provider(StrEnum):
+    """Who carries a line's messages: each has its adapter in ticketing/channels/."""
+
+    TWILIO = "twilio"
+    AFRICASTALKING = "africastalking"
+
+
+class CallOutcome(StrEnum):
+    """How a phone call to us ended, in the terms the call figures count."""
+
+    ANSWERED = "answered"  # a person at the desk took it
+    MISSED = "missed"  # rang out, busy or failed at the desk: we owe a call back
+    ABANDONED = "abandoned"  # the caller hung up before anyone answered
+    AFTER_HOURS = "after_hours"  # outside business hours
+    CALLBACK_REQUESTED = "callback_requested"  # pressed 1, or asked by USSD
+    VOICEMAIL = "voicemail"  # left a recording
 
 
 class Category(StrEnum):

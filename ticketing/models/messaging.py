@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ticketing import hours
 from ticketing.extensions import db
 from ticketing.models import stored_as_value
-from ticketing.models.enums import FINAL_OUTBOX, Channel, InboundStatus, OutboxStatus
+from ticketing.models.enums import FINAL_OUTBOX, Channel, InboundStatus, OutboxStatus, Provider
 
 
 class Outbox(db.Model):
@@ -38,6 +38,7 @@ class Outbox(db.Model):
     channel: Mapped[Channel] = mapped_column(stored_as_value(Channel))
     kind: Mapped[str] = mapped_column(String(40))  # the template it was rendered from
     recipient: Mapped[str] = mapped_column(String(254))
+    line: Mapped[str | None] = mapped_column(String(80))  # SMS/WhatsApp: our line it goes from
     cc: Mapped[list | None] = mapped_column(JSON)  # email copies: the ticket's CCs
     subject: Mapped[str] = mapped_column(String(255), default="")
     body: Mapped[str] = mapped_column(Text)
@@ -134,3 +135,32 @@ class MessageTemplate(db.Model):
     subject: Mapped[str] = mapped_column(String(255), default="")
     body: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=hours.now)
+
+
+class Line(db.Model):
+    """One of our numbers or sender ids (a Twilio number or Messaging Service, an Africa's
+    Talking shortcode or sender id, a WhatsApp sender), and the department that owns it.
+    Its key "<provider>:<address>" is what tickets, outbox rows and opt-outs name.
+    Owned by ticketing/lines.py."""
+
+    __tablename__ = "lines"
+    __table_args__ = (UniqueConstraint("provider", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[Provider] = mapped_column(stored_as_value(Provider))
+    channel: Mapped[Channel] = mapped_column(stored_as_value(Channel))  # sms or whatsapp
+    # E.164 number, shortcode, alphanumeric sender id, Messaging Service SID (MG...), or for
+    # WhatsApp "whatsapp:+254..."
+    address: Mapped[str] = mapped_column(String(64))
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="SET NULL")
+    )
+    label: Mapped[str] = mapped_column(String(80), default="")
+    is_enabled: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=hours.now)
+
+    department = relationship("Department")
+
+    @property
+    def key(self) -> str:
+        return f"{self.provider.value}:{self.address}"

@@ -45,6 +45,7 @@ class Department(db.Model):
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     working_hours: Mapped[dict] = mapped_column(JSON, default=lambda: dict(DEFAULT_WEEK))
     policy: Mapped[dict] = mapped_column(JSON, default=lambda: dict(DEFAULT_POLICY))
+    desk_phone: Mapped[str | None] = mapped_column(String(20))  # E.164: where its calls ring
 
     supervisor = relationship("User", foreign_keys=[supervisor_id])
     rules = relationship(
@@ -155,10 +156,24 @@ class Customer(db.Model):
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)  # E.164
     preferred_channel: Mapped[Channel | None] = mapped_column(stored_as_value(Channel))
     language: Mapped[Language] = mapped_column(stored_as_value(Language), default=Language.EN)
-    sms_opted_out: Mapped[bool] = mapped_column(default=False, index=True)  # reports count them
-    sms_opted_out_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=hours.now)
+
+    opt_outs = relationship("OptOut", cascade="all, delete-orphan")
 
     @property
     def display_name(self) -> str:
         return self.name or self.email or self.phone or f"Customer {self.id}"
+
+
+class OptOut(db.Model):
+    """A customer's STOP to one of our lines (ticketing/lines.py): only that line falls silent.
+    `line` "*" is every line (a STOP kept from before lines existed). Owned by customers.py."""
+
+    __tablename__ = "opt_outs"
+    __table_args__ = (UniqueConstraint("customer_id", "line"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    line: Mapped[str] = mapped_column(String(80))
+    source: Mapped[str] = mapped_column(String(80), default="")  # "SMS STOP", a provider's report
+    created_at: Mapped[datetime] = mapped_column(default=hours.now, index=True)

@@ -57,6 +57,9 @@ class Ticket(db.Model):
     priority: Mapped[Priority] = mapped_column(stored_as_value(Priority), default=Priority.NORMAL)
     category: Mapped[Category] = mapped_column(stored_as_value(Category), default=Category.GENERAL)
     channel: Mapped[Channel] = mapped_column(stored_as_value(Channel))  # where it came from
+    # the line (number or sender id of ours) the customer wrote or called to: replies go out
+    # from it (ticketing/lines.py); None for web and email tickets
+    line: Mapped[str | None] = mapped_column(String(80))
 
     created_at: Mapped[datetime] = mapped_column(default=hours.now)
     updated_at: Mapped[datetime] = mapped_column(default=hours.now)
@@ -148,6 +151,7 @@ class Message(db.Model):
     is_internal: Mapped[bool] = mapped_column(default=False)
     is_automated: Mapped[bool] = mapped_column(default=False)
     external_id: Mapped[str | None] = mapped_column(String(255))  # MessageSid or Message-ID
+    link_id: Mapped[str | None] = mapped_column(String(64))  # Africa's Talking premium session
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
     created_at: Mapped[datetime] = mapped_column(default=hours.now)
 
@@ -208,7 +212,9 @@ class Promise(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
-    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # None: owed by the ticket's department (a call-back the customer asked for by phone or
+    # USSD), reminded to its assignee or supervisor
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     description: Mapped[str] = mapped_column(String(300))
     due_at: Mapped[datetime]
     status: Mapped[PromiseStatus] = mapped_column(

@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import and_, case, not_, or_, select
 from sqlalchemy.orm import aliased
 
-from ticketing.models import Customer, Event, Outbox, Promise, Ticket
+from ticketing.models import Event, OptOut, Outbox, Promise, Ticket
 from ticketing.models.enums import (
     OPEN_STATUSES,
     Category,
@@ -260,11 +260,12 @@ def _messages(scope: Scope, part: str) -> list:
 
 
 def _opted_out(scope: Scope, part: str) -> list:
-    """Open tickets of customers who opted out of SMS (part "period": did so in the period)."""
+    """Open tickets of customers who opted out of SMS on one of our lines at least (part
+    "period": did so in the period)."""
     customers = (
         select(Event.customer_id).where(Event.kind == "sms_opt_out", scope.during(Event.created_at))
         if part == "period"
-        else select(Customer.id).where(Customer.sms_opted_out)
+        else select(OptOut.customer_id)
     )
     return [
         Ticket.customer_id.in_(customers),

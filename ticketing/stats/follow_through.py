@@ -3,7 +3,7 @@
 from sqlalchemy import distinct, func, select
 
 from ticketing.extensions import db
-from ticketing.models import Customer, Event, Outbox, Promise, Ticket
+from ticketing.models import Event, OptOut, Outbox, Promise, Ticket
 from ticketing.models.enums import Category, Channel, PromiseStatus
 from ticketing.stats.figures import (
     AFTER_SALE_OUTCOMES,
@@ -178,12 +178,12 @@ def delivery(scope: Scope) -> dict:
 
 
 def _opted_out(scope: Scope) -> dict:
-    now = select(func.count(Customer.id)).where(Customer.sms_opted_out)
+    now = select(func.count(func.distinct(OptOut.customer_id)))
     during = select(func.count(Event.id)).where(
         Event.kind == "sms_opt_out", scope.during(Event.created_at)
     )
     if scope.has_dimensions:
         theirs = select(Ticket.customer_id).where(*scope.ticket_conditions(merged=True))
-        now = now.where(Customer.id.in_(theirs))
+        now = now.where(OptOut.customer_id.in_(theirs))
         during = during.where(Event.customer_id.in_(theirs))
     return {"now": db.session.scalar(now), "in_period": db.session.scalar(during)}

@@ -4,11 +4,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ticketing import ccs, hours, lifecycle, notify, promises
+from ticketing import ccs, customers, hours, lifecycle, lines, notify, promises
 from ticketing.extensions import db
 from ticketing.forms import CcForm, NoteForm, ProductForm, PromiseForm, ReplyForm
 from ticketing.models import Attachment, Department, Event, Outbox, Promise, Ticket, User
-from ticketing.models.enums import Priority, Status
+from ticketing.models.enums import Channel, Priority, Status
 from ticketing.security import can_see, ticket_for, visible_tickets
 from ticketing.views.files import send_attachment
 
@@ -65,6 +65,7 @@ def _page_context(ticket: Ticket, **forms) -> dict:
         "cc_form": forms.get("cc_form") or CcForm(addresses="\n".join(ticket.cc_emails or [])),
         "statuses": [s for s in Status if s in lifecycle.NEXT[ticket.status]],
         "channel": notify.channel_for(customer, ticket),
+        "sms_stop": customers.opt_out_for(customer, lines.reply_line(ticket, Channel.SMS)),
     }
 
 
