@@ -37,6 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from ticketing.views import (
         admin,
         admin_audit,
+        admin_lines,
         admin_policy,
         agent,
         agent_ticket,
@@ -48,6 +49,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         public,
         reports,
         webhooks,
+        webhooks_africastalking,
+        webhooks_ussd,
+        webhooks_voice,
     )
 
     extensions.init_app(app)
@@ -63,6 +67,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         (agent.bp, agent_ticket.bp),
         (admin.bp, admin_policy.bp),
         (admin.bp, admin_audit.bp),
+        (admin.bp, admin_lines.bp),
+        (webhooks.bp, webhooks_africastalking.bp),
+        (webhooks.bp, webhooks_ussd.bp),
+        (webhooks.bp, webhooks_voice.bp),
         (api.bp, api_reports.bp),
     ):
         if all(nested is not child for nested, _ in parent._blueprints):  # once per process

@@ -30,6 +30,21 @@ def add_promise(ticket: Ticket, *, by: User, description: str, due_at: datetime)
     return promise
 
 
+def add_callback(ticket: Ticket, *, due_at: datetime, description: str) -> Promise:
+    """A call back the customer asked for, owed by the ticket's department (whoever holds the
+    ticket makes it), told to the customer like any promise; one open per ticket."""
+    open_one = next((p for p in ticket.promises if p.is_callback and p.status == "open"), None)
+    if open_one is not None:
+        return open_one
+    promise = Promise(ticket=ticket, agent=None, description=description[:300], due_at=due_at)
+    db.session.add(promise)
+    events.record(
+        ticket, "promised", None, description=promise.description, due_at=due_at.isoformat()
+    )
+    notify.customer(ticket, "callback", promise=promise)
+    return promise
+
+
 def settle_promise(promise: Promise, *, kept: bool, by: User | None) -> None:
     """Record whether a promise was kept; a missed one alerts the supervisor and tells the
     customer honestly when to expect contact instead."""
@@ -71,10 +86,11 @@ def settle_promise(promise: Promise, *, kept: bool, by: User | None) -> None:
 
 
 def remind_promise(promise: Promise) -> None:
-    """Remind the agent an hour before their promise falls due (their supervisor if away)."""
+    """Remind the agent an hour before their promise falls due (their supervisor if away); a
+    department's call-back reminds whoever holds the ticket."""
     promise.reminded_at = hours.now()
-    agent = promise.agent
-    on_duty = agent.is_enabled and not agent.is_away
+    agent = promise.agent or promise.ticket.assignee
+    on_duty = agent is not None and agent.is_enabled and not agent.is_away
     events.record(
         promise.ticket,
         "promise_reminder",

@@ -226,3 +226,12 @@ class Promise(db.Model):
 
     ticket = relationship("Ticket", back_populates="promises")
     agent = relationship("User")
+
+    @property
+    def is_callback(self) -> bool:
+        """Owed by the department: a call back the customer asked for by phone or USSD."""
+        return self.agent_id is None
+
+    @property
+    def owner_name(self) -> str:
+        return self.agent.name if self.agent is not None else f"{self.ticket.department.name} team"
