@@ -4,10 +4,10 @@ already holds tickets without losing them (on SQLite through batch table copies)
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
-from ticketing import lifecycle
-from ticketing.models import Customer, Event, Message, Ticket, User
+from ticketing import customers, lifecycle
+from ticketing.models import Customer, Event, Message, OptOut, Ticket, User
 from ticketing.models.enums import Channel
 
 
@@ -119,3 +119,26 @@ def test_the_embedded_sqlite_is_set_up_for_several_processes(db):
         assert pragma("synchronous") == 1  # NORMAL
         assert pragma("busy_timeout") == 30000
         assert pragma("foreign_keys") == 1
+
+
+def test_an_sms_stop_from_before_lines_keeps_every_line_silent(app, db, department):
+    """0005 turns the single opt-out flag into a STOP for every line, and back."""
+    department("General")
+    quiet, talker = Customer(name="Otieno", phone="+254712000002"), Customer(name="Akinyi")
+    db.session.add_all([quiet, talker])
+    db.session.commit()
+    quiet_id = quiet.id
+    db.session.remove()
+    directory = str(app.config["MIGRATIONS_DIR"])
+    try:
+        downgrade(directory=directory, revision="0004")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text("UPDATE customers SET sms_opted_out = :yes WHERE id = :id"),
+                {"yes": True, "id": quiet_id},
+            )
+    finally:
+        upgrade(directory=directory)
+    rows = db.session.execute(select(OptOut.customer_id, OptOut.line)).all()
+    assert [tuple(r) for r in rows] == [(quiet_id, "*")]
+    assert customers.is_opted_out(db.session.get(Customer, quiet_id), "africastalking:21525")

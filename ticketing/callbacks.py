@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ticketing import charter, events, hours, lifecycle, promises
 from ticketing.extensions import db
 from ticketing.models import Customer, Department, Promise, Ticket
-from ticketing.models.enums import OPEN_STATUSES, Channel, Priority, PromiseStatus
+from ticketing.models.enums import OPEN_STATUSES, Channel, Priority
 
 SUBJECT = "Call back requested"
 FALLBACK_MINUTES = 120  # a department without a first-response target: two working hours
@@ -46,7 +46,8 @@ def request(
 
 
 def open_for(customer: Customer) -> Ticket | None:
-    """The customer's ticket with an open call-back promise, if any."""
+    """The customer's open ticket that is about calling them back (a call-back promise,
+    made or still owed, is on it), if any: a new request adds a promise there."""
     return db.session.scalar(
         select(Ticket)
         .join(Promise, Promise.ticket_id == Ticket.id)
@@ -54,7 +55,6 @@ def open_for(customer: Customer) -> Ticket | None:
             Ticket.customer_id == customer.id,
             Ticket.status.in_(OPEN_STATUSES),
             Promise.agent_id.is_(None),
-            Promise.status == PromiseStatus.OPEN,
         )
         .order_by(Ticket.id.desc())
         .limit(1)
