@@ -226,3 +226,49 @@ class UserForm(FlaskForm):
 
 
 LANGUAGE_CHOICES = [(language.value, language.value) for language in Language]
+
+
+PROVIDER_CHOICES = [("twilio", "Twilio"), ("africastalking", "Africa's Talking")]
+LINE_CHANNEL_CHOICES = [("sms", "SMS"), ("whatsapp", "WhatsApp")]
+
+
+class LineForm(FlaskForm):
+    """A new line; the address is checked against its provider by lines.add."""
+
+    provider = SelectField("Provider", choices=PROVIDER_CHOICES)
+    channel = SelectField("Channel", choices=LINE_CHANNEL_CHOICES)
+    address = StringField(
+        "Number or sender id",
+        description="E.164 (+254…), a Twilio Messaging Service (MG…), or an Africa's Talking "
+        "shortcode or sender id",
+        validators=[DataRequired("Give the number or sender id."), Length(max=64)],
+    )
+    department_id = SelectField("Department", coerce=int, default=0)
+    label = StringField("Label", validators=[Optional(), Length(max=80)])
+
+
+class LineMoveForm(FlaskForm):
+    line_id = IntegerField("Line", validators=[DataRequired("Which line?")])
+    department_id = SelectField("Department", coerce=int)
+
+
+class LineSwitchForm(FlaskForm):
+    line_id = IntegerField("Line", validators=[DataRequired("Which line?")])
+    enabled = SelectField("Enabled", choices=[("1", "on"), ("0", "off")])
+
+
+class DeskPhoneForm(FlaskForm):
+    desk_phone = StringField(
+        "Desk phone",
+        description="Where its calls ring, as +254…; empty: its calls are not put through",
+        validators=[Optional(), Length(max=30)],
+    )
+
+    def validate_desk_phone(self, field):
+        if field.data:
+            try:
+                field.data = normalise_phone(field.data, current_app.config["DEFAULT_PHONE_REGION"])
+            except InvalidContact as error:
+                raise ValidationError(
+                    f"'{field.data}' is not a phone number. Use a format like +254 20 123 4567."
+                ) from error

@@ -181,3 +181,32 @@ def check_address(provider: Provider, address: str) -> None:
 def for_inbound(provider: Provider, to: str) -> str:
     """The key of our line a message was sent to, from the provider's `To`/`to` field."""
     return key(provider, (to or "").strip())
+
+
+def listed() -> list[Line]:
+    """Every line an admin added, enabled or not, by provider and address."""
+    return list(db.session.scalars(select(Line).order_by(Line.provider, Line.address)))
+
+
+def move(row: Line, department: Department | None) -> None:
+    """Give `row` to `department` (None: no owner, so keyword rules route its messages)."""
+    row.department = department
+    db.session.flush()
+
+
+def set_enabled(row: Line, enabled: bool) -> None:
+    """Switch a line on or off: a disabled line routes nothing and sends nothing, but its key
+    stays on the tickets, outbox rows and opt-outs that name it."""
+    row.is_enabled = bool(enabled)
+    db.session.flush()
+
+
+def state(row: Line) -> dict:
+    """What an admin may change about a line, as the audit log records it."""
+    return {
+        "line": row.key,
+        "channel": Channel(row.channel).value,
+        "department": row.department.name if row.department is not None else None,
+        "label": row.label,
+        "enabled": bool(row.is_enabled),
+    }

@@ -21,7 +21,7 @@ from ticketing import hours
 from ticketing.demo.crowd import random_ticket
 from ticketing.demo.history import History
 from ticketing.demo.offline import offline
-from ticketing.demo.people import PASSWORD, STAFF, make_departments, make_staff
+from ticketing.demo.people import PASSWORD, STAFF, make_departments, make_lines, make_staff
 from ticketing.demo.stories import stories
 from ticketing.extensions import db
 
@@ -32,6 +32,7 @@ def seed(extra_tickets: int) -> list[tuple[str, str]]:
     rng = random.Random(2026)
     with offline():
         departments = make_departments()
+        make_lines(departments)
         staff = make_staff(departments)
         db.session.commit()
         history = History(hours.now())

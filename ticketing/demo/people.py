@@ -2,9 +2,10 @@
 who all log in with one password, and which of them acts on a ticket. The cast, apart from
 the plot, so that a story or the crowd only names who acts."""
 
+from ticketing import lines
 from ticketing.extensions import db
 from ticketing.models import CharterTarget, Department, RoutingRule, Ticket, User
-from ticketing.models.enums import Category, Priority, Role
+from ticketing.models.enums import Category, Channel, Priority, Provider, Role
 
 PASSWORD = "fuatilia-demo"
 TARGETS = {
@@ -37,6 +38,12 @@ DEPARTMENTS = [
         Category.BILLING,
     ),
 ]
+# Two lines of their own, so the demo shows routing by number: a text to the shortcode lands in
+# After-sales whatever it says (try it at /dev/sms).
+LINES = [
+    (Provider.TWILIO, "+254711000100", "General enquiries", "Main number"),
+    (Provider.AFRICASTALKING, "21525", "After-sales service", "Repairs shortcode"),
+]
 STAFF = [
     ("admin@fuatilia.test", "Amani Admin", Role.ADMIN, []),
     ("grace@fuatilia.test", "Grace Wambui", Role.SUPERVISOR, ["After-sales service", "Sales"]),
@@ -63,6 +70,11 @@ def make_departments() -> dict[str, Department]:
         departments[name] = department
     db.session.flush()
     return departments
+
+
+def make_lines(departments: dict[str, Department]) -> None:
+    for provider, address, name, label in LINES:
+        lines.add(provider, Channel.SMS, address, department=departments[name], label=label)
 
 
 def make_staff(departments: dict[str, Department]) -> dict[str, User]:
