@@ -158,3 +158,31 @@ def test_a_disabled_line_is_no_longer_answered_from(sms_app, desk, run_jobs, twi
     ticket = db.session.scalar(select(Ticket))
     assert lines.reply_line(ticket, Channel.SMS) == f"twilio:{OUR_NUMBER}"
     assert lines.department_of(f"twilio:{SECOND_NUMBER}") is None
+
+
+def test_a_message_through_our_messaging_service_is_answered_through_the_service(
+    sms_app, desk, run_jobs, twilio
+):
+    service = "MG" + "b" * 32
+    lines.add(Provider.TWILIO, Channel.SMS, service, department=desk)
+    db.session.commit()
+    phone = Phone(sms_app.test_client(), CUSTOMER)
+    params = inbound_sms_params(
+        from_=CUSTOMER, to="+254700000999", body="Hello", messaging_service_sid=service
+    )
+    assert phone.post(params).status_code == 200
+    run_jobs()
+    ticket = db.session.scalar(select(Ticket))
+    assert (ticket.department.name, ticket.line) == ("After-sales service", f"twilio:{service}")
+    [ack] = twilio.messages
+    assert (ack["messaging_service_sid"], ack["from_"]) == (service, None)
+
+
+def test_a_service_that_is_not_ours_leaves_the_number_as_the_line(sms_app, desk, run_jobs):
+    phone = Phone(sms_app.test_client(), CUSTOMER)
+    params = inbound_sms_params(
+        from_=CUSTOMER, to=SECOND_NUMBER, body="Hello", messaging_service_sid="MG" + "c" * 32
+    )
+    assert phone.post(params).status_code == 200
+    run_jobs()
+    assert db.session.scalar(select(Ticket.line)) == f"twilio:{SECOND_NUMBER}"

@@ -128,6 +128,33 @@ def direct(person: Customer, kind: str, *, line: str | None, **context) -> Outbo
     return _owe(row)
 
 
+def by_sms_instead(row: Outbox) -> Outbox | None:
+    """Owe the words of a WhatsApp row that may not go on WhatsApp (outside its 24-hour
+    window with no template: see ticketing/whatsapp.py) by SMS, from the ticket's SMS line;
+    None when SMS cannot reach the customer (no phone or SMS line, or a STOP to that line).
+    The same words: WhatsApp says what SMS says. Already past the guards as the WhatsApp row,
+    so not guarded again; an answer stays one, and a held update is re-rendered as before."""
+    person = db.session.get(Customer, row.customer_id) if row.customer_id else None
+    line = lines.reply_line(row.ticket, Channel.SMS)
+    if line is None or not lines.split(line)[1]:  # no SMS number configured: "twilio:"
+        return None
+    if person is None or not person.phone or customers.is_opted_out(person, line):
+        return None
+    sms = Outbox(
+        channel=Channel.SMS,
+        kind=row.kind,
+        recipient=person.phone,
+        subject=row.subject,
+        body=row.body,
+        ticket=row.ticket,
+        customer_id=person.id,
+        is_automatic=row.is_automatic,
+        combines=row.combines,
+        line=line,
+    )
+    return _owe(sms)
+
+
 def staff(
     user: User, kind: str, ticket: Ticket | None = None, *, dedupe_key: str | None = None, **context
 ) -> Outbox:

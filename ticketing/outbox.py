@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, or_, select, true, update
 
-from ticketing import customers, events, hours, lines
+from ticketing import customers, events, hours, lines, whatsapp
 from ticketing.channels import Bounce, Sent, StatusReport
 from ticketing.extensions import db
 from ticketing.models import Customer, Outbox, Ticket
@@ -89,6 +89,17 @@ def suppress(row: Outbox, reason: str) -> None:
     """Not sent on purpose, at send time (the customer opted out meanwhile, or a held status
     update has nothing new to tell)."""
     _move(row, OutboxStatus.SUPPRESSED, last_error=reason, claimed_at=None)
+
+
+def fall_back_from_whatsapp(row: Outbox, code: str | None = whatsapp.WINDOW_CODE) -> bool:
+    """A WhatsApp row that may not go free-form (outside the 24-hour window, no template; or
+    Twilio said 63016): suppressed, and its words owed by SMS when SMS can reach the customer
+    (the reason says which). The move comes first, so that the SMS is owed once however many
+    workers or callbacks get here; False when another writer settled the row first."""
+    if not _move(row, OutboxStatus.SUPPRESSED, last_error=whatsapp.CLOSED, error_code=code):
+        return False
+    _write(row, true(), last_error=whatsapp.fall_back(row), claimed_at=None, doubt_since=None)
+    return True
 
 
 def record_sent(row: Outbox, sent: Sent) -> None:
@@ -169,6 +180,9 @@ def record_report(
     if row is None:
         return None
     now = hours.now()
+    if report.status == OutboxStatus.FAILED and whatsapp.is_window_refusal(row, report.error_code):
+        fall_back_from_whatsapp(row, report.error_code)  # it went free-form, too late
+        return row
     if report.status == OutboxStatus.FAILED:
         moved = _move(
             row, report.status, error_code=report.error_code, last_error=report.description

@@ -6,11 +6,16 @@ decides the words), or suppressed when there is nothing new to tell.
 
 A row in doubt (an earlier attempt timed out after it may have reached the provider, or its
 worker died) is looked up at the provider before anything is sent: found, it is recorded as
-sent; not found, it goes; the provider unable to say, it waits, and is never sent blind."""
+sent; not found, it goes; the provider unable to say, it waits, and is never sent blind.
 
-from ticketing import channels, outbox, updates
+A WhatsApp message refused for being outside the 24-hour window (by our own check before
+anything goes, or by Twilio with 63016) is suppressed and its words owed by SMS instead
+(outbox.fall_back_from_whatsapp; the rules are in ticketing/whatsapp.py)."""
+
+from ticketing import channels, outbox, updates, whatsapp
 from ticketing.extensions import db
 from ticketing.models import Outbox
+from ticketing.models.enums import Channel
 
 
 def deliver(outbox_id: int) -> str:
@@ -42,7 +47,7 @@ def _settled_by_asking(row: Outbox) -> bool:
 
 def _hand_over(row: Outbox) -> None:
     if outbox.is_opted_out(row):
-        outbox.suppress(row, "customer opted out of SMS")
+        outbox.suppress(row, f"customer opted out of {_name(row)}")
     elif (nothing_new := updates.refresh_held_update(row)) is not None:
         outbox.suppress(row, nothing_new)
     else:
@@ -55,8 +60,15 @@ def _send(row: Outbox) -> None:
     try:
         sent = channels.sender_for(row).send(row)
     except channels.PermanentFailure as error:
-        outbox.fail(row, str(error), error.code, opted_out=error.opted_out)
+        if whatsapp.is_window_refusal(row, error.code):
+            outbox.fall_back_from_whatsapp(row, error.code)
+        else:
+            outbox.fail(row, str(error), error.code, opted_out=error.opted_out)
     except channels.TransientFailure as error:
         outbox.retry_later(row, str(error), error.code, in_doubt=error.in_doubt)
     else:
         outbox.record_sent(row, sent)
+
+
+def _name(row: Outbox) -> str:
+    return "WhatsApp" if row.channel == Channel.WHATSAPP else "SMS"

@@ -4,7 +4,7 @@ import logging
 from dataclasses import replace
 
 from ticketing import channels, inbound, intake
-from ticketing.channels import web
+from ticketing.channels import sms, web
 from ticketing.extensions import db
 from ticketing.models import InboundRaw, Ticket
 from ticketing.models.enums import Channel, InboundStatus
@@ -36,6 +36,7 @@ def _file(raw: InboundRaw) -> Ticket | None:
     if raw.channel == Channel.WEB:  # a /support form the spool kept while the database was down
         return intake.open_from_form(web.parse(raw.payload))
     message = channels.parse_raw(raw.channel, raw.payload)
+    message = sms.fetch_media(message)  # photos at Twilio: fetched here, never in the webhook
     if message.external_id != raw.external_id:  # a reused Message-ID: see inbound.store
         note = f"another message came earlier with the same Message-ID {message.external_id}"
         message = replace(message, external_id=raw.external_id, notes=message.notes + (note,))

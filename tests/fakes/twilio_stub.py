@@ -5,12 +5,20 @@ stub.base_url``) so request encoding, auth, error parsing and timeouts are
 exercised for real, while failures and outages can be scripted per number.
 It creates, fetches and lists messages (``Messages.json``, newest first, paged
 and filtered as Twilio documents it); ``clock`` is its idea of the time.
+
+WhatsApp: ``whatsapp:`` addresses (both ends, or 21910), Content templates
+(``ContentSid`` HX + 32 hex, else 21655; ``ContentVariables`` a JSON object of
+strings, else 21656), and ``close_window(number)``: free-form messages to it
+are refused with 63016 while templates still go. Media: ``add_media`` serves a
+file at a Twilio-style media URL behind the account's basic auth, which
+redirects (302) to an unauthenticated "CDN" URL, as Twilio's does.
 """
 
 import base64
 import hmac
 import json
 import mimetypes
+import re
 import secrets
 import threading
 from collections import defaultdict, deque
@@ -38,6 +46,7 @@ DEFAULT_AUTH_TOKEN = "7e57" * 8
 API_VERSION = "2010-04-01"
 
 _PREFIX = f"/{API_VERSION}/Accounts/"
+_CDN = "/cdn/"  # where a media URL redirects: a signed, credential-free address
 _MAX_BODY = 1600
 _GSM7 = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -170,16 +179,48 @@ def _normalise(action) -> tuple:
     return action
 
 
+_WHATSAPP = "whatsapp:"
+_CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}")
+
+
 def _validate(fields: dict) -> _Reply | None:
     """Reject creates the way Twilio does before any number is looked at."""
     if not fields["to"]:
         return _error(400, 21604, "A 'To' phone number is required.")
     if not fields["from_"] and not fields["messaging_service_sid"]:
         return _error(400, 21603, "A 'From' phone number is required.")
+    if fields["from_"] and fields["to"].startswith(_WHATSAPP) != fields["from_"].startswith(
+        _WHATSAPP
+    ):
+        return _error(
+            400, 21910, "Invalid From and To pair. From and To should be of the same channel"
+        )
+    if fields["content_sid"] is not None or fields["content_variables"] is not None:
+        return _validate_content(fields)
     if not fields["body"] and not fields["media_urls"]:
         return _error(400, 21602, "Message body is required.")
     if len(fields["body"] or "") > _MAX_BODY:
         return _error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
+    return None
+
+
+def _validate_content(fields: dict) -> _Reply | None:
+    """A Content template send: a well-formed SID, and variables as a JSON object of
+    strings (WhatsApp also refuses empty ones, and newlines or tabs in them)."""
+    if not _CONTENT_SID.fullmatch(fields["content_sid"] or ""):
+        return _error(400, 21655, "The ContentSid is Invalid")
+    raw = fields["content_variables"]
+    if raw is None:
+        return None
+    try:
+        variables = json.loads(raw)
+    except ValueError:
+        variables = None
+    if not isinstance(variables, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.strip() and not set(v) & set("\n\t")
+        for k, v in variables.items()
+    ):
+        return _error(400, 21656, "The ContentVariables Parameter is invalid")
     return None
 
 
@@ -196,6 +237,8 @@ def _fields(form: dict, headers) -> dict:
         "body": one("Body"),
         "status_callback": one("StatusCallback"),
         "media_urls": form.get("MediaUrl", []),
+        "content_sid": one("ContentSid"),
+        "content_variables": one("ContentVariables"),
         "sid": None,
         "headers": dict(headers),
     }
@@ -213,6 +256,10 @@ class TwilioStub:
         self.rejected = []
         self.listed = []  # the query of every list request, as Twilio would read it
         self._resources = {}
+        self.templates = {}  # content SID -> its text with {{1}}...: what Twilio would send
+        self.closed_windows = set()  # WhatsApp addresses that only take templates now
+        self.media = {}  # media path -> (bytes, content type)
+        self.media_requests = []  # (path, had the right credentials) of every media GET
         self._scripts = defaultdict(deque)
         self._down = False
         self._lock = threading.Lock()
@@ -267,6 +314,21 @@ class TwilioStub:
     def come_back(self):
         self._down = False
 
+    def close_window(self, number: str):
+        """WhatsApp's 24-hour window with ``number`` (``whatsapp:+254...``) is over: free-form
+        messages to it are refused with 63016 until ``clear``; templates still go."""
+        with self._lock:
+            self.closed_windows.add(number)
+
+    def add_media(self, data: bytes, content_type: str = "image/jpeg", *, length=None) -> str:
+        """Serve ``data`` at a Twilio media URL (under ``base_url``) behind basic auth; it
+        redirects to where the bytes are. ``length`` overrides the Content-Length header
+        (None sends the true one, "" none at all: the body is then streamed unannounced)."""
+        path = f"{_PREFIX}{self.account_sid}/Messages/{_new_sid('MM')}/Media/{_new_sid('ME')}"
+        with self._lock:
+            self.media[path] = (data, content_type, length)
+        return self.base_url + path
+
     def sent_to(self, number: str) -> list[str]:
         with self._lock:
             return [m["body"] for m in self.messages if m["to"] == number]
@@ -279,6 +341,10 @@ class TwilioStub:
             self.listed.clear()
             self._resources.clear()
             self._scripts.clear()
+            self.templates.clear()
+            self.closed_windows.clear()
+            self.media.clear()
+            self.media_requests.clear()
             self._down = False
 
     # -- status callbacks ----------------------------------------------------
@@ -337,7 +403,7 @@ class TwilioStub:
         action = ("ok",)
         if failure is None:
             action = self._next_action(fields["to"])
-            failure = _failure_for(action)
+            failure = _failure_for(action) or self._outside_window(fields)
         if failure is not None:
             self._reject(fields, failure)
             return failure
@@ -374,6 +440,35 @@ class TwilioStub:
         found.sort(key=lambda r: parsedate_to_datetime(r["date_created"]), reverse=True)
         return _Reply(200, _page(f"{_PREFIX}{account_sid}/Messages.json", params, found))
 
+    def _outside_window(self, fields: dict) -> _Reply | None:
+        if fields["content_sid"] is None and fields["to"] in self.closed_windows:
+            return _error(
+                400,
+                63016,
+                "Failed to send freeform message because you are outside the allowed window. "
+                "If you are using WhatsApp, please use a Message Template.",
+            )
+        return None
+
+    def _media_file(self, path: str, headers) -> _Reply:
+        """A media URL: the account's credentials, then a redirect to the bytes."""
+        failure = self._precheck(self.account_sid, headers)
+        with self._lock:
+            found = path in self.media
+            self.media_requests.append((path, failure is None))
+        if failure is not None:
+            return failure
+        if not found:
+            return _not_found(path)
+        return _Reply(302, {"location": self.base_url + _CDN + path.rsplit("/", 1)[-1]})
+
+    def _cdn_file(self, name: str):
+        with self._lock:
+            for path, item in self.media.items():
+                if path.endswith("/" + name):
+                    return item
+        return None
+
     def _precheck(self, account_sid: str, headers) -> _Reply | None:
         if self._down:
             return _DOWN
@@ -399,6 +494,8 @@ class TwilioStub:
 
     def _accept(self, fields: dict) -> _Reply:
         sid = _new_sid("SM")
+        if fields["content_sid"]:
+            fields = {**fields, "body": _rendered(fields, self.templates)}
         resource = _message_resource(self.account_sid, sid, fields, _rfc2822(self.clock()))
         with self._lock:
             self.messages.append({**fields, "sid": sid})
@@ -489,6 +586,14 @@ def _page(path: str, params: dict, found: list) -> dict:
     }
 
 
+def _rendered(fields: dict, templates: dict) -> str:
+    """The words Twilio sends for a template: its text with the variables put in."""
+    text = templates.get(fields["content_sid"], "")
+    for number, value in json.loads(fields["content_variables"] or "{}").items():
+        text = text.replace("{{" + number + "}}", value)
+    return text
+
+
 def _message_resource(account_sid: str, sid: str, fields: dict, now: str) -> dict:
     """The JSON Twilio returns for a freshly created outbound message."""
     uri = f"{_PREFIX}{account_sid}/Messages/{sid}.json"
@@ -570,7 +675,15 @@ class _Handler(BaseHTTPRequestHandler):
         path = url.path
         account_sid, rest = _split(path)
         sid = rest.removeprefix("Messages/").removesuffix(".json")
-        if rest == "Messages.json":
+        if path.startswith(_CDN):
+            self._serve_file(self.server.stub._cdn_file(path.removeprefix(_CDN)))
+        elif "/Media/" in rest and not rest.endswith(".json"):
+            reply = self.server.stub._media_file(path, self.headers)
+            if reply.status == 302:
+                self._redirect(reply.body["location"])
+            else:
+                self._answer(reply)
+        elif rest == "Messages.json":
             query = parse_qs(url.query, keep_blank_values=True)
             self._answer(self.server.stub._list(account_sid, query, self.headers))
         elif rest == f"Messages/{sid}.json" and "/" not in sid:
@@ -595,6 +708,29 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up waiting (e.g. its timeout fired)
+
+    def _redirect(self, location: str):
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _serve_file(self, item):
+        if item is None:
+            self._answer(_not_found(self.path))
+            return
+        data, content_type, length = item
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            if length != "":
+                self.send_header("Content-Length", str(len(data) if length is None else length))
+            else:
+                self.close_connection = True  # no length: the end of the body is the close
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client stopped reading (over its size limit)
 
     def log_message(self, format, *args):
         """Silence per-request logging; tests assert on recordings instead."""

@@ -6,7 +6,11 @@ import functools
 import hashlib
 import logging
 import math
+import mimetypes
+from dataclasses import replace
+from urllib.parse import urlsplit
 
+import requests
 from flask import abort, current_app, request
 from twilio.request_validator import (
     SIGNATURE_HEADER,
@@ -28,6 +32,18 @@ GSM7_BASIC = set(
 GSM7_EXTENDED = set("^{}\\[~]|€\f")
 MAX_BODY = 1600  # Twilio refuses longer bodies (21617)
 MAX_MEDIA = 10  # Twilio sends at most 10 media per MMS
+# What WhatsApp and MMS carry that we keep as files: photos, voice notes, videos, documents.
+KEPT_MEDIA_FAMILIES = {"image", "audio", "video"}
+KEPT_MEDIA_TYPES = {
+    "application/pdf",
+    "text/plain",
+    "text/vcard",
+    "text/x-vcard",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 OPT_OUT_CODE = "21610"  # Twilio: the recipient has replied STOP to this sender
 # Twilio's words for an outbound message's progress, in ours; any other word is not acted on.
 STATUS = {
@@ -146,12 +162,24 @@ def parse(form: dict) -> Inbound:
         external_id=form.get("MessageSid") or form.get("SmsSid") or "",
         attachments=_media(form),
         sender_name=form.get("ProfileName", "") if channel == Channel.WHATSAPP else "",
-        line=lines.for_inbound(Provider.TWILIO, form.get("To", "")),
+        line=_line(form),
     )
 
 
+def _line(form: dict) -> str:
+    """The line the message came in on: its Messaging Service when that is one of our lines
+    (then answers go through the service, not from one number of its pool), else the number."""
+    service = form.get("MessagingServiceSid") or ""
+    if service:
+        by_service = lines.key(Provider.TWILIO, service)
+        if by_service == lines.configured(Channel.SMS) or lines.find(by_service) is not None:
+            return by_service
+    return lines.for_inbound(Provider.TWILIO, form.get("To", ""))
+
+
 def _media(form: dict) -> tuple[dict, ...]:
-    """MMS media as links (kept at the provider, never fetched by us)."""
+    """MMS and WhatsApp media as links; the worker that files the message fetches them
+    (`fetch_media`), never the webhook."""
     declared = str(form.get("NumMedia") or "0")
     count = int(declared) if declared.isdigit() else 0
     media = []
@@ -168,6 +196,86 @@ def _media(form: dict) -> tuple[dict, ...]:
     return tuple(media)
 
 
+def fetch_media(inbound: Inbound) -> Inbound:
+    """`inbound` with its Twilio-hosted media fetched and kept as files. What cannot be kept
+    (too big, not a photo, sound, video or document, Twilio refused or unreachable, a link
+    that is not Twilio's) stays a link, with a note on the ticket that says why."""
+    if not any(item.get("url") for item in inbound.attachments):
+        return inbound
+    kept, notes = [], list(inbound.notes)
+    for item in inbound.attachments:
+        fetched, note = _fetch(item) if item.get("url") else (item, None)
+        kept.append(fetched)
+        if note:
+            notes.append(f"{item['filename']} kept only as a link: {note}")
+    return replace(inbound, attachments=tuple(kept), notes=tuple(notes))
+
+
+def _fetch(item: dict) -> tuple[dict, str | None]:
+    """(the stored file, None), or (the link as it was, why it was not fetched). Twilio's
+    media URLs take the account's credentials and redirect to the file: requests drops the
+    credentials when the redirect leaves Twilio's host, as it must."""
+    config = current_app.config
+    url, limit = item["url"], config["MAX_MEDIA_BYTES"]
+    if not _is_twilio(url):
+        return item, f"not at {config['TWILIO_API_BASE']}, so not fetched with our credentials"
+    try:
+        with requests.get(
+            url,
+            auth=(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"]),
+            timeout=config["TWILIO_TIMEOUT"],
+            stream=True,
+        ) as response:
+            if response.status_code != 200:
+                return item, f"Twilio answered HTTP {response.status_code}"
+            content_type = response.headers.get("Content-Type", "").partition(";")[0]
+            content_type = content_type.strip().lower()
+            if not _is_keepable(content_type):
+                return item, f"{content_type or 'no content type'} is not a file we keep"
+            data = _read_at_most(response, limit)
+    except requests.RequestException as error:
+        return item, f"Twilio unreachable ({error.__class__.__name__})"
+    if data is None:
+        return item, f"over the {_size(limit)} limit per file"
+    extension = mimetypes.guess_extension(content_type) or ""
+    return {
+        "filename": f"{item['filename']}{extension}",
+        "content_type": content_type,
+        "size": len(data),
+        "data": data,
+    }, None
+
+
+def _size(count: int) -> str:
+    return f"{count / 1_048_576:.1f} MB" if count >= 1_048_576 else f"{count / 1024:.0f} KB"
+
+
+def _is_twilio(url: str) -> bool:
+    """Our credentials go only to the Twilio API we are configured with."""
+    ours, theirs = urlsplit(current_app.config["TWILIO_API_BASE"]), urlsplit(url)
+    return (theirs.scheme, theirs.netloc) == (ours.scheme, ours.netloc)
+
+
+def _is_keepable(content_type: str) -> bool:
+    if content_type == "image/svg+xml":  # a picture that can carry scripts
+        return False
+    family = content_type.partition("/")[0]
+    return family in KEPT_MEDIA_FAMILIES or content_type in KEPT_MEDIA_TYPES
+
+
+def _read_at_most(response, limit: int) -> bytes | None:
+    """The body, or None as soon as it is known to be over `limit` bytes (read no further)."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    data = bytearray()
+    for chunk in response.iter_content(64 * 1024):
+        data += chunk
+        if len(data) > limit:
+            return None
+    return bytes(data)
+
+
 def parse_status(form: dict) -> StatusReport:
     """A delivery status callback in our terms, with Twilio's own word kept for people."""
     word = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
@@ -181,4 +289,12 @@ def parse_status(form: dict) -> StatusReport:
     )
 
 
-__all__ = ["InvalidContact", "parse", "segments", "verified", "sign", "parse_status"]
+__all__ = [
+    "InvalidContact",
+    "parse",
+    "segments",
+    "verified",
+    "sign",
+    "parse_status",
+    "fetch_media",
+]

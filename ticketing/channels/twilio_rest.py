@@ -14,7 +14,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import NewConnectionError
 
-from ticketing import lines
+from ticketing import lines, whatsapp
 from ticketing.channels import PermanentFailure, Sent, TransientFailure
 from ticketing.channels.sms import OPT_OUT_CODE, STATUS, fit
 from ticketing.models.enums import Channel, OutboxStatus
@@ -94,17 +94,29 @@ def recipient_of(outbox) -> str:
     return outbox.recipient
 
 
+def content_of(outbox) -> dict:
+    """The words as Twilio takes them: the body, or for WhatsApp outside its 24-hour window an
+    approved template (ticketing/whatsapp.py decides; it raises PermanentFailure 63016, as
+    Twilio would, when there is none)."""
+    if outbox.channel == Channel.WHATSAPP:
+        template = whatsapp.content(outbox)
+        if template:
+            return template
+    return {"body": body_for(outbox)}
+
+
 def send(outbox) -> Sent:
     """Hand one SMS or WhatsApp message to Twilio; classify failures as permanent or worth
     retrying, and say whether a retryable one may have reached Twilio all the same."""
     sender = sender_of(outbox)
     origin = {"messaging_service_sid": sender} if sender.startswith("MG") else {"from_": sender}
+    words = content_of(outbox)
     pace(sender)
     try:
         message = client().messages.create(
             to=recipient_of(outbox),
-            body=body_for(outbox),
             status_callback=status_callback_url(outbox.id),
+            **words,
             **origin,
         )
     except TwilioRestException as error:
@@ -139,6 +151,9 @@ def _matches(outbox, since: datetime):
     sender = sender_of(outbox)
     by_service = sender.startswith("MG")
     body = body_for(outbox)
+    # Twilio keeps a template's words, which we never see: then any message of ours to them
+    # from this sender in the window may be the attempt (first_unowned skips other rows').
+    templated = outbox.channel == Channel.WHATSAPP and outbox.kind in whatsapp.templates()
     start = (since - CLOCK_SKEW).replace(tzinfo=UTC)
     listed = client().messages.stream(
         to=recipient_of(outbox), **({} if by_service else {"from_": sender}), limit=LOOK_BACK
@@ -146,7 +161,9 @@ def _matches(outbox, since: datetime):
     for message in listed:
         if message.date_created is None or message.date_created < start:
             continue  # the list is ordered by Twilio's own rule: read it all, not up to here
-        if message.body != body or not (message.direction or "").startswith("outbound"):
+        if not (message.direction or "").startswith("outbound"):
+            continue
+        if message.body != body and not templated:
             continue
         if not by_service or message.messaging_service_sid == sender:
             yield _sent(message)
