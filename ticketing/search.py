@@ -5,8 +5,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, case, or_, select
 
 from ticketing import hours, stats
-from ticketing.models import Customer, Ticket
-from ticketing.models.enums import OPEN_STATUSES, Category, Channel, Priority, Status
+from ticketing.extensions import db
+from ticketing.models import Customer, Promise, Ticket
+from ticketing.models.enums import (
+    OPEN_STATUSES,
+    Category,
+    Channel,
+    Priority,
+    PromiseStatus,
+    Status,
+)
 
 VIEWS = {
     "mine": "My tickets",
@@ -126,6 +134,29 @@ def _text_match(q: str):
 def urgency_order(query: Select) -> Select:
     """Breached and about-to-breach first (earliest deadline), then priority, then age."""
     return query.order_by(Ticket.due_at.is_(None), Ticket.due_at, PRIORITY_ORDER, Ticket.created_at)
+
+
+def _owed_callbacks() -> Select:
+    """Tickets with a call back their department owes: open promises are few, and
+    ix_promises_status_due finds them."""
+    return select(Promise.ticket_id).where(
+        Promise.status == PromiseStatus.OPEN, Promise.agent_id.is_(None)
+    )
+
+
+def callbacks_first(query: Select) -> Select:
+    """The queue's order: call backs owed first (a customer who could not reach us by phone
+    is waiting for the call), then urgency."""
+    owed_first = case((Ticket.id.in_(_owed_callbacks()), 0), else_=1)
+    return urgency_order(query.order_by(owed_first))
+
+
+def owed_callbacks(tickets) -> set[int]:
+    """Which of these tickets are owed a call back (one query, for a page of the queue)."""
+    ids = [ticket.id for ticket in tickets]
+    if not ids:
+        return set()
+    return set(db.session.scalars(_owed_callbacks().where(Promise.ticket_id.in_(ids))))
 
 
 def due_state(ticket: Ticket, now: datetime | None = None) -> str:

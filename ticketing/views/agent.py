@@ -27,7 +27,7 @@ def queue():
         abort(404)
     filters = _filters(request.args)
     query = search.apply_view(visible_tickets(current_user), view, current_user)
-    query = search.urgency_order(search.apply_filters(query, **filters))
+    query = search.callbacks_first(search.apply_filters(query, **filters))
     page = db.paginate(
         query, per_page=current_app.config["QUEUE_PAGE_SIZE"], error_out=False, max_per_page=100
     )
@@ -45,6 +45,7 @@ def queue():
         priorities=list(Priority),
         channels=list(Channel),
         due_state=search.due_state,
+        callbacks=search.owed_callbacks(page.items),
     )
 
 

@@ -9,6 +9,7 @@ from ticketing import api_params, search, stats
 from ticketing.extensions import db
 from ticketing.models.enums import Role
 from ticketing.security import role_required, visible_tickets
+from ticketing.stats import calls as call_stats
 from ticketing.views import audit_hooks
 from ticketing.views.api_io import ApiError, summary
 
@@ -21,7 +22,7 @@ def report_summary():
     """Every figure of the dashboard for ?period=&from=&to=&department=&agent=&channel=..."""
     api_params.check_query(request.args, api_params.SCOPE)
     scope = _scope()
-    figures = stats.summary(scope)
+    figures = stats.summary(scope) | {"calls": call_stats.calls(scope)}
     _exported("api/reports/summary", scope)
     return jsonify(figures)
 

@@ -12,6 +12,7 @@ from ticketing.extensions import db
 from ticketing.models import Ticket
 from ticketing.models.enums import Category, Channel, Priority, Role
 from ticketing.security import role_required, visible_tickets
+from ticketing.stats import calls as call_stats
 from ticketing.stats import figures
 from ticketing.stats.export import TICKET_COLUMNS, csv_lines, ticket_rows
 from ticketing.views import audit_hooks
@@ -114,6 +115,8 @@ def _page(scope, data, error: str | None = None) -> str:
         chase_labels=figures.CHASES,
         after_sale_labels=figures.AFTER_SALE_OUTCOMES,
         message_states=figures.MESSAGE_LABELS,
+        calls=call_stats.calls(scope) if data else None,
+        call_outcomes=call_stats.OUTCOMES,
         **links,
     )
 
