@@ -40,6 +40,7 @@ PUBLIC_ROUTES = {
     "api.openapi",
     "dev.outbox",  # only while the backends are consoles (test_dev_pages_vanish_in_production)
     "dev.phone",
+    "dev.ussd",
 }
 POLICY = (
     {endpoint: PUBLIC for endpoint in PUBLIC_ROUTES}
@@ -53,6 +54,16 @@ POLICY = (
         "webhooks.inbound_email": SIGNED,
         "webhooks.twilio_sms": SIGNED,
         "webhooks.twilio_status": SIGNED,
+        "webhooks.africastalking.sms": SIGNED,
+        "webhooks.africastalking.delivery": SIGNED,
+        "webhooks.africastalking.optout": SIGNED,
+        "webhooks.ussd.menu": SIGNED,
+        "webhooks.ussd.events": SIGNED,
+        "webhooks.voice.incoming": SIGNED,
+        "webhooks.voice.menu": SIGNED,
+        "webhooks.voice.dial": SIGNED,
+        "webhooks.voice.recording": SIGNED,
+        "webhooks.voice.status": SIGNED,
         "auth.logout": STAFF,
         "auth.password": STAFF,
         "agent.queue": STAFF,
@@ -97,6 +108,11 @@ POLICY = (
             "admin.revoke_user_token",
             "admin.audit.page",
             "admin.audit.export",
+            "admin.lines.page",
+            "admin.lines.add",
+            "admin.lines.move",
+            "admin.lines.switch",
+            "admin.lines.desk_phone",
             "admin.policy.business_hours",
             "admin.policy.follow_up_policy",
             "admin.policy.follow_up_index",

@@ -322,7 +322,9 @@ def test_a_send_whose_answer_was_lost_is_failed_for_the_agent_never_sent_again(
     assert "it may have been delivered" in page
 
 
-def test_a_row_a_dead_worker_held_is_never_sent_blind(gateway, run_jobs, at_stub, clock):
+def test_a_row_a_dead_worker_held_is_never_sent_blind_and_the_agent_sees_it(
+    gateway, run_jobs, at_stub, clock
+):
     at_stub.go_down()
     row = first_text(gateway, run_jobs)
     at_stub.come_back()
@@ -333,8 +335,11 @@ def test_a_row_a_dead_worker_held_is_never_sent_blind(gateway, run_jobs, at_stub
     sweep_stuck()
     run_jobs()
     [row] = outbox_rows()
-    assert row.status == OutboxStatus.PENDING and row.doubt_since is not None
+    assert row.status == OutboxStatus.FAILED and row.error_code == "answer-lost"
     assert "cannot be asked" in row.last_error and at_stub.messages == []
+    clock.advance(hours=2)
+    sweep_stuck()
+    assert run_jobs() == 0 and at_stub.messages == []
 
 
 def test_an_at_line_sends_through_at_while_twilio_is_the_backend(

@@ -428,3 +428,18 @@ def test_the_stub_refuses_whatsapp_sends_as_twilio_does(fields, code):
             content_variables=json.dumps({"1": "FT-ABCDE"}),
         )
         assert sent.status == "queued" and stub.messages[0]["content_sid"] == REPLY_SID
+
+
+def test_the_window_is_per_whatsapp_sender(ticket, desk, run_jobs, twilio, clock):
+    """Wanjiku wrote to our first WhatsApp sender; a message on a ticket of another of our
+    WhatsApp senders, where she has never written, may not go free-form."""
+    from ticketing import lines
+    from ticketing.models.enums import Provider
+
+    other = lines.add(Provider.TWILIO, Channel.WHATSAPP, "+254700000400")
+    db.session.commit()
+    row = reply(ticket, desk, "Fundi atakuja kesho")
+    assert whatsapp.is_open(row)  # her message to this ticket's sender opened its window
+    row.line = other.key  # the same words, owed from the sender she never wrote to
+    assert not whatsapp.is_open(row)
+    db.session.rollback()

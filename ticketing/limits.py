@@ -43,6 +43,10 @@ WEBHOOK_PER_IP = "1200 per minute"
 # a flood of unsigned posts is answered 429 from one Redis read, before any HMAC or database
 # work; Twilio, whose requests are signed, never meets it.
 WEBHOOK_REFUSED_PER_IP = "10 per minute"
+# The USSD gateway: every session is about four requests from one address of Africa's
+# Talking's, and a 429 there is a caller's "connection problem or invalid MMI code". Far above
+# a busy public office's peak (1,500 sessions a minute).
+USSD_PER_IP = "6000 per minute"
 
 # Inbound texts per sender. Counted and logged, never refused: the text came through Twilio's
 # signature, refusing it would lose it, and what we send back is already capped by the loop
@@ -70,6 +74,7 @@ def _not_found(response) -> bool:
 
 _webhook_ceiling = limiter.limit(WEBHOOK_PER_IP, methods=["POST"])
 _webhook_refusals = limiter.limit(WEBHOOK_REFUSED_PER_IP, deduct_when=_refused)
+_ussd_ceiling = limiter.limit(USSD_PER_IP, methods=["POST"])
 _status_misses = limiter.shared_limit(
     STATUS_MISSES_PER_IP, scope="status-miss", deduct_when=_not_found
 )
@@ -82,6 +87,11 @@ support = limiter.limit(SUPPORT_PER_IP, methods=["POST"])
 def webhook(view):
     """Limit a provider webhook; put it above the signature check, which it spares."""
     return _webhook_ceiling(_webhook_refusals(view))
+
+
+def ussd(view):
+    """Limit the USSD gateway's callbacks like a webhook, with the gateway's higher ceiling."""
+    return _ussd_ceiling(_webhook_refusals(view))
 
 
 def status_page(view):

@@ -19,7 +19,7 @@ import re
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, true
 
 from ticketing import hours, notify
 from ticketing.channels import PermanentFailure
@@ -78,6 +78,9 @@ def last_wrote_at(row: Outbox):
                 Message.channel == Channel.WHATSAPP,
                 Message.direction == Direction.INBOUND,
                 Message.sender.is_(None),  # a CC's message opens no window for the customer
+                # the window is per sender: a message to another WhatsApp line of ours opens
+                # nothing here (messages filed before lines were recorded count everywhere)
+                or_(Message.line == row.line, Message.line.is_(None)) if row.line else true(),
             )
         )
     if row.ticket_id is None:

@@ -33,9 +33,13 @@ def deliver(outbox_id: int) -> str:
 
 def _settled_by_asking(row: Outbox) -> bool:
     """Ask the provider for an earlier attempt at `row`; True when that settles the attempt
-    (found and recorded, or the provider could not answer: try again later)."""
+    (found and recorded; the provider could not answer: try again later; or it can never
+    answer: failed, for the agent to check with the customer, never sent twice)."""
     try:
         found = channels.sender_for(row).find_sent(row, row.doubt_since)
+    except channels.PermanentFailure as error:  # the provider can never say (Africa's Talking)
+        outbox.fail(row, f"earlier attempt unknown: {error}", error.code)
+        return True
     except channels.TransientFailure as error:
         outbox.retry_later(row, f"earlier attempt unknown: {error}", error.code, in_doubt=True)
         return True

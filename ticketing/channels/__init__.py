@@ -85,6 +85,24 @@ class TransientFailure(Exception):
         self.in_doubt = in_doubt
 
 
+def may_have_arrived(error) -> bool:
+    """After a `requests` failure of a send: False only when the request cannot have left us
+    (no connection was ever made). A read timeout, or a connection cut after the request
+    went, may follow the provider's "created", so the send is in doubt."""
+    import requests
+    from urllib3.exceptions import NewConnectionError
+
+    if isinstance(error, requests.ConnectTimeout):
+        return False
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, NewConnectionError | ConnectionRefusedError):
+            return False
+        reason = getattr(seen, "reason", None)  # urllib3's MaxRetryError says why it gave up
+        seen = reason if isinstance(reason, BaseException) else seen.__cause__ or seen.__context__
+    return True
+
+
 def parse_raw(channel: Channel, payload: bytes) -> Inbound:
     """From a stored raw payload to an Inbound; may raise on garbage (the raw row is kept).
     An SMS payload is Twilio's form (it always names a MessageSid) or Africa's Talking's."""

@@ -25,9 +25,15 @@ from flask import abort, current_app, request
 from sqlalchemy import select
 
 from ticketing import hours, lines
-from ticketing.channels import Inbound, PermanentFailure, Sent, StatusReport, TransientFailure
+from ticketing.channels import (
+    Inbound,
+    PermanentFailure,
+    Sent,
+    StatusReport,
+    TransientFailure,
+    may_have_arrived,
+)
 from ticketing.channels.sms import fit
-from ticketing.channels.twilio_rest import _may_have_arrived as may_have_arrived
 from ticketing.contacts import normalise_phone
 from ticketing.extensions import db
 from ticketing.models import Message
@@ -223,8 +229,9 @@ def send(outbox) -> Sent:
 
 
 def find_sent(outbox, since) -> tuple[Sent, ...]:
-    """AT cannot be asked for earlier attempts: nobody knows, so nothing may be sent."""
-    raise TransientFailure(f"{LOST_ANSWER} (Africa's Talking cannot be asked)", LOST_CODE)
+    """AT cannot be asked for earlier attempts (a dead worker's send): nobody will ever know,
+    so the row fails for the agent to see, and nothing is sent twice."""
+    raise PermanentFailure(f"{LOST_ANSWER} (Africa's Talking cannot be asked)", LOST_CODE)
 
 
 def _outcome(response: requests.Response, recipient: str) -> Sent:

@@ -12,10 +12,9 @@ from redis.exceptions import RedisError
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
-from urllib3.exceptions import NewConnectionError
 
 from ticketing import lines, whatsapp
-from ticketing.channels import PermanentFailure, Sent, TransientFailure
+from ticketing.channels import PermanentFailure, Sent, TransientFailure, may_have_arrived
 from ticketing.channels.sms import OPT_OUT_CODE, STATUS, fit
 from ticketing.models.enums import Channel, OutboxStatus
 
@@ -123,7 +122,7 @@ def send(outbox) -> Sent:
         raise _classify(error) from error
     except requests.RequestException as error:
         raise TransientFailure(
-            f"Twilio unreachable: {error.__class__.__name__}", in_doubt=_may_have_arrived(error)
+            f"Twilio unreachable: {error.__class__.__name__}", in_doubt=may_have_arrived(error)
         ) from error
     return _sent(message)
 
@@ -186,20 +185,6 @@ def _classify(error: TwilioRestException) -> Exception:
     if retry and code not in PERMANENT_CODES:
         return TransientFailure(error.msg, code, in_doubt=error.status in MAYBE_TAKEN)
     return PermanentFailure(error.msg, code, opted_out=code == OPT_OUT_CODE)
-
-
-def _may_have_arrived(error: requests.RequestException) -> bool:
-    """False only when the request cannot have left us: no connection was ever made. A read
-    timeout, or a connection cut after the request went, may follow Twilio's "created"."""
-    if isinstance(error, requests.ConnectTimeout):
-        return False
-    seen: BaseException | None = error
-    while seen is not None:
-        if isinstance(seen, NewConnectionError | ConnectionRefusedError):
-            return False
-        reason = getattr(seen, "reason", None)  # urllib3's MaxRetryError says why it gave up
-        seen = reason if isinstance(reason, BaseException) else seen.__cause__ or seen.__context__
-    return True
 
 
 def pace(sender: str) -> None:

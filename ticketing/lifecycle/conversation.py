@@ -73,7 +73,7 @@ def open_ticket(
         attachments=attachments,
         author=by,
     )
-    message.link_id = link_id
+    message.link_id, message.line = link_id, line
     events.record(
         ticket,
         "created",
@@ -125,7 +125,7 @@ def add_customer_message(
         attachments=attachments,
         is_automated=is_automated,
     )
-    message.sender, message.link_id = sender, link_id
+    message.sender, message.link_id, message.line = sender, link_id, line
     if line and line != ticket.line:
         ticket.line = line
     events.record(

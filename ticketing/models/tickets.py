@@ -152,6 +152,7 @@ class Message(db.Model):
     is_automated: Mapped[bool] = mapped_column(default=False)
     external_id: Mapped[str | None] = mapped_column(String(255))  # MessageSid or Message-ID
     link_id: Mapped[str | None] = mapped_column(String(64))  # Africa's Talking premium session
+    line: Mapped[str | None] = mapped_column(String(80))  # SMS/WhatsApp: our line it came to
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
     created_at: Mapped[datetime] = mapped_column(default=hours.now)
 

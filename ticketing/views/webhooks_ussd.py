@@ -23,7 +23,7 @@ MAX_SESSION_ID = 100  # ussd_sessions.session_id
 
 
 @bp.post("")
-@limits.webhook
+@limits.ussd
 @africastalking.verified
 def menu():
     form = _form()
@@ -44,7 +44,7 @@ def menu():
 
 
 @bp.post("/events")
-@limits.webhook
+@limits.ussd
 @africastalking.verified
 def events():
     """End of session: status (Success, Incomplete, Failed...) and errorMessage, if any."""

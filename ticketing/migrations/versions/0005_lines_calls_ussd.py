@@ -121,6 +121,7 @@ def upgrade():
         batch_op.add_column(sa.Column('line', sa.String(length=80), nullable=True))
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('link_id', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('line', sa.String(length=80), nullable=True))
     with op.batch_alter_table('departments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('desk_phone', sa.String(length=20), nullable=True))
     with op.batch_alter_table('promises', schema=None) as batch_op:
@@ -133,6 +134,7 @@ def downgrade():
     with op.batch_alter_table('departments', schema=None) as batch_op:
         batch_op.drop_column('desk_phone')
     with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.drop_column('line')
         batch_op.drop_column('link_id')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_column('line')
