@@ -568,3 +568,24 @@ def test_wanjiku_reports_checks_asks_for_a_call_and_rates_over_ussd(
         "rated",
     ]
     assert {s.customer_id for s in sessions} == {ticket.customer_id}
+
+
+def test_a_known_caller_who_switches_language_and_acts_is_answered_in_it_from_now_on(
+    client, desk
+):
+    person = customer(CUSTOMER, Language.EN)
+    answer = Handset(client, CUSTOMER).run("0*3")  # Kiswahili, then "call me back"
+    assert answer.startswith("END ")
+    db.session.expire_all()
+    assert db.session.get(Customer, person.id).language == Language.SW
+    [sms] = outbox_rows()
+    assert sms.kind == "callback" and sms.body.startswith("Kumb. ")
+    changed = db.session.scalar(select(Event.data).where(Event.kind == "language_changed"))
+    assert changed == {"to": "sw", "source": "USSD"}
+
+
+def test_switching_language_only_to_look_changes_nothing(client, desk):
+    person = customer(CUSTOMER, Language.EN)
+    Handset(client, CUSTOMER).run("0*1")  # Kiswahili, then the status of my tickets
+    db.session.expire_all()
+    assert db.session.get(Customer, person.id).language == Language.EN

@@ -118,6 +118,15 @@ def guess_language(text: str) -> Language:
     return Language.SW if len(words & SWAHILI_HINTS) >= 2 else Language.EN
 
 
+def set_language(customer: Customer, language: Language, *, source: str) -> None:
+    """The customer chose a language (the USSD menu's "0" before they acted): we answer in
+    it from now on; an event says where they chose it."""
+    if customer.language == language:
+        return
+    customer.language = language
+    events.record_for_customer(customer, "language_changed", to=language.value, source=source)
+
+
 EVERY_LINE = "*"  # an opt-out kept from before lines existed: silent on all of them
 
 

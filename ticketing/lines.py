@@ -10,7 +10,8 @@ they are the lines of departments that own none.
 """
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from ticketing.extensions import db
 from ticketing.models import Department, Line
@@ -68,19 +69,40 @@ def with_prefix(address: str) -> str:
     return address if address.startswith(WHATSAPP_PREFIX) else WHATSAPP_PREFIX + address
 
 
-def find(line: str | None) -> Line | None:
-    """The enabled row of `line`, if an admin added one."""
+def _rows() -> list[Line]:
+    """Every line row, read once per transaction: one message asks about lines at every step
+    (which channel, which line, is it switched off), and there are a handful of them."""
+    rows = db.session.info.get(ROWS)
+    if rows is None:
+        rows = db.session.info[ROWS] = list(db.session.scalars(select(Line).order_by(Line.id)))
+    return rows
+
+
+ROWS = "lines.rows"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rows(session: Session, *args) -> None:
+    """A new transaction may see an admin's new or changed lines."""
+    session.info.pop(ROWS, None)
+
+
+def _row(line: str | None) -> Line | None:
+    """The row of `line`, enabled or not."""
     if not line:
         return None
     try:
         provider, address = split(line)
     except ValueError:
         return None
-    return db.session.scalar(
-        select(Line).where(
-            Line.provider == provider, Line.address == address, Line.is_enabled.is_(True)
-        )
-    )
+    return next((r for r in _rows() if r.provider == provider and r.address == address), None)
+
+
+def find(line: str | None) -> Line | None:
+    """The enabled row of `line`, if an admin added one."""
+    row = _row(line)
+    return row if row is not None and row.is_enabled else None
 
 
 def department_of(line: str | None) -> Department | None:
@@ -92,18 +114,9 @@ def department_of(line: str | None) -> Department | None:
 def of_department(department: Department | None, channel: Channel) -> str | None:
     """The department's own line for `channel` (its oldest enabled one), else the configured."""
     if department is not None:
-        row = db.session.scalar(
-            select(Line)
-            .where(
-                Line.department_id == department.id,
-                Line.channel == channel,
-                Line.is_enabled.is_(True),
-            )
-            .order_by(Line.id)
-            .limit(1)
-        )
-        if row is not None:
-            return row.key
+        for row in _rows():
+            if row.department_id == department.id and row.channel == channel and row.is_enabled:
+                return row.key
     return configured(channel)
 
 
@@ -118,20 +131,12 @@ def reply_line(ticket, channel: Channel) -> str | None:
 def _usable(line: str | None) -> bool:
     """A line of ours that an admin has not switched off."""
     try:
-        return bool(line) and bool(split(line)[1]) and not _disabled(line)
+        if not line or not split(line)[1]:
+            return False
     except ValueError:
         return False
-
-
-def _disabled(line: str) -> bool:
-    provider, address = split(line)
-    return bool(
-        db.session.scalar(
-            select(Line.id).where(
-                Line.provider == provider, Line.address == address, Line.is_enabled.is_(False)
-            )
-        )
-    )
+    row = _row(line)
+    return row is None or row.is_enabled
 
 
 def add(
@@ -158,6 +163,7 @@ def add(
     )
     db.session.add(row)
     db.session.flush()
+    db.session.info.pop(ROWS, None)
     return row
 
 

@@ -45,13 +45,11 @@ def channel_for(customer: Customer, ticket: Ticket | None = None) -> Channel | N
     by SMS (or USSD, or a call) or prefer it, else email, else SMS; None when unreachable.
     A line the customer told STOP is not used, so the next channel down is tried."""
     wrote_by = ticket.channel if ticket is not None else None
-    if _reachable_on(customer, ticket, Channel.WHATSAPP) and Channel.WHATSAPP in (
-        customer.preferred_channel,
-        wrote_by,
-    ):
+    wants_whatsapp = Channel.WHATSAPP in (customer.preferred_channel, wrote_by)
+    if wants_whatsapp and _reachable_on(customer, ticket, Channel.WHATSAPP):
         return Channel.WHATSAPP
     wants_sms = customer.preferred_channel in PHONE_FIRST or wrote_by in PHONE_FIRST
-    if _reachable_on(customer, ticket, Channel.SMS) and (wants_sms or not customer.email):
+    if (wants_sms or not customer.email) and _reachable_on(customer, ticket, Channel.SMS):
         return Channel.SMS
     if customer.email:
         return Channel.EMAIL
@@ -59,8 +57,10 @@ def channel_for(customer: Customer, ticket: Ticket | None = None) -> Channel | N
 
 
 def _reachable_on(customer: Customer, ticket: Ticket | None, channel: Channel) -> bool:
+    if not customer.phone:
+        return False
     line = lines.reply_line(ticket, channel)
-    return bool(customer.phone) and line is not None and not customers.is_opted_out(customer, line)
+    return line is not None and not customers.is_opted_out(customer, line)
 
 
 def customer(

@@ -305,8 +305,11 @@ def _last_closed(customer: Customer) -> Ticket | None:
 
 
 def _customer(caller: Caller, language: str | None) -> Customer:
-    """The caller as a customer, new ones in the language they used and reached by SMS."""
+    """The caller as a customer, new ones in the language they used and reached by SMS; a
+    known caller who switched language with "0" before acting is answered in it from now on."""
     if caller.customer is not None:
+        if language:
+            customers.set_language(caller.customer, Language(language), source="USSD")
         return caller.customer
     return customers.find_or_create(
         phone=caller.number,

@@ -2,9 +2,9 @@
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
-from ticketing import ccs, customers, hours, lifecycle, lines, notify, promises
+from ticketing import ccs, customers, hours, lifecycle, lines, notify, promises, whatsapp
 from ticketing.extensions import db
 from ticketing.forms import CcForm, NoteForm, ProductForm, PromiseForm, ReplyForm
 from ticketing.models import Attachment, Department, Event, Outbox, Promise, Ticket, User
@@ -42,7 +42,12 @@ def _page_context(ticket: Ticket, **forms) -> dict:
     ).all()
     failures = db.session.scalars(
         select(Outbox)
-        .where(Outbox.ticket_id == ticket.id, Outbox.status.in_(["failed", "suppressed"]))
+        .where(
+            Outbox.ticket_id == ticket.id,
+            Outbox.status.in_(["failed", "suppressed"]),
+            # a WhatsApp message that went by SMS instead did reach the customer
+            or_(Outbox.last_error.is_(None), Outbox.last_error != whatsapp.SENT_BY_SMS),
+        )
         .order_by(Outbox.id.desc())
         .limit(5)
     ).all()
