@@ -570,9 +570,7 @@ def test_wanjiku_reports_checks_asks_for_a_call_and_rates_over_ussd(
     assert {s.customer_id for s in sessions} == {ticket.customer_id}
 
 
-def test_a_known_caller_who_switches_language_and_acts_is_answered_in_it_from_now_on(
-    client, desk
-):
+def test_a_known_caller_who_switches_language_and_acts_is_answered_in_it_from_now_on(client, desk):
     person = customer(CUSTOMER, Language.EN)
     answer = Handset(client, CUSTOMER).run("0*3")  # Kiswahili, then "call me back"
     assert answer.startswith("END ")
