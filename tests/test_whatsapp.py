@@ -192,8 +192,9 @@ def test_outside_the_window_without_a_template_the_words_go_by_sms(
     assert wa_row.error_code == whatsapp.WINDOW_CODE and wa_row.provider_id is None
     [sms] = outbox_rows(channel=Channel.SMS)
     assert (sms.status, sms.kind, sms.ticket_id) == (OutboxStatus.QUEUED, "reply", ticket.id)
-    page = agent_page(wa_app, login, desk, ticket)  # it reached her: no "not sent" warning
-    assert "sent by SMS" not in page and f'id="undelivered-{owed.id}"' not in page
+    page = agent_page(wa_app, login, desk, ticket)  # it reached her: no "not sent" warning,
+    assert f'id="undelivered-{owed.id}"' not in page  # the thread says how it went
+    assert "outside WhatsApp&#39;s 24-hour window, sent by SMS" in page
 
 
 @pytest.mark.parametrize("why", ["stop by sms", "no sms number"])
