@@ -40,6 +40,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         admin_lines,
         admin_policy,
         agent,
+        agent_new,
         agent_ticket,
         api,
         api_reports,
@@ -65,6 +66,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     # Nested blueprints share their parent's URL prefix, sign-in guard and error handlers.
     for parent, child in (
         (agent.bp, agent_ticket.bp),
+        (agent.bp, agent_new.bp),
         (admin.bp, admin_policy.bp),
         (admin.bp, admin_audit.bp),
         (admin.bp, admin_lines.bp),

@@ -112,6 +112,39 @@ def from_form(*, name: str, email: str | None, phone: str | None, language: Lang
     return customer
 
 
+def for_desk(*, name: str, phone: str | None, email: str | None, language: Language) -> Customer:
+    """The customer an agent logs a call or a visit for: the one with this email or phone
+    when there is one (given the name if we had none), else a new customer, even with
+    neither contact: a walk-in who leaves none is still heard, and told the reference."""
+    name = name.strip()[:120]
+    if phone or email:
+        customer = find_or_create(
+            email=email,
+            phone=phone,
+            name=name,
+            language=language,
+            preferred_channel=Channel.SMS if phone else Channel.EMAIL,
+        )
+        customer.name = customer.name or name
+    else:
+        customer = Customer(name=name, language=language)
+        db.session.add(customer)
+    db.session.flush()
+    return customer
+
+
+def named(text: str, *, limit: int = 10) -> list[Customer]:
+    """Customers whose name holds `text`, in any case: the desk's look-up by name."""
+    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    query = (
+        select(Customer)
+        .where(Customer.name.ilike(f"%{escaped}%", escape="\\"))
+        .order_by(Customer.name, Customer.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
 def guess_language(text: str) -> Language:
     """Swahili when the text has two of its common words: the language we first answer in."""
     words = set(re.findall(r"[a-z]+", (text or "").lower()))

@@ -1,6 +1,7 @@
 """Flask-WTF forms: validation with friendly messages, CSRF on every post."""
 
 import re
+from datetime import timedelta
 from email.utils import parseaddr
 
 from email_validator import EmailNotValidError, validate_email
@@ -15,6 +16,7 @@ from wtforms import (
     EmailField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -22,7 +24,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
-from ticketing.contacts import InvalidContact, normalise_phone
+from ticketing import hours
+from ticketing.contacts import InvalidContact, normalise_email, normalise_phone
 from ticketing.models.enums import Category, Channel, Language, Priority, Role, Status
 
 CATEGORY_CHOICES = [(c.value, c.label) for c in Category]
@@ -272,3 +275,99 @@ class DeskPhoneForm(FlaskForm):
                 raise ValidationError(
                     f"'{field.data}' is not a phone number. Use a format like +254 20 123 4567."
                 ) from error
+
+
+DESK_CHANNEL_CHOICES = [(Channel.PHONE.value, "Phone call"), (Channel.WALK_IN.value, "Walk-in")]
+CALL_AGE_LIMIT_HOURS = 24  # an older call is not logged here: its caller has waited too long
+
+
+class DeskTicketForm(FlaskForm):
+    """A ticket an agent opens for a caller or a visitor: a customer already found (customer_id)
+    or a new one (name, phone, email, language), then what they came about."""
+
+    customer_id = IntegerField(validators=[Optional()])
+    name = StringField("Name", validators=[Optional(), Length(max=120)])
+    phone = StringField(
+        "Mobile number",
+        description="Any Kenyan format, e.g. 0712 345 678: the acknowledgment goes by SMS",
+        validators=[Optional(), Length(max=30)],
+    )
+    email = EmailField(
+        "Email", description="Used when there is no phone", validators=[Optional(), Length(max=254)]
+    )
+    language = SelectField(
+        "Language for our messages",
+        choices=[("en", "English"), ("sw", "Kiswahili")],
+        validators=[Optional()],  # not sent when the customer was found: theirs stays
+    )
+    channel = RadioField("How they came", choices=DESK_CHANNEL_CHOICES, default="phone")
+    call_started_at = DateTimeLocalField(
+        "Call started at (local time)",
+        format="%Y-%m-%dT%H:%M",
+        description="For a phone call: within the last 24 hours",
+    )
+    subject = StringField(
+        "Subject", validators=[DataRequired("Give a short subject."), Length(max=200)]
+    )
+    body = TextAreaField(
+        "What they said", validators=[DataRequired("Write what they said."), Length(max=20000)]
+    )
+    category = SelectField("Category", choices=CATEGORY_CHOICES, default="general")
+    priority = SelectField("Priority", choices=PRIORITY_CHOICES, default="normal")
+    # Choices are the agent's own departments, set by the view; 0 routes by the words.
+    department_id = SelectField(
+        "Department", coerce=int, default=0, validate_choice=False, validators=[Optional()]
+    )
+
+    def validate_phone(self, field):
+        if field.data:
+            try:
+                field.data = normalise_phone(field.data, current_app.config["DEFAULT_PHONE_REGION"])
+            except InvalidContact as error:
+                raise ValidationError(
+                    f"'{field.data}' is not a valid phone number. Use a format like 0712 345 678."
+                ) from error
+
+    def validate_email(self, field):
+        if field.data:
+            try:
+                field.data = normalise_email(field.data)
+            except InvalidContact as error:
+                raise ValidationError(f"'{field.data}' is not an email address.") from error
+
+    def validate_department_id(self, field):
+        if field.data not in {value for value, _ in field.choices}:
+            raise ValidationError("Choose one of your own departments, or let the words route it.")
+
+    def validate_call_started_at(self, field):
+        if self.channel.data != Channel.PHONE.value:
+            return
+        if field.data is None:
+            raise ValidationError("When did the call start?")
+        started_at = hours.local_to_utc(field.data, current_app.config["TIMEZONE"])
+        now = hours.now()
+        if started_at > now:
+            raise ValidationError("The call cannot start in the future.")
+        if started_at < now - timedelta(hours=CALL_AGE_LIMIT_HOURS):
+            raise ValidationError("That call is more than 24 hours ago.")
+
+    def validate(self, extra_validators=None) -> bool:
+        started = self.call_started_at
+        if (
+            self.channel.data != Channel.PHONE.value
+            or not started.raw_data
+            or not any(started.raw_data)
+        ):
+            started.process_errors, started.data = [], None  # a walk-in, or said below
+        valid = super().validate(extra_validators)
+        if not self.customer_id.data and not (self.name.data or "").strip():
+            self.name.errors = list(self.name.errors) + ["Give the new customer's name."]
+            return False
+        return valid
+
+    @property
+    def call_started_utc(self):
+        """The call's start as the naive UTC the system stores; None for a walk-in."""
+        if self.channel.data != Channel.PHONE.value or self.call_started_at.data is None:
+            return None
+        return hours.local_to_utc(self.call_started_at.data, current_app.config["TIMEZONE"])

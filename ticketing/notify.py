@@ -33,9 +33,9 @@ from ticketing.models.people import DEFAULT_POLICY
 from ticketing.queues import DELIVER, enqueue_after_commit
 
 log = logging.getLogger(__name__)
-# Where a customer who wrote (or prefers) one of these is answered by SMS: a USSD session or
-# a phone call has no thread of its own to answer on.
-PHONE_FIRST = (Channel.SMS, Channel.USSD, Channel.PHONE)
+# Where a customer who wrote (or prefers) one of these is answered by SMS: a USSD session, a
+# phone call or a visit to the desk has no thread of its own to answer on.
+PHONE_FIRST = (Channel.SMS, Channel.USSD, Channel.PHONE, Channel.WALK_IN)
 UPDATE_KINDS = ("assigned", "waiting", "resolved", "confirm_fix", "closed", "reopened")
 COMBINED = "updates"  # rows folded before updates were re-rendered at send time carry it
 

@@ -71,6 +71,7 @@ class Channel(StrEnum):
     WHATSAPP = "whatsapp"
     USSD = "ussd"
     PHONE = "phone"
+    WALK_IN = "walk_in"  # a visitor at a service desk, logged by the agent who met them
     API = "api"
 
 

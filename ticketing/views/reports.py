@@ -13,6 +13,7 @@ from ticketing.models import Ticket
 from ticketing.models.enums import Category, Channel, Priority, Role
 from ticketing.security import role_required, visible_tickets
 from ticketing.stats import calls as call_stats
+from ticketing.stats import desk as desk_stats
 from ticketing.stats import figures
 from ticketing.stats.export import TICKET_COLUMNS, csv_lines, ticket_rows
 from ticketing.views import audit_hooks
@@ -117,6 +118,7 @@ def _page(scope, data, error: str | None = None) -> str:
         message_states=figures.MESSAGE_LABELS,
         calls=call_stats.calls(scope) if data else None,
         call_outcomes=call_stats.OUTCOMES,
+        desk=desk_stats.desk(scope) if data else None,
         **links,
     )
 
