@@ -6,7 +6,7 @@ few seconds for a screen; our target is p99 under 500 ms.
     python -m bench.ussd [--database sqlite|postgresql|URL] [--size N] [--sessions N]
 
 Under `python -m bench` it runs with the others (any module here with `run` is a benchmark).
-The requests stay under the webhook ceiling (limits.WEBHOOK_PER_IP) from one address.
+The requests stay under the USSD ceiling (limits.USSD_PER_IP) from one address.
 """
 
 import argparse
