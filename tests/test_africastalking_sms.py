@@ -9,6 +9,7 @@ from fakes.africastalking_stub import (
     SHORTCODE,
     AtStub,
     Gateway,
+    app_config,
     inbound_params,
 )
 from harness import (
@@ -49,17 +50,7 @@ def at_app(app, make_app, at_stub, twilio, department, clock):
     twilio.clear()
     clock.set(MONDAY_10_NAIROBI)
     department("General")
-    stubbed = make_app(
-        SMS_BACKEND="africastalking",
-        AT_USERNAME=DEFAULT_USERNAME,
-        AT_API_KEY=DEFAULT_API_KEY,
-        AT_FROM=SHORTCODE,
-        AT_API_BASE=at_stub.base_url,
-        AT_WEBHOOK_SECRET=SECRET,
-        AT_TIMEOUT=3,  # generous: a loaded CI machine must not turn an answer into a timeout
-        TWILIO_API_BASE=twilio.base_url,
-        TWILIO_TIMEOUT=1,
-    )
+    stubbed = make_app(**app_config(at_stub, twilio, SECRET))
     with stubbed.app_context():
         yield stubbed
         db.session.remove()

@@ -4,7 +4,7 @@ the ticket page, STATUS, resolved, "1", a rating of 4, and STOP to the shortcode
 line only. Through the callbacks with our key, real RQ workers and the AT stub."""
 
 import pytest
-from fakes.africastalking_stub import DEFAULT_API_KEY, DEFAULT_USERNAME, SHORTCODE, AtStub, Gateway
+from fakes.africastalking_stub import SHORTCODE, AtStub, Gateway, app_config
 from harness import CUSTOMER, Phone, eat
 from sqlalchemy import select
 
@@ -29,17 +29,7 @@ def at_stub():
 def at_app(app, make_app, at_stub, twilio):
     at_stub.clear()
     twilio.clear()
-    stubbed = make_app(
-        SMS_BACKEND="africastalking",
-        AT_USERNAME=DEFAULT_USERNAME,
-        AT_API_KEY=DEFAULT_API_KEY,
-        AT_FROM=SHORTCODE,
-        AT_API_BASE=at_stub.base_url,
-        AT_WEBHOOK_SECRET=SECRET,
-        AT_TIMEOUT=3,  # generous: a loaded CI machine must not turn an answer into a timeout
-        TWILIO_API_BASE=twilio.base_url,
-        TWILIO_TIMEOUT=1,
-    )
+    stubbed = make_app(**app_config(at_stub, twilio, SECRET))
     with stubbed.app_context():
         yield stubbed
         db.session.remove()

@@ -268,13 +268,18 @@ class DeskPhoneForm(FlaskForm):
     )
 
     def validate_desk_phone(self, field):
-        if field.data:
-            try:
-                field.data = normalise_phone(field.data, current_app.config["DEFAULT_PHONE_REGION"])
-            except InvalidContact as error:
-                raise ValidationError(
-                    f"'{field.data}' is not a phone number. Use a format like +254 20 123 4567."
-                ) from error
+        _to_e164(field, example="+254 20 123 4567")
+
+
+def _to_e164(field, *, example: str) -> None:
+    """A staff form's phone field in E.164, or the reason it is not a phone number."""
+    if field.data:
+        try:
+            field.data = normalise_phone(field.data, current_app.config["DEFAULT_PHONE_REGION"])
+        except InvalidContact as error:
+            raise ValidationError(
+                f"'{field.data}' is not a phone number. Use a format like {example}."
+            ) from error
 
 
 DESK_CHANNEL_CHOICES = [(Channel.PHONE.value, "Phone call"), (Channel.WALK_IN.value, "Walk-in")]
@@ -320,13 +325,7 @@ class DeskTicketForm(FlaskForm):
     )
 
     def validate_phone(self, field):
-        if field.data:
-            try:
-                field.data = normalise_phone(field.data, current_app.config["DEFAULT_PHONE_REGION"])
-            except InvalidContact as error:
-                raise ValidationError(
-                    f"'{field.data}' is not a valid phone number. Use a format like 0712 345 678."
-                ) from error
+        _to_e164(field, example="0712 345 678")
 
     def validate_email(self, field):
         if field.data:

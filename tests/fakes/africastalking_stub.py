@@ -268,3 +268,20 @@ class Gateway:
 
     def opt_out(self, phone: str, sender_id: str | None = None):
         return self.post("optout", {"senderId": sender_id or self.shortcode, "phoneNumber": phone})
+
+
+def app_config(stub: "AtStub", twilio, secret: str) -> dict:
+    """The app's settings for SMS through this stand-in (the Twilio line, through the Twilio
+    stub, beside it). The timeouts are generous: a loaded CI machine must not turn an answer
+    into a lost one."""
+    return {
+        "SMS_BACKEND": "africastalking",
+        "AT_USERNAME": DEFAULT_USERNAME,
+        "AT_API_KEY": DEFAULT_API_KEY,
+        "AT_FROM": SHORTCODE,
+        "AT_API_BASE": stub.base_url,
+        "AT_WEBHOOK_SECRET": secret,
+        "AT_TIMEOUT": 3,
+        "TWILIO_API_BASE": twilio.base_url,
+        "TWILIO_TIMEOUT": 1,
+    }
