@@ -17,7 +17,7 @@ from fakes.twilio_stub import inbound_sms_params, sign
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from ticketing import answers, chases, hours, intake, lifecycle, promises
+from ticketing import answers, chases, hours, intake, lifecycle, live, promises
 from ticketing.channels import Inbound
 from ticketing.extensions import db
 from ticketing.models import CharterTarget, Customer, InboundRaw, Message, Outbox, Ticket
@@ -102,6 +102,12 @@ class Phone:
     def received(self) -> list[str]:
         """What the Twilio stub has delivered to this phone."""
         return self.twilio.sent_to(self.number)
+
+
+def seen(ticket) -> str:
+    """The version a freshly loaded ticket page puts in its reply, note and status forms
+    (`seen`): without it the post is refused with what changed (HTTP 409)."""
+    return str(live.newest_event_id(ticket))
 
 
 def counts() -> dict:

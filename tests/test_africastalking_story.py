@@ -5,7 +5,7 @@ line only. Through the callbacks with our key, real RQ workers and the AT stub."
 
 import pytest
 from fakes.africastalking_stub import SHORTCODE, AtStub, Gateway, app_config
-from harness import CUSTOMER, Phone, eat
+from harness import CUSTOMER, Phone, eat, seen
 from sqlalchemy import select
 
 from ticketing import customers
@@ -74,7 +74,10 @@ def test_wanjiku_is_served_entirely_over_the_africas_talking_shortcode(
     assert (ticket.department.name, ticket.assignee_id) == ("After-sales service", otieno.id)
     assert {sent["from"] for sent in at_stub.messages} == {SHORTCODE}
 
-    agent.post(f"/agent/tickets/{ticket.id}/reply", data={"body": "Fundi atakuja kesho."})
+    agent.post(
+        f"/agent/tickets/{ticket.id}/reply",
+        data={"seen": seen(ticket), "body": "Fundi atakuja kesho."},
+    )
     run_jobs()
     assert at_stub.sent_to(WANJIKU)[-1] == f"{ticket.reference}: Fundi atakuja kesho."
     reply = db.session.scalars(select(Ticket).where(Ticket.id == ticket.id)).one().messages[-1]
@@ -96,7 +99,9 @@ def test_wanjiku_is_served_entirely_over_the_africas_talking_shortcode(
     assert ticket.reference in at_stub.sent_to(WANJIKU)[-1]
 
     clock.set(eat(2026, 11, 26, 9, 30))
-    agent.post(f"/agent/tickets/{ticket.id}/status", data={"status": "resolved"})
+    agent.post(
+        f"/agent/tickets/{ticket.id}/status", data={"seen": seen(ticket), "status": "resolved"}
+    )
     scheduler(eat(2026, 11, 26, 9, 40))  # the update's combining window has passed
     assert "Jibu 1 kama ndiyo, 2 kama bado" in at_stub.sent_to(WANJIKU)[-1]
 
@@ -115,7 +120,10 @@ def test_wanjiku_is_served_entirely_over_the_africas_talking_shortcode(
 
     gateway.texts(WANJIKU, "STOP")
     run_jobs()
-    agent.post(f"/agent/tickets/{ticket.id}/reply", data={"body": "Je, friji inapoa sasa?"})
+    agent.post(
+        f"/agent/tickets/{ticket.id}/reply",
+        data={"seen": seen(ticket), "body": "Je, friji inapoa sasa?"},
+    )
     run_jobs()
     assert len(at_stub.sent_to(WANJIKU)) == sent  # the shortcode is silent now
     page = agent.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)

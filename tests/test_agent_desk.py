@@ -1,6 +1,7 @@
 """The agent's queue and ticket page: views, filters, actions, and who may see what."""
 
 import pytest
+from harness import seen
 from sqlalchemy import select
 
 from ticketing import lifecycle
@@ -37,7 +38,9 @@ def test_agent_sees_only_their_departments_tickets(client, login, desk):
     page = client.get("/agent/?view=departments").get_data(as_text=True)
     assert desk["charge"].reference in page and desk["late"].reference not in page
     assert client.get(f"/agent/tickets/{desk['late'].id}").status_code == 404
-    response = client.post(f"/agent/tickets/{desk['late'].id}/reply", data={"body": "hi"})
+    response = client.post(
+        f"/agent/tickets/{desk['late'].id}/reply", data={"seen": seen(desk["late"]), "body": "hi"}
+    )
     assert response.status_code == 404
 
 
@@ -98,11 +101,21 @@ def test_reply_note_status_priority_and_promise(db, client, login, desk, run_job
     base = f"/agent/tickets/{ticket_id}"
     assert (
         client.post(
-            f"{base}/reply", data={"body": "Refund on its way", "status": "pending_customer"}
+            f"{base}/reply",
+            data={
+                "seen": seen(desk["charge"]),
+                "body": "Refund on its way",
+                "status": "pending_customer",
+            },
         ).status_code
         == 302
     )
-    assert client.post(f"{base}/note", data={"body": "checked M-Pesa"}).status_code == 302
+    assert (
+        client.post(
+            f"{base}/note", data={"seen": seen(desk["charge"]), "body": "checked M-Pesa"}
+        ).status_code
+        == 302
+    )
     assert client.post(f"{base}/priority", data={"priority": "urgent"}).status_code == 302
     assert (
         client.post(
@@ -147,8 +160,8 @@ def test_bad_actions_are_refused_clearly(db, client, login, desk, path, data, me
 def test_reply_to_a_closed_ticket_is_refused(db, client, login, desk):
     login(client, desk["kamau"])
     base = f"/agent/tickets/{desk['charge'].id}"
-    client.post(f"{base}/status", data={"status": "closed"})
-    response = client.post(f"{base}/reply", data={"body": "hello?"})
+    client.post(f"{base}/status", data={"seen": seen(desk["charge"]), "status": "closed"})
+    response = client.post(f"{base}/reply", data={"seen": seen(desk["charge"]), "body": "hello?"})
     assert response.status_code == 400 and "reopen it" in response.text
 
 

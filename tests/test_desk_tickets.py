@@ -394,3 +394,8 @@ def test_a_new_customer_keeps_the_language_and_email_typed(desk, login, db):
         CALLER,
         "sw",
     )
+
+
+def test_the_queue_offers_a_new_ticket_for_a_caller_or_a_walk_in(web, login, desk):
+    page = login(web.test_client(), desk.otieno).get("/agent/").get_data(as_text=True)
+    assert 'href="/agent/tickets/new"' in page and "New ticket (caller or walk-in)" in page

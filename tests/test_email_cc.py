@@ -7,7 +7,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 import pytest
-from harness import BRIAN, brian_writes, count, page_text
+from harness import BRIAN, brian_writes, count, page_text, seen
 from sqlalchemy import select
 
 from ticketing import lifecycle
@@ -52,7 +52,11 @@ def copied(db, desk, smtp_server, client, login, run_jobs):
     login(client, otieno)
     client.post(
         f"/agent/tickets/{ticket.id}/reply",
-        data={"body": "Please send the code of the second payment.", "status": "pending_customer"},
+        data={
+            "seen": seen(ticket),
+            "body": "Please send the code of the second payment.",
+            "status": "pending_customer",
+        },
     )
     run_jobs()
     answer = smtp_server.wait_for(2) and smtp_server.parsed(1)
@@ -180,7 +184,9 @@ def test_an_agent_changes_who_is_copied_and_bad_lists_change_nothing(
     ).all()
     assert kinds == ["cc_added", "cc_removed", "cc_added"]
 
-    client.post(f"/agent/tickets/{ticket.id}/reply", data={"body": "Refund sent."})
+    client.post(
+        f"/agent/tickets/{ticket.id}/reply", data={"seen": seen(ticket), "body": "Refund sent."}
+    )
     run_jobs()
     assert smtp_server.wait_for(3)[2].rcpt_tos == (BRIAN, "ben@partner.example")
     deliver(amina_writes(f"Re: [{ticket.reference}]", "Thanks!"))
@@ -221,7 +227,10 @@ def test_merging_brings_the_other_customer_and_their_copies_along(
 
     assert brians.cc_emails == [AMINA, "finance@company.example"]
     login(client, otieno)
-    client.post(f"/agent/tickets/{brians.id}/reply", data={"body": "Both refunds are on it."})
+    client.post(
+        f"/agent/tickets/{brians.id}/reply",
+        data={"seen": seen(brians), "body": "Both refunds are on it."},
+    )
     run_jobs()
     reply = smtp_server.wait_for(3)[-1]
     assert reply.rcpt_tos == (BRIAN, AMINA, "finance@company.example")
@@ -233,7 +242,9 @@ def test_a_customer_address_refused_while_the_copies_go_out_is_a_failure_not_ret
     ticket, _, _ = copied
     smtp_server.fail_next(550, "5.1.1 User unknown")  # the first RCPT: Brian's
 
-    client.post(f"/agent/tickets/{ticket.id}/reply", data={"body": "Refund sent."})
+    client.post(
+        f"/agent/tickets/{ticket.id}/reply", data={"seen": seen(ticket), "body": "Refund sent."}
+    )
     run_jobs()
 
     row = db.session.scalar(select(Outbox).order_by(Outbox.id.desc()))

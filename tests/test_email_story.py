@@ -6,7 +6,7 @@ trouble is retried or shown to the agent."""
 import re
 
 import pytest
-from harness import BRIAN, CORPUS, MONDAY_10_NAIROBI, brian_writes, count, reply_to
+from harness import BRIAN, CORPUS, MONDAY_10_NAIROBI, brian_writes, count, reply_to, seen
 from sqlalchemy import select
 
 from ticketing import loop_guard
@@ -43,6 +43,7 @@ def test_email_to_ticket_to_agent_reply_to_customer_reply_on_the_same_ticket(
     response = client.post(
         f"/agent/tickets/{ticket.id}/reply",
         data={
+            "seen": seen(ticket),
             "body": "Sorry about that. Please send the code of the second payment.",
             "status": "pending_customer",
         },
@@ -174,7 +175,9 @@ def test_a_bounce_for_our_reply_marks_it_failed_on_the_ticket_and_opens_nothing(
     deliver(brian_writes())
     ticket = db.session.scalar(select(Ticket))
     login(client, otieno)
-    client.post(f"/agent/tickets/{ticket.id}/reply", data={"body": "Refund sent."})
+    client.post(
+        f"/agent/tickets/{ticket.id}/reply", data={"seen": seen(ticket), "body": "Refund sent."}
+    )
     run_jobs()
     sent = smtp_server.wait_for(2) and smtp_server.parsed(1)
 
@@ -249,7 +252,10 @@ def test_hostile_html_reaches_the_agent_page_with_nothing_active_or_remote(
     ):
         assert not re.search(active, shown, re.IGNORECASE), active
     assert not re.search(r"evil\.example|tracker\.|mailspy|badhost", page)
-    assert re.findall(r"<script[^>]*>", page) == ['<script defer src="/static/app.js">']
+    assert re.findall(r"<script[^>]*>", page) == [
+        '<script defer src="/static/app.js">',
+        '<script defer src="/static/live.js">',
+    ]
     assert re.search(
         r"warranty number is BRD-7781-2290|delivery date for order 60114|"
         r"confirm that the spare shelf was dispatched",
@@ -267,7 +273,9 @@ def test_line_breaks_in_a_subject_cannot_add_headers_to_our_mail(
     db.session.commit()
 
     login(client, otieno)
-    client.post(f"/agent/tickets/{ticket.id}/reply", data={"body": "Refund sent."})
+    client.post(
+        f"/agent/tickets/{ticket.id}/reply", data={"seen": seen(ticket), "body": "Refund sent."}
+    )
     run_jobs()
     received = smtp_server.wait_for(2)[1]
     reply = smtp_server.parsed(1)

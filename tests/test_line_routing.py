@@ -6,7 +6,7 @@ off, its texts are routed by keyword again."""
 
 import pytest
 from fakes.twilio_stub import inbound_sms_params
-from harness import CUSTOMER, MONDAY_10_NAIROBI, OUR_NUMBER, PASSWORD, Phone, newest_ticket
+from harness import CUSTOMER, MONDAY_10_NAIROBI, OUR_NUMBER, PASSWORD, Phone, newest_ticket, seen
 from sqlalchemy import select
 
 from ticketing import demo, lines
@@ -70,7 +70,10 @@ def test_a_text_to_after_sales_number_goes_there_and_is_answered_from_it(
 
     agent = signed_in(sms_app, desk["people"]["otieno"])
     answer = "We will collect the fridge tomorrow."
-    replied = agent.post(f"/agent/tickets/{ticket.id}/reply", data={"body": answer, "status": ""})
+    replied = agent.post(
+        f"/agent/tickets/{ticket.id}/reply",
+        data={"seen": seen(ticket), "body": answer, "status": ""},
+    )
     assert replied.status_code == 302
     run_jobs()
     reply = next(m for m in twilio.messages if answer in m["body"])

@@ -2,7 +2,7 @@
 ticket page, she answers back on the same ticket, then STOP ends every SMS. Also /dev/sms."""
 
 import pytest
-from harness import CUSTOMER, MONDAY_10_NAIROBI, Phone, newest_ticket, outbox_rows, text_of
+from harness import CUSTOMER, MONDAY_10_NAIROBI, Phone, newest_ticket, outbox_rows, seen, text_of
 from sqlalchemy import func, select
 
 from ticketing.extensions import db
@@ -35,7 +35,8 @@ def test_a_customer_with_a_basic_phone_is_served_entirely_by_sms(
     assert "Reply by SMS" in page and 'data-sms-counter="reply-counter"' in page
     assert text_of(page, "reply-counter") == "0 characters · 1 SMS (GSM-7)"
     answer = agent.post(
-        f"/agent/tickets/{ticket.id}/reply", data={"body": "Fundi atakuja kesho saa nne asubuhi."}
+        f"/agent/tickets/{ticket.id}/reply",
+        data={"seen": seen(ticket), "body": "Fundi atakuja kesho saa nne asubuhi."},
     )
     assert answer.status_code == 302
     run_jobs()
@@ -56,7 +57,9 @@ def test_a_customer_with_a_basic_phone_is_served_entirely_by_sms(
 
     phone.text("STOP")
     run_jobs()
-    agent.post(f"/agent/tickets/{ticket.id}/reply", data={"body": "Are you there?"})
+    agent.post(
+        f"/agent/tickets/{ticket.id}/reply", data={"seen": seen(ticket), "body": "Are you there?"}
+    )
     run_jobs()
     assert len(twilio.sent_to(WANJIKU)) == 2
     assert outbox_rows(kind="reply")[-1].status == OutboxStatus.SUPPRESSED
@@ -79,7 +82,9 @@ def test_a_refused_sms_reply_shows_the_segment_count_of_the_draft(
     run_jobs()
     ticket = newest_ticket()
     agent = login(sms_app.test_client(), otieno)
-    refused = agent.post(f"/agent/tickets/{ticket.id}/reply", data={"body": draft})
+    refused = agent.post(
+        f"/agent/tickets/{ticket.id}/reply", data={"seen": seen(ticket), "body": draft}
+    )
     assert refused.status_code == 400
     html = refused.get_data(as_text=True)
     assert "The reply was not sent" in html

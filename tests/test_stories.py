@@ -6,7 +6,7 @@ import io
 from datetime import datetime, timedelta
 
 import pytest
-from harness import BRIAN, CUSTOMER, Phone, brian_writes, eat, page_text, reply_to
+from harness import BRIAN, CUSTOMER, Phone, brian_writes, eat, page_text, reply_to, seen
 from sqlalchemy import func, select
 
 from ticketing.extensions import db
@@ -91,7 +91,9 @@ def test_wanjiku_a_basic_phone_and_an_after_sale_fault_from_first_text_to_the_fi
     kept = agent.post(f"/agent/promises/{promise.id}/settle", data={"kept": "1"})
     assert kept.status_code == 302
     clock.set(eat(2026, 11, 26, 9, 30))
-    agent.post(f"/agent/tickets/{ticket.id}/status", data={"status": "resolved"})
+    agent.post(
+        f"/agent/tickets/{ticket.id}/status", data={"seen": seen(ticket), "status": "resolved"}
+    )
     scheduler(eat(2026, 11, 26, 9, 40))  # the update's combining window has passed
     assert "Jibu 1 kama ndiyo, 2 kama bado" in phone.received()[-1]
 
@@ -162,7 +164,11 @@ def test_brian_an_email_double_charge_waits_for_him_then_resolves_with_one_surve
     login(client, otieno)
     client.post(
         f"/agent/tickets/{ticket.id}/reply",
-        data={"body": "Please send the code of the second payment.", "status": "pending_customer"},
+        data={
+            "seen": seen(ticket),
+            "body": "Please send the code of the second payment.",
+            "status": "pending_customer",
+        },
     )
     run_jobs()
     question = smtp_server.wait_for(2) and smtp_server.parsed(1)
@@ -183,7 +189,9 @@ def test_brian_an_email_double_charge_waits_for_him_then_resolves_with_one_surve
     assert db.session.scalar(select(func.count(Ticket.id))) == 1
 
     # The refund is done: resolved, an update by email, then one satisfaction question.
-    client.post(f"/agent/tickets/{ticket.id}/status", data={"status": "resolved"})
+    client.post(
+        f"/agent/tickets/{ticket.id}/status", data={"seen": seen(ticket), "status": "resolved"}
+    )
     scheduler(eat(2026, 11, 25, 9, 30))
     sent = len(smtp_server.messages)
     assert (
@@ -239,10 +247,17 @@ def test_amina_the_web_form_at_night_is_acknowledged_at_once_and_follows_by_link
     # Next morning Otieno notes and answers; her page shows the answer, never the note.
     clock.set(eat(2026, 11, 24, 8, 30))
     agent = login(sms_app.test_client(), otieno)
-    agent.post(f"/agent/tickets/{ticket.id}/note", data={"body": "Courier says Thursday"})
+    agent.post(
+        f"/agent/tickets/{ticket.id}/note",
+        data={"seen": seen(ticket), "body": "Courier says Thursday"},
+    )
     agent.post(
         f"/agent/tickets/{ticket.id}/reply",
-        data={"body": "Your order arrives on Thursday.", "status": "resolved"},
+        data={
+            "seen": seen(ticket),
+            "body": "Your order arrives on Thursday.",
+            "status": "resolved",
+        },
     )
     run_jobs()
     assert twilio.sent_to(amina)[-1].endswith("Your order arrives on Thursday.")

@@ -3,7 +3,7 @@
 import io
 
 import pytest
-from harness import SUPPORT_FORM
+from harness import SUPPORT_FORM, seen
 from sqlalchemy import func, select
 
 from ticketing.models import Attachment, Customer, Message, Outbox, Ticket
@@ -88,8 +88,13 @@ def test_status_page_hides_internal_notes_and_takes_a_reply(db, client, desk, lo
     client.post("/support", data=FORM)
     ticket = db.session.scalar(select(Ticket))
     agent = login(client.application.test_client(), desk)
-    agent.post(f"/agent/tickets/{ticket.id}/note", data={"body": "customer is a VIP, be quick"})
-    agent.post(f"/agent/tickets/{ticket.id}/reply", data={"body": "It leaves today."})
+    agent.post(
+        f"/agent/tickets/{ticket.id}/note",
+        data={"seen": seen(ticket), "body": "customer is a VIP, be quick"},
+    )
+    agent.post(
+        f"/agent/tickets/{ticket.id}/reply", data={"seen": seen(ticket), "body": "It leaves today."}
+    )
     page = client.get(f"/t/{ticket.token}").get_data(as_text=True)
     assert "It leaves today." in page and "VIP" not in page
     client.post(f"/t/{ticket.token}/reply", data={"body": "Thank you!"})
@@ -113,7 +118,9 @@ def test_customer_confirms_and_rates_by_link(db, client, desk, login):
     client.post("/support", data=FORM | {"category": "after_sale", "subject": "Fridge broken"})
     ticket = db.session.scalar(select(Ticket))
     agent = login(client.application.test_client(), desk)
-    agent.post(f"/agent/tickets/{ticket.id}/status", data={"status": "resolved"})
+    agent.post(
+        f"/agent/tickets/{ticket.id}/status", data={"seen": seen(ticket), "status": "resolved"}
+    )
     client.post(f"/t/{ticket.token}/confirm", data={"fixed": "1"})
     db.session.expire_all()
     assert ticket.status == Status.CLOSED

@@ -1,10 +1,20 @@
 """The agent's queue, and the page where an agent makes an API token."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ticketing import search, stats
+from ticketing import hours, live, search, stats
 from ticketing.extensions import db
 from ticketing.models import Department
 from ticketing.models.enums import Channel, Priority, Status
@@ -22,12 +32,8 @@ def staff_only():
 
 @bp.get("/")
 def queue():
-    view = request.args.get("view") or ("departments" if current_user.sees_all else "mine")
-    if view not in search.VIEWS:
-        abort(404)
-    filters = _filters(request.args)
-    query = search.apply_view(visible_tickets(current_user), view, current_user)
-    query = search.callbacks_first(search.apply_filters(query, **filters))
+    view = _view()
+    query = search.callbacks_first(_queue_query(view))
     page = db.paginate(
         query, per_page=current_app.config["QUEUE_PAGE_SIZE"], error_out=False, max_per_page=100
     )
@@ -46,7 +52,36 @@ def queue():
         channels=list(Channel),
         due_state=search.due_state,
         callbacks=search.owed_callbacks(page.items),
+        live_url=url_for("agent.queue_live", **(args | {"view": view})),
+        live_since=live.iso(hours.now()),
+        live_key=lambda ticket: f"{ticket.id}@{live.iso(ticket.updated_at)}",
     )
+
+
+@bp.get("/queue/live")
+def queue_live():
+    """What the open queue page polls: its count now, the tickets new or changed since the
+    last poll, and the tickets given to this agent since then."""
+    since = live.parse_since(request.args.get("since"))
+    if since is None:
+        return jsonify(error="bad_since", message="since must be an ISO time."), 400
+    news = live.queue_news(_queue_query(_view()), since, current_user)
+    for item in news["changed"] + news["assigned"]:
+        item["url"] = url_for("agent.ticket.page", ticket_id=item["id"])
+    return jsonify(news)
+
+
+def _view() -> str:
+    view = request.args.get("view") or ("departments" if current_user.sees_all else "mine")
+    if view not in search.VIEWS:
+        abort(404)
+    return view
+
+
+def _queue_query(view: str):
+    """The tickets of one queue view, as the page's filters narrow it, that the user may see."""
+    query = search.apply_view(visible_tickets(current_user), view, current_user)
+    return search.apply_filters(query, **_filters(request.args))
 
 
 def _filters(args) -> dict:

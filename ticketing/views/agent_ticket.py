@@ -1,10 +1,31 @@
 """The ticket page and every action an agent takes on it; each calls one lifecycle function."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from ticketing import ccs, customers, hours, lifecycle, lines, notify, promises, whatsapp
+from ticketing import (
+    ccs,
+    customers,
+    hours,
+    lifecycle,
+    lines,
+    live,
+    notify,
+    presence,
+    promises,
+    whatsapp,
+)
 from ticketing.extensions import db
 from ticketing.forms import CcForm, NoteForm, ProductForm, PromiseForm, ReplyForm
 from ticketing.models import Attachment, Department, Event, Outbox, Promise, Ticket, User
@@ -21,7 +42,26 @@ def page(ticket_id: int):
     return render_template("agent/ticket.html", **_page_context(ticket))
 
 
-def _page_context(ticket: Ticket, **forms) -> dict:
+@bp.get("/tickets/<int:ticket_id>/live")
+def live_news(ticket_id: int):
+    """What the open ticket page polls: who else has it open or is typing, what changed."""
+    ticket = ticket_for(current_user, ticket_id)
+    since = request.args.get("since", "")
+    if not since.isdigit() or len(since) > 18:
+        return jsonify(error="bad_since", message="since must be an event id."), 400
+    state = presence.TYPING if request.args.get("typing") == "1" else presence.VIEWING
+    presence.record(ticket.id, current_user, state)
+    others = presence.viewers(ticket.id, besides=current_user.id)
+    changes, _ = live.changes_since(ticket, int(since), current_user)
+    return jsonify(
+        viewers=[viewer.name for viewer in others],
+        typing=[viewer.name for viewer in others if viewer.state == presence.TYPING],
+        changes=[change.as_json() for change in changes],
+        newest=live.newest_event_id(ticket),
+    )
+
+
+def _page_context(ticket: Ticket, *, conflict=None, seen=None, **forms) -> dict:
     customer = ticket.customer
     # The customer's other tickets this agent may open; of the rest, only how many there are.
     theirs = (Ticket.customer_id == customer.id, Ticket.id != ticket.id)
@@ -71,6 +111,9 @@ def _page_context(ticket: Ticket, **forms) -> dict:
         "statuses": [s for s in Status if s in lifecycle.NEXT[ticket.status]],
         "channel": notify.channel_for(customer, ticket),
         "sms_stop": customers.opt_out_for(customer, lines.reply_line(ticket, Channel.SMS)),
+        # the version the forms were loaded at: what the agent sees on this page
+        "seen": live.newest_event_id(ticket) if seen is None else seen,
+        "conflict": conflict,
     }
 
 
@@ -83,7 +126,30 @@ def _done(ticket: Ticket, message: str):
 def _refuse(ticket: Ticket, error: Exception | str, **forms):
     db.session.rollback()
     flash(str(error), "error")
-    return render_template("agent/ticket.html", **_page_context(ticket, **forms)), 400
+    # the page is shown again with the version its forms had, so the guard still holds
+    seen = live.parse_seen(request.form.get("seen"))
+    return render_template("agent/ticket.html", **_page_context(ticket, seen=seen, **forms)), 400
+
+
+def _changed_meanwhile(ticket: Ticket, action: str, **forms):
+    """None when nobody else changed the ticket since the agent's page was loaded; otherwise
+    the page again (409), their draft kept, what changed listed, and a "do it anyway" button
+    whose form carries the newer version. A form without a version counts as seeing nothing."""
+    live.lock(ticket)
+    seen = live.parse_seen(request.form.get("seen"))
+    changes, total = live.changes_since(ticket, seen, current_user)
+    if not total:
+        return None
+    db.session.rollback()
+    conflict = {
+        "action": action,
+        "changes": changes,
+        "more": total - len(changes),
+        "status": request.form.get("status", ""),
+        "note": request.form.get("note", ""),
+    }
+    page = render_template("agent/ticket.html", **_page_context(ticket, conflict=conflict, **forms))
+    return page, 409
 
 
 @bp.post("/tickets/<int:ticket_id>/reply")
@@ -92,6 +158,8 @@ def reply(ticket_id: int):
     form = ReplyForm()
     if not form.validate_on_submit():
         return _refuse(ticket, "The reply was not sent: " + _errors(form), reply_form=form)
+    if conflict := _changed_meanwhile(ticket, "reply", reply_form=form):
+        return conflict
     try:
         status = Status(form.status.data) if form.status.data else None
         lifecycle.reply(ticket, by=current_user, body=form.body.data, status=status)
@@ -106,6 +174,8 @@ def note(ticket_id: int):
     form = NoteForm()
     if not form.validate_on_submit():
         return _refuse(ticket, "The note was not saved: " + _errors(form), note_form=form)
+    if conflict := _changed_meanwhile(ticket, "note", note_form=form):
+        return conflict
     lifecycle.note(ticket, by=current_user, body=form.body.data)
     return _done(ticket, "Note added.")
 
@@ -144,6 +214,8 @@ def status(ticket_id: int):
     value = request.form.get("status", "")
     if value not in Status._value2member_map_:
         return _refuse(ticket, f"Unknown status '{value}'.")
+    if conflict := _changed_meanwhile(ticket, "status"):
+        return conflict
     try:
         lifecycle.set_status(
             ticket, Status(value), by=current_user, note=request.form.get("note", "")
