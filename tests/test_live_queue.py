@@ -154,3 +154,16 @@ def test_an_unknown_view_is_404_and_strangers_sign_in(desk, web):
     )
     stranger = web.test_client().get(LIVE + "?since=2026-11-23T07:00:00")
     assert stranger.status_code == 302 and "/auth/login" in stranger.headers["Location"]
+
+
+def test_the_page_polls_with_every_filter_it_got_even_an_empty_status(db, desk):
+    """status= (empty) lists every status; the poll must count the same tickets, so the count
+    of a report's drill-down into resolved tickets does not fall to 0."""
+    akinyi = desk["clients"]["akinyi"]
+    ticket = desk["ticket"]("Fridge")
+    lifecycle.resolve(ticket, by=desk["akinyi"], note="Fixed")
+    db.session.commit()
+    page = akinyi.get("/agent/?view=departments&status=").get_data(as_text=True)
+    assert 'data-live-url="/agent/queue/live?view=departments&amp;status="' in page
+    counted = news(akinyi, MONDAY_10_NAIROBI, view="departments", status="")["count"]
+    assert counted == 1 and news(akinyi, MONDAY_10_NAIROBI, view="departments")["count"] == 0

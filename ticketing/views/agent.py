@@ -52,7 +52,11 @@ def queue():
         channels=list(Channel),
         due_state=search.due_state,
         callbacks=search.owed_callbacks(page.items),
-        live_url=url_for("agent.queue_live", **(args | {"view": view})),
+        # every argument as the page got it: an empty status= means every status, not none
+        live_url=url_for(
+            "agent.queue_live",
+            **({k: v for k, v in request.args.items() if k != "page"} | {"view": view}),
+        ),
         live_since=live.iso(hours.now()),
         live_key=lambda ticket: f"{ticket.id}@{live.iso(ticket.updated_at)}",
     )
