@@ -167,12 +167,18 @@ def app(make_app, request):
 
 
 def _empty_database() -> None:
-    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    """Every table emptied, children first, and (PostgreSQL) every id sequence back to 1.
+    DELETE, not TRUNCATE: a test leaves a few rows, and TRUNCATE's file work cost 60 ms a
+    test against 2 ms."""
+    for table in reversed(_db.metadata.sorted_tables):
+        _db.session.execute(text(f"DELETE FROM {table.name}"))
     if _db.engine.dialect.name == "postgresql":
-        _db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    else:
-        for name in tables:
-            _db.session.execute(text(f"DELETE FROM {name}"))
+        sequences = _db.session.scalars(
+            text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")
+        ).all()
+        if sequences:
+            restart = ", ".join(f"setval('{name}', 1, false)" for name in sequences)
+            _db.session.execute(text(f"SELECT {restart}"))
     _db.session.commit()
 
 
