@@ -7,6 +7,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ticketing import events
 from ticketing.channels import Inbound
@@ -71,16 +72,24 @@ def find_or_create(
     customer = find(email=email, phone=phone)
     if customer is None:
         field, value = ("email", email) if email else ("phone", phone)
-        insert = INSERTS[db.engine.dialect.name](Customer).values(
-            {
-                field: value,
-                "name": name[:120],
-                "language": language,
-                "preferred_channel": preferred_channel,
-            }
+        insert = (
+            INSERTS[db.engine.dialect.name](Customer)
+            .values(
+                {
+                    field: value,
+                    "name": name[:120],
+                    "language": language,
+                    "preferred_channel": preferred_channel,
+                }
+            )
+            .on_conflict_do_nothing(index_elements=[field])
+            .returning(Customer)
         )
-        db.session.execute(insert.on_conflict_do_nothing(index_elements=[field]))
-        customer = find(**{field: value})
+        customer = db.session.scalar(insert)
+        if customer is not None:  # ours, this instant: no opt-out can exist yet to look up
+            set_committed_value(customer, "opt_outs", [])
+        else:  # someone else's insert won: theirs is the one row
+            customer = find(**{field: value})
     _add_contact_if_free(customer, "email", email)
     _add_contact_if_free(customer, "phone", phone)
     return customer
@@ -105,9 +114,16 @@ def from_form(*, name: str, email: str | None, phone: str | None, language: Lang
     """The web form's customer (known by email, else phone, else new) with the name and
     language they just gave; email is their channel when they gave one."""
     email = (email or "").strip().lower() or None
-    customer = find_or_create(email=email, phone=phone or None)
+    channel = Channel.EMAIL if email else Channel.SMS
+    customer = find_or_create(
+        email=email,
+        phone=phone or None,
+        name=name.strip(),
+        language=language,
+        preferred_channel=channel,
+    )
     customer.name, customer.language = name.strip(), language
-    customer.preferred_channel = Channel.EMAIL if email else Channel.SMS
+    customer.preferred_channel = channel
     db.session.flush()
     return customer
 

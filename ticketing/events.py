@@ -9,7 +9,7 @@ def record(ticket: Ticket, kind: str, by: User | None = None, **data) -> Event:
     """Note on the ticket what happened; None values are left out of the data."""
     event = Event(
         ticket=ticket,
-        customer_id=ticket.customer_id,
+        customer=ticket.customer,
         actor=by,
         kind=kind,
         data=_present(data),

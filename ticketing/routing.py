@@ -3,6 +3,7 @@
 import re
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import joinedload
 
 from ticketing.extensions import db
 from ticketing.models import Department, RoutingRule, Ticket, User, user_departments
@@ -23,7 +24,11 @@ def rule_matches(rule: RoutingRule, text: str, channel: Channel, category: Categ
 def pick_department(text: str, channel: Channel, category: Category) -> Department:
     """The department of the first matching rule, else the default department."""
     haystack = text.lower()
-    rules = db.session.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id))
+    rules = db.session.scalars(
+        select(RoutingRule)
+        .options(joinedload(RoutingRule.department))  # the matching rule's department, no query
+        .order_by(RoutingRule.position, RoutingRule.id)
+    )
     for rule in rules:
         if rule_matches(rule, haystack, channel, category):
             return rule.department

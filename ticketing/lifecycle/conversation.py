@@ -44,50 +44,54 @@ def open_ticket(
         or lines.department_of(line)
         or routing.pick_department(f"{subject}\n{body}", channel, category)
     )
-    ticket = Ticket(
-        reference=_unused_reference(),
-        customer=customer,
-        subject=subject,
-        channel=channel,
-        category=category,
-        priority=priority,
-        department=department,
-        created_at=now,
-        updated_at=now,
-        status_changed_at=now,
-        last_customer_message_at=now,
-        follow_ups_done=[],
-        previous_ticket=previous,
-        line=line,
-    )
-    db.session.add(ticket)
+    reference = _unused_reference()
+    # Every column is known before the ticket's one INSERT: without autoflush, the look-ups
+    # below (calendar, charter, assignee) do not write the row early and then UPDATE it.
+    with db.session.no_autoflush:
+        ticket = Ticket(
+            reference=reference,
+            customer=customer,
+            subject=subject,
+            channel=channel,
+            category=category,
+            priority=priority,
+            department=department,
+            created_at=now,
+            updated_at=now,
+            status_changed_at=now,
+            last_customer_message_at=now,
+            follow_ups_done=[],
+            previous_ticket=previous,
+            line=line,
+        )
+        db.session.add(ticket)
+        message = add_message(
+            ticket,
+            Direction.INBOUND,
+            channel,
+            body,
+            html=html,
+            full_text=full_text,
+            external_id=external_id,
+            attachments=attachments,
+            author=by,
+        )
+        message.link_id, message.line = link_id, line
+        events.record(
+            ticket,
+            "created",
+            by,
+            channel=channel.value,
+            department=department.name,
+            previous=previous.reference if previous else None,
+        )
+        ccs.add_ccs(ticket, cc)
+        charter.start_clock(ticket, now)
+        assignee = routing.pick_assignee(department)
+        if assignee is not None:
+            base.set_assignee(ticket, assignee, by=None, now=now)
+        base.plan(ticket, now)
     db.session.flush()
-    message = add_message(
-        ticket,
-        Direction.INBOUND,
-        channel,
-        body,
-        html=html,
-        full_text=full_text,
-        external_id=external_id,
-        attachments=attachments,
-        author=by,
-    )
-    message.link_id, message.line = link_id, line
-    events.record(
-        ticket,
-        "created",
-        by,
-        channel=channel.value,
-        department=department.name,
-        previous=previous.reference if previous else None,
-    )
-    ccs.add_ccs(ticket, cc)
-    charter.start_clock(ticket, now)
-    assignee = routing.pick_assignee(department)
-    if assignee is not None:
-        base.set_assignee(ticket, assignee, by=None, now=now)
-    base.plan(ticket, now)
     if acknowledge:
         notify.customer(ticket, "received")
     return ticket

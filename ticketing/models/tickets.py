@@ -201,6 +201,8 @@ class Event(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=hours.now)
 
     ticket = relationship("Ticket", back_populates="events")
+    # lets an event of a customer not yet flushed be recorded: the id is filled in at the insert
+    customer = relationship("Customer")
     actor = relationship("User")
 
 

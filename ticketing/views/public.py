@@ -60,21 +60,23 @@ def support():
     submission = _submission(form, attachments)
     try:
         ticket = intake.open_from_form(submission)
+        # read before the commit expires them: the next page needs no more queries
+        reference, token, language = ticket.reference, ticket.token, languages.for_ticket(ticket)
         db.session.commit()
     except spool.DATABASE_DOWN as outage:
         db.session.rollback()
         log.error("database unavailable (%s): spooling web form %s", outage, submission.key)
         return _keep_for_later(form, submission)
-    with languages.speaking(languages.for_ticket(ticket)):  # the language of the next page
+    with languages.speaking(language):  # the language of the next page
         flash(
             _(
                 "Thank you. Your reference is %(reference)s. Keep this page's link to follow "
                 "your request.",
-                reference=ticket.reference,
+                reference=reference,
             ),
             "success",
         )
-    return redirect(url_for("public.status", token=ticket.token))
+    return redirect(url_for("public.status", token=token))
 
 
 def _submission(form: SupportForm, attachments: list[dict]) -> web.Submission:
