@@ -23,8 +23,9 @@ PYTEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
+# FULL=1 adds the million-ticket PostgreSQL run; the table goes to bench/results.md too.
 bench: $(STAMP)
-	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench $(if $(FULL),--full) $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/pip install --quiet ruff==0.17.6

@@ -12,14 +12,10 @@ The requests stay under the USSD ceiling (limits.USSD_PER_IP) from one address.
 import argparse
 import itertools
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
-from urllib.error import HTTPError
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
@@ -27,10 +23,10 @@ from redis import Redis
 from sqlalchemy import select
 
 from bench._data import bench_app, fill, reset_schema
+from bench._server import Gunicorn
 from ticketing.extensions import db
 from ticketing.models import Customer
 
-ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 CONCURRENCY = 8
 SESSIONS = 240  # about 800 requests: under the 1200 a minute one address may post
@@ -56,8 +52,8 @@ def run(database_url: str, size: int, sessions: int = SESSIONS) -> list[dict]:
     Redis.from_url(REDIS_URL).flushdb()
     callers = itertools.cycle([*known, *(f"+25479{n:07d}" for n in range(len(known)))])
     work = [(f"ATUid_bench{n}", next(callers), PATHS[n % len(PATHS)]) for n in range(sessions)]
-    with _gunicorn(database_url) as base_url:
-        steps, finals, failures = _drive(base_url, work)
+    with Gunicorn(database_url, REDIS_URL, threads=4, env={"AT_WEBHOOK_SECRET": SECRET}) as web:
+        steps, finals, failures = _drive(web.url, work)
     kind = database_url.split(":", 1)[0].split("+")[0]
     row = {"bench": "ussd", "database": kind, "size": size, "unit": "ms"}
     return [
@@ -110,50 +106,6 @@ def _post(base_url: str, session_id: str, phone: str, text: str) -> tuple[float,
     except OSError:  # HTTPError (a 4xx or 5xx) included
         ok = False
     return time.perf_counter() - started, ok
-
-
-class _gunicorn:
-    """gunicorn wsgi:app on a free port: 2 processes x 4 threads, our configuration."""
-
-    def __init__(self, database_url: str):
-        self.database_url = database_url
-
-    def __enter__(self) -> str:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        env = os.environ | {
-            "DATABASE_URL": self.database_url,
-            "REDIS_URL": REDIS_URL,
-            "SECRET_KEY": "bench",
-            "SMS_BACKEND": "console",
-            "MAIL_BACKEND": "console",
-            "AT_WEBHOOK_SECRET": SECRET,
-            "AUTO_MESSAGES_PER_HOUR": "1000",
-        }
-        command = [sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4"]
-        self.process = subprocess.Popen(
-            [*command, "-b", f"127.0.0.1:{port}", "wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base_url = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                with urlopen(f"{base_url}/healthz", timeout=1):
-                    return base_url
-            except HTTPError:  # serving, whatever its health says
-                return base_url
-            except OSError:
-                time.sleep(0.1)
-        self.process.kill()
-        raise RuntimeError("gunicorn did not start")
-
-    def __exit__(self, *exc) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
 
 
 def _ms(seconds: float) -> float:
