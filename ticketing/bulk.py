@@ -133,7 +133,7 @@ def _transfer(ticket: Ticket, department: Department, user: User):
 def _status(ticket: Ticket, status: Status, user: User):
     if ticket.status == status:
         return "unchanged", f"already {status.label}"
-    if status not in lifecycle.NEXT[ticket.status] or status == Status.NEW:
+    if status not in lifecycle.NEXT[ticket.status]:  # NEW is in none: never back to new
         return "not_allowed", f"cannot go from {ticket.status.label} to {status.label}"
     lifecycle.set_status(ticket, status, by=user)
     return "done", f"status {status.label}"
