@@ -72,6 +72,8 @@ POLICY = (
         "agent.revoke_my_token": STAFF,
         "agent.desk.new_ticket": STAFF,
         "agent.desk.create": STAFF,
+        "agent.bulk.change": STAFF,  # re-checks every selected ticket (tests/test_bulk.py)
+        "agent.tags.change": TICKET_A,
         "agent.ticket.page": TICKET_A,
         "agent.ticket.live_news": TICKET_A,
         "agent.ticket.attachment": TICKET_A,

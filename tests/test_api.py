@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ticketing import api_params, api_schemas
-from ticketing.models import Customer, Ticket
+from ticketing.models import Customer, Event, Ticket
 from ticketing.models.enums import Role
 from ticketing.openapi import DOCUMENT
 from ticketing.security import issue_token
@@ -220,3 +220,62 @@ def test_times_at_the_ends_of_the_calendar_are_clamped(api, moment, total):
     api("POST", "/tickets", json=NEW)
     answer = api("GET", "/tickets", query_string={"updated_since": moment})
     assert answer.status_code == 200 and answer.json["total"] == total
+
+
+# -- tags: listed on tickets, a filter on the list, set with PATCH
+
+
+def tagged_events(db) -> list[Event]:
+    db.session.expire_all()
+    return db.session.scalars(select(Event).where(Event.kind == "tagged")).all()
+
+
+def test_patch_sets_tags_and_the_list_filters_by_them(db, api):
+    first = api("POST", "/tickets", json=NEW).json
+    second = api("POST", "/tickets", json=NEW | {"subject": "Refund please"}).json
+    assert first["tags"] == []
+    changed = api(
+        "PATCH", f"/tickets/{first['reference']}", json={"tags": {"add": ["Refund", "vip"]}}
+    )
+    assert changed.status_code == 200 and changed.json["tags"] == ["refund", "vip"]
+    assert len(tagged_events(db)) == 1
+
+    found = api("GET", "/tickets", query_string={"tag": "REFUND"}).json
+    assert [t["reference"] for t in found["tickets"]] == [first["reference"]]
+    assert found["tickets"][0]["tags"] == ["refund", "vip"]
+    assert api("GET", "/tickets", query_string={"tag": "none"}).json["total"] == 0
+    assert api("GET", "/tickets").json["total"] == 2
+
+    again = api("PATCH", f"/tickets/{first['reference']}", json={"tags": {"remove": ["vip"]}})
+    assert again.json["tags"] == ["refund"] and len(tagged_events(db)) == 2
+    same = api("PATCH", f"/tickets/{second['reference']}", json={"tags": {"remove": ["vip"]}})
+    assert same.status_code == 200 and len(tagged_events(db)) == 2
+
+
+def test_bad_tags_are_refused_and_change_nothing(db, api):
+    ref = api("POST", "/tickets", json=NEW).json["reference"]
+    for tags in (
+        {"add": ["not ok"]},
+        {"add": ["x" * 41]},
+        {"add": [f"t{n}" for n in range(21)]},
+        {"add": "vip"},
+        {"wipe": True},
+    ):
+        response = api("PATCH", f"/tickets/{ref}", json={"tags": tags})
+        assert response.status_code == 422, tags
+    for value in ("not ok", "x" * 41, "<b>"):
+        response = api("GET", "/tickets", query_string={"tag": value})
+        assert response.status_code == 400 and response.json["error"]["code"] == "invalid_filter"
+    assert tagged_events(db) == []
+    assert api("GET", f"/tickets/{ref}").json["tags"] == []
+
+
+def test_an_agent_cannot_tag_another_departments_ticket(db, api):
+    other = api(
+        "POST",
+        "/tickets",
+        who="grace",
+        json=NEW | {"subject": "Order late", "body": "order 12 is late"},
+    ).json
+    response = api("PATCH", f"/tickets/{other['reference']}", json={"tags": {"add": ["mine"]}})
+    assert response.status_code == 404 and tagged_events(db) == []

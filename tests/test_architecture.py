@@ -89,6 +89,7 @@ ROW_NAMES = {  # what the code calls each model's rows (see Record.names)
     "Message": r"messages?",
     "IdempotencyKey": r"claims?|.*idempotency.*",
     "AuditEntry": r"entry|entries|audit.*",
+    "TicketTag": r"tags?|.*_tags?",
 }
 
 
@@ -246,6 +247,14 @@ def test_only_promises_creates_or_settles_promises():
 
 def test_only_events_creates_events():
     assert strays("Event", None, ("ticketing/events.py",)) == []
+
+
+def test_only_lifecycle_tags_tickets():
+    """lifecycle.tag writes the one event a change of tags needs; no other module adds a row."""
+    rec = record("TicketTag")
+    owners = ("ticketing/lifecycle/tagging.py",)
+    assert strays("TicketTag", None, owners) == []
+    assert strays("TicketTag", rec.columns - {"id"}, owners) == []
 
 
 def test_only_the_conversation_creates_messages():

@@ -40,7 +40,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         admin_lines,
         admin_policy,
         agent,
+        agent_bulk,
         agent_new,
+        agent_tags,
         agent_ticket,
         api,
         api_reports,
@@ -67,6 +69,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     for parent, child in (
         (agent.bp, agent_ticket.bp),
         (agent.bp, agent_new.bp),
+        (agent.bp, agent_tags.bp),
+        (agent.bp, agent_bulk.bp),
         (admin.bp, admin_policy.bp),
         (admin.bp, admin_audit.bp),
         (admin.bp, admin_lines.bp),

@@ -9,7 +9,7 @@ refused like any other invalid one: 400 invalid_filter, naming the parameter.
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
 
-from ticketing.api_schemas import EMAIL, KEY_MAX, MAX_ID, PHONE, TEXT, Invalid, enum
+from ticketing.api_schemas import EMAIL, KEY_MAX, MAX_ID, PHONE, TAG, TEXT, Invalid, enum
 from ticketing.models.enums import Category, Channel, Priority, Status
 from ticketing.stats import FIGURES, TABLES
 from ticketing.stats.scope import MAX_DAYS, PERIODS
@@ -42,6 +42,7 @@ LIST = {
     "department_id": _ID,
     "phone": PHONE,
     "email": EMAIL,
+    "tag": TAG | {"description": "tickets with this tag (any case)"},
     "updated_since": {
         "type": "string",
         "anyOf": [{"format": "date-time"}, {"format": "date"}],

@@ -49,6 +49,10 @@ def enum(vocabulary) -> dict:
     return {"type": "string", "enum": [getattr(name, "value", name) for name in vocabulary]}
 
 
+# A tag name as ticketing.tags.normalise takes it (it lowercases and trims).
+TAG = {"type": "string", "minLength": 1, "maxLength": 40, "pattern": "^[A-Za-z0-9_-]+$"}
+_TAGS = {"type": "array", "items": TAG, "maxItems": 20, "uniqueItems": True}
+
 _TIME = {"type": "string", "format": "date-time"}
 _OPTIONAL_TIME = {"type": ["string", "null"], "format": "date-time"}
 
@@ -86,6 +90,12 @@ TICKET_CHANGE = {
         "priority": enum(Priority),
         "assignee_id": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID},
         "note": PLAIN | {"maxLength": NOTE_MAX},
+        "tags": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "tag names to add and to remove (one event for the change)",
+            "properties": {"add": _TAGS, "remove": _TAGS},
+        },
     },
 }
 
@@ -156,6 +166,7 @@ TICKET_SUMMARY = {
         "created_at": _TIME,
         "updated_at": _TIME,
         "due_at": _OPTIONAL_TIME,
+        "tags": {"type": "array", "items": {"type": "string"}},
     },
 }
 

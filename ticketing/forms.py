@@ -152,6 +152,13 @@ class NoteForm(FlaskForm):
     )
 
 
+class TagsForm(FlaskForm):
+    """Tags to add (typed, comma or space separated) and one to remove (its button)."""
+
+    add = StringField("Add tags", id="tags-add", validators=[Optional(), Length(max=400)])
+    remove = StringField(validators=[Optional(), Length(max=400)])
+
+
 class PromiseForm(FlaskForm):
     description = StringField("I will…", validators=[DataRequired(), Length(max=300)])
     due_at = DateTimeLocalField(

@@ -118,7 +118,7 @@ DOCUMENT = {
                 "responses": {"200": _json(_TICKET)} | _errors(400, 401, 404),
             },
             "patch": {
-                "summary": "Change status, priority or assignee",
+                "summary": "Change status, priority, assignee or tags",
                 "requestBody": _body("TicketChange"),
                 "responses": {"200": _json(_TICKET)} | _errors(*_BODY_ERRORS, 404, 409),
             },

@@ -4,9 +4,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Select, case, or_, select
 
-from ticketing import hours, stats
+from ticketing import hours, stats, tags
 from ticketing.extensions import db
-from ticketing.models import Customer, Promise, Ticket
+from ticketing.models import Customer, Promise, Ticket, TicketTag
 from ticketing.models.enums import (
     OPEN_STATUSES,
     Category,
@@ -58,6 +58,7 @@ def apply_filters(
     category=None,
     assignee_id=None,
     ticket_ids: Select | None = None,
+    tag: str | None = None,
 ) -> Select:
     """Narrow a ticket query; every argument is optional and already validated."""
     if ticket_ids is not None:  # the tickets behind a report figure
@@ -77,6 +78,8 @@ def apply_filters(
             query = query.where(column == value)
     if updated_since:
         query = query.where(Ticket.updated_at >= updated_since)
+    if tag:  # ix_ticket_tags_name
+        query = query.where(Ticket.id.in_(select(TicketTag.ticket_id).where(TicketTag.name == tag)))
     if phone or email:
         customers = select(Customer.id).where(
             Customer.phone == phone if phone else Customer.email == (email or "").lower()
@@ -104,12 +107,21 @@ def queue_filters(args) -> dict:
         "department_id": args.get("department", type=int),
         "assignee_id": args.get("assignee", type=int),
         "q": args.get("q") or None,
+        "tag": tag_or_none(args.get("tag")),
         "ticket_ids": stats.tickets_behind(
             stats.Scope.from_args(args), args["figure"], args.get("part", "")
         )
         if args.get("figure")
         else None,
     }
+
+
+def tag_or_none(value: str | None) -> str | None:
+    """A tag filter as typed, normalised; None (any tag) when empty or not a tag name."""
+    try:
+        return tags.normalise(value) if value else None
+    except tags.TagError:
+        return None
 
 
 def _text_match(q: str):

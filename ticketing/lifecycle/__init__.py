@@ -5,6 +5,7 @@ job that calls them does. Callers use the names below; the modules split the wor
 - moves: the status table and every move between statuses (resolve, close, reopen, merge...)
 - conversation: opening a ticket, and its thread (customer messages, replies, notes)
 - handling: who handles it and how urgently (assignee, department, priority, product)
+- tagging: the ticket's tags
 - base: what they share (the next follow-up plan, the assignee, the last-change time)
 
 Promises, CCs, follow-up steps and customers' answers are records with modules of their own.
@@ -30,6 +31,7 @@ from ticketing.lifecycle.moves import (
     set_pending,
     set_status,
 )
+from ticketing.lifecycle.tagging import tag
 
 __all__ = [
     "NEXT",
@@ -51,5 +53,6 @@ __all__ = [
     "set_priority",
     "set_product",
     "set_status",
+    "tag",
     "transfer",
 ]

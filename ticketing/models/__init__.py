@@ -31,6 +31,7 @@ from ticketing.models.people import (  # noqa: E402
     User,
     user_departments,
 )
+from ticketing.models.tags import TicketTag  # noqa: E402
 from ticketing.models.tickets import Attachment, Event, Message, Promise, Ticket  # noqa: E402
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "Promise",
     "RoutingRule",
     "Ticket",
+    "TicketTag",
     "UssdSession",
     "User",
     "db",

@@ -108,6 +108,12 @@ class Ticket(db.Model):
     promises = relationship(
         "Promise", back_populates="ticket", order_by="Promise.due_at", cascade="all, delete-orphan"
     )
+    tags = relationship(
+        "TicketTag",
+        back_populates="ticket",
+        order_by="TicketTag.name",
+        cascade="all, delete-orphan",
+    )
     merged_into = relationship("Ticket", remote_side=[id], foreign_keys=[merged_into_id])
     previous_ticket = relationship("Ticket", remote_side=[id], foreign_keys=[previous_ticket_id])
 

@@ -1,7 +1,8 @@
 /* Fuatilia: small progressive enhancements. Every page works without this file.
    - <textarea data-sms-counter="ID">: live length / SMS segment count written into #ID
    - data-confirm="Question?" on a form, button, input or link: ask before going ahead
-   - <form data-once>: disable its submit buttons after the first submit */
+   - <form data-once>: disable its submit buttons after the first submit
+   - <input type="checkbox" data-select-all="NAME">: ticks or clears every NAME box of its form */
 (function () {
   'use strict';
 
@@ -150,6 +151,17 @@
       submitButtons(form).forEach(function (btn) {
         if (btn.dataset.onceDisabled) { btn.disabled = false; delete btn.dataset.onceDisabled; }
       });
+    });
+  });
+
+  /* ---- Select all (the queue's bulk bar) ---- */
+
+  document.addEventListener('change', function (event) {
+    const box = event.target;
+    if (!(box instanceof HTMLInputElement) || !box.hasAttribute('data-select-all') || !box.form) return;
+    const name = box.getAttribute('data-select-all');
+    box.form.querySelectorAll('input[type="checkbox"]').forEach(function (other) {
+      if (other.name === name) other.checked = box.checked;
     });
   });
 

@@ -5,6 +5,7 @@ from ticketing.stats.agents import agents
 from ticketing.stats.departments import backlog_by_department
 from ticketing.stats.figures import AFTER_SALE_OUTCOMES
 from ticketing.stats.scope import Scope
+from ticketing.stats.tags import by_tag
 
 
 def summary(scope: Scope) -> dict:
@@ -30,6 +31,7 @@ def summary(scope: Scope) -> dict:
         "satisfaction": follow_through.satisfaction(scope, steps),
         "delivery": follow_through.delivery(scope),
         "agents": agents(scope, times, promises, silenced),
+        "tags": by_tag(scope),
     }
 
 
@@ -121,6 +123,12 @@ def _departments(data):
     ]
 
 
+def _tags(data):
+    return ["tag", "opened", "resolved", "open_now"], [
+        [row["tag"], row["opened"], row["resolved"], row["open"]] for row in data["tags"]
+    ]
+
+
 def _figures(data):
     """Every single number of the summary, one per row, named by its path."""
     rows = []
@@ -150,6 +158,7 @@ TABLES = {
     "failures": _failures,
     "agents": _agents,
     "departments": _departments,
+    "tags": _tags,
 }
 
 

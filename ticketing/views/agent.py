@@ -13,10 +13,11 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from ticketing import hours, live, search, stats
+from ticketing import hours, live, search, stats, tags
 from ticketing.extensions import db
-from ticketing.models import Department
+from ticketing.models import Department, Ticket, User, user_departments
 from ticketing.models.enums import Channel, Priority, Status
 from ticketing.security import issue_token, revoke_token, visible_tickets
 from ticketing.views import audit_hooks
@@ -33,7 +34,7 @@ def staff_only():
 @bp.get("/")
 def queue():
     view = _view()
-    query = search.callbacks_first(_queue_query(view))
+    query = search.callbacks_first(_queue_query(view)).options(selectinload(Ticket.tags))
     page = db.paginate(
         query, per_page=current_app.config["QUEUE_PAGE_SIZE"], error_out=False, max_per_page=100
     )
@@ -52,6 +53,8 @@ def queue():
         channels=list(Channel),
         due_state=search.due_state,
         callbacks=search.owed_callbacks(page.items),
+        known_tags=tags.known(limit=50),
+        bulk_agents=_colleagues(),
         # every argument as the page got it: an empty status= means every status, not none
         live_url=url_for(
             "agent.queue_live",
@@ -86,6 +89,18 @@ def _queue_query(view: str):
     """The tickets of one queue view, as the page's filters narrow it, that the user may see."""
     query = search.apply_view(visible_tickets(current_user), view, current_user)
     return search.apply_filters(query, **_filters(request.args))
+
+
+def _colleagues() -> list[User]:
+    """Who the bulk bar can assign to: active staff of the departments this user works in
+    (every department, for those who see all)."""
+    query = select(User).where(User.is_enabled, User.departments.any()).order_by(User.name)
+    if not current_user.sees_all:
+        mine = select(user_departments.c.department_id).where(
+            user_departments.c.user_id == current_user.id
+        )
+        query = query.where(User.departments.any(Department.id.in_(mine)))
+    return db.session.scalars(query).all()
 
 
 def _filters(args) -> dict:

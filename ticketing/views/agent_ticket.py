@@ -24,10 +24,11 @@ from ticketing import (
     notify,
     presence,
     promises,
+    tags,
     whatsapp,
 )
 from ticketing.extensions import db
-from ticketing.forms import CcForm, NoteForm, ProductForm, PromiseForm, ReplyForm
+from ticketing.forms import CcForm, NoteForm, ProductForm, PromiseForm, ReplyForm, TagsForm
 from ticketing.models import Attachment, Department, Event, Outbox, Promise, Ticket, User
 from ticketing.models.enums import Channel, Priority, Status
 from ticketing.security import can_see, ticket_for, visible_tickets
@@ -105,6 +106,8 @@ def _page_context(ticket: Ticket, *, conflict=None, seen=None, **forms) -> dict:
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "note_form": forms.get("note_form") or NoteForm(),
         "promise_form": forms.get("promise_form") or PromiseForm(),
+        "tags_form": forms.get("tags_form") or TagsForm(formdata=None),
+        "known_tags": tags.known(limit=50),
         "product_form": product,
         "priorities": list(Priority),
         "cc_form": forms.get("cc_form") or CcForm(addresses="\n".join(ticket.cc_emails or [])),

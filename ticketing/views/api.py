@@ -5,9 +5,10 @@ ticketing.views.api_io, the Idempotency-Key rules in ticketing.idempotency.
 """
 
 from flask import Blueprint, g, jsonify, request
+from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
-from ticketing import api_params, api_schemas, customers, idempotency, lifecycle, search
+from ticketing import api_params, api_schemas, customers, idempotency, lifecycle, search, tags
 from ticketing.api_schemas import Invalid
 from ticketing.contacts import InvalidContact, normalise_email, normalise_phone
 from ticketing.extensions import csrf, db
@@ -90,10 +91,12 @@ def list_tickets():
             "phone": normalise_phone(args["phone"], region()) if "phone" in args else None,
             "email": normalise_email(args["email"]) if "email" in args else None,
             "updated_since": since(args.get("updated_since")),
+            "tag": tags.normalise(args["tag"]) if "tag" in args else None,
         }
     except (InvalidContact, ValueError) as error:
         raise ApiError(400, "invalid_filter", str(error)) from error
     query = search.apply_filters(visible_tickets(g.api_user), **filters)
+    query = query.options(selectinload(Ticket.tags))
     page = db.paginate(
         search.urgency_order(query),
         page=args.get("page", 1),
@@ -176,5 +179,16 @@ def update_ticket(ref: str):
         lifecycle.set_status(
             ticket, Status(data["status"]), by=g.api_user, note=data.get("note", "")
         )
+    if "tags" in data:
+        _tag(ticket, data["tags"])
     db.session.commit()
     return jsonify(detail(ticket))
+
+
+def _tag(ticket: Ticket, change: dict) -> None:
+    try:
+        lifecycle.tag(
+            ticket, add=change.get("add", ()), remove=change.get("remove", ()), by=g.api_user
+        )
+    except tags.TagError as error:
+        raise ApiError(422, error.code, str(error), "tags") from error

@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import current_app, g, request
 from sqlalchemy import select
 
-from ticketing import api_schemas, hours
+from ticketing import api_schemas, hours, tags
 from ticketing.contacts import InvalidContact, normalise_email, normalise_phone
 from ticketing.extensions import db
 from ticketing.models import Ticket
@@ -107,6 +107,7 @@ def summary(ticket: Ticket) -> dict:
         "created_at": _iso(ticket.created_at),
         "updated_at": _iso(ticket.updated_at),
         "due_at": _iso(ticket.due_at),
+        "tags": tags.of(ticket),
     }
 
 
