@@ -43,9 +43,7 @@ class CannedResponse(db.Model):
     # What applying it changes; None: leave as it is.
     set_status: Mapped[Status | None] = mapped_column(stored_as_value(Status))
     set_priority: Mapped[Priority | None] = mapped_column(stored_as_value(Priority))
-    set_assignee_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    set_assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     tags: Mapped[list] = mapped_column(JSON, default=list)  # tag names to add
     created_at: Mapped[datetime] = mapped_column(default=hours.now)
     updated_at: Mapped[datetime] = mapped_column(default=hours.now)
