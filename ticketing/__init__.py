@@ -44,6 +44,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         agent_new,
         agent_ticket,
         api,
+        api_canned,
         api_reports,
         auth,
         dev,
@@ -76,6 +77,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         (webhooks.bp, webhooks_ussd.bp),
         (webhooks.bp, webhooks_voice.bp),
         (api.bp, api_reports.bp),
+        (api.bp, api_canned.bp),
     ):
         if all(nested is not child for nested, _ in parent._blueprints):  # once per process
             parent.register_blueprint(child)

@@ -14,6 +14,7 @@ from ticketing.models.enums import Language, Priority, Role, Status
 from ticketing.security import ROLE_RANK
 from ticketing.templating import localtime
 
+ID_MAX = 2**31 - 1  # an integer column: a larger id names nothing
 TEXT_MAX = 5000
 TITLE_MAX = 120
 TAGS_MAX, TAG_MAX = 10, 40
@@ -105,6 +106,8 @@ def for_ticket(user: User, ticket: Ticket) -> list[CannedResponse]:
 
 def offered(user: User, ticket: Ticket, response_id: int) -> CannedResponse | None:
     """Response `response_id` if `user` may use it on `ticket`; None otherwise."""
+    if not 0 < response_id <= ID_MAX:
+        return None
     response = db.session.get(CannedResponse, response_id)
     return response if response in for_ticket(user, ticket) else None
 

@@ -99,7 +99,7 @@ def _picked(response: CannedResponse, ticket) -> dict:
 
 
 def _managed_or_404(response_id: int) -> CannedResponse:
-    response = db.session.get(CannedResponse, response_id)
+    response = db.session.get(CannedResponse, min(response_id, canned.ID_MAX + 1))
     if response is None or not canned.can_manage(current_user, response):
         abort(404)
     return response
