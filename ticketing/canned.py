@@ -250,9 +250,7 @@ def _sharing_problems(fields: Fields, user: User) -> list[str]:
 
 def save(response: CannedResponse | None, fields: Fields, *, by: User) -> CannedResponse:
     """Create (response None) or change a response; the caller has checked `problems`."""
-    if response is None:
-        response = CannedResponse()
-        db.session.add(response)
+    response = response or CannedResponse()
     if fields.scope != CannedScope.PERSONAL:
         response.owner_id = None
     elif response.scope != CannedScope.PERSONAL:  # new, or a shared one made someone's own
@@ -265,6 +263,7 @@ def save(response: CannedResponse | None, fields: Fields, *, by: User) -> Canned
     response.set_assignee = fields.set_assignee
     response.tags = list(dict.fromkeys(tag.strip() for tag in fields.tags if tag.strip()))
     response.updated_at = hours.now()
+    db.session.add(response)
     db.session.flush()
     return response
 

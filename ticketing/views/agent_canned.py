@@ -99,14 +99,14 @@ def _picked(response: CannedResponse, ticket) -> dict:
 
 
 def _managed_or_404(response_id: int) -> CannedResponse:
-    response = db.session.get(CannedResponse, min(response_id, canned.ID_MAX + 1))
+    response = db.session.get(CannedResponse, response_id) if response_id <= canned.ID_MAX else None
     if response is None or not canned.can_manage(current_user, response):
         abort(404)
     return response
 
 
 def _edit(response: CannedResponse | None):
-    form = CannedResponseForm(obj=response)
+    form = CannedResponseForm(obj=response if request.method == "GET" else None)
     _fill_choices(form)
     if response is not None and request.method == "GET":
         form.set_status.data = response.set_status.value if response.set_status else ""
