@@ -117,15 +117,27 @@ HOSTILE = [
 ]
 
 
-@pytest.mark.parametrize(("text", "why"), HOSTILE)
-def test_hostile_or_broken_text_is_refused_when_saved(db, desk, text, why):
-    answer = desk.akinyi_web.post(
-        "/agent/canned/new", data={"title": "Evil", "scope": "personal", "body_en": text}
-    )
-    assert answer.status_code == 400
-    page = answer.get_data(as_text=True)
-    assert "Not saved" in page and why.lower() in page.lower()
+def test_hostile_or_broken_text_is_refused_when_saved(db, desk):
+    for text, why in HOSTILE:
+        for language in ("body_en", "body_sw"):
+            form = {"title": "Evil", "scope": "personal", language: text}
+            answer = desk.akinyi_web.post("/agent/canned/new", data=form)
+            assert answer.status_code == 400, text
+            page = answer.get_data(as_text=True)
+            assert "Not saved" in page and why.lower() in page.lower(), text
     assert db.session.scalar(select(func.count(CannedResponse.id))) == 0
+
+
+def test_allowed_text_renders_safely_even_when_a_placeholder_is_empty(db, desk):
+    text = "{% if customer_name %}Dear {{ customer_name|title }}{% else %}Hello{% endif %}, <b>"
+    make(db, desk.grace, body_en=text, body_sw=text)
+    nameless = Customer(phone="+254700111222", language=Language.EN)
+    ticket = lifecycle.open_ticket(
+        nameless, subject="x", body="x", channel=Channel.SMS, department=desk.repairs
+    )
+    db.session.commit()
+    assert picker(desk.akinyi_web, ticket)["Thanks"]["text"] == "Hello, <b>"
+    assert picker(desk.akinyi_web, desk.brian_ticket)["Thanks"]["text"] == "Dear Brian Otieno, <b>"
 
 
 def test_an_agent_keeps_personal_ones_that_nobody_else_sees(db, desk):
