@@ -58,10 +58,10 @@ def for_ticket(ticket_id: int):
     )
 
 
-@bp.post("/tickets/<int:ticket_id>/canned/<int:response_id>/apply")
-def apply(ticket_id: int, response_id: int):
+@bp.post("/tickets/<int:ticket_id>/canned/<int:canned_id>/apply")
+def apply(ticket_id: int, canned_id: int):
     ticket = ticket_for(current_user, ticket_id)
-    response = canned.offered(current_user, ticket, response_id) or abort(404)
+    response = canned.offered(current_user, ticket, canned_id) or abort(404)
     if conflict := _changed_meanwhile(ticket, "apply"):
         return conflict
     try:
