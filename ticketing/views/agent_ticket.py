@@ -162,7 +162,8 @@ def reply(ticket_id: int):
     macro_id = request.form.get("macro_id", type=int)
     macro = canned.offered(current_user, ticket, macro_id) if macro_id else None
     if macro_id and macro is None:
-        return _refuse(ticket, "The reply was not sent: that macro is not yours to use here.")
+        refusal = "The reply was not sent: that macro is not yours to use here."
+        return _refuse(ticket, refusal, reply_form=form)
     if conflict := _changed_meanwhile(ticket, "reply", reply_form=form):
         return conflict
     try:
