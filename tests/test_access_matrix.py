@@ -12,9 +12,9 @@ import pytest
 from harness import PASSWORD
 from sqlalchemy import select
 
-from ticketing import hours, inbound, lifecycle, promises
+from ticketing import canned, hours, inbound, lifecycle, promises
 from ticketing.extensions import db as _db
-from ticketing.models import Attachment, Customer, Holiday, InboundRaw, RoutingRule
+from ticketing.models import Attachment, CannedScope, Customer, Holiday, InboundRaw, RoutingRule
 from ticketing.models.enums import Channel, Role
 from ticketing.security import issue_token
 
@@ -88,6 +88,12 @@ POLICY = (
         "agent.ticket.reply": TICKET_A,
         "agent.ticket.status": TICKET_A,
         "agent.ticket.transfer": TICKET_A,
+        "agent.canned.index": STAFF,
+        "agent.canned.create": STAFF,
+        "agent.canned.for_ticket": TICKET_A,
+        "agent.canned.apply": TICKET_A,  # a response shared with department A
+        "agent.canned.edit": ADMIN,  # the admin's own: nobody else may edit it
+        "agent.canned.delete": ADMIN,
         "reports.dashboard": SUPERVISOR,
         "reports.export": SUPERVISOR,
         "reports.tickets_csv": SUPERVISOR,
@@ -98,6 +104,9 @@ POLICY = (
         "api.update_ticket": API_TICKET_A,
         "api.add_note": API_TICKET_A,
         "api.add_reply": API_TICKET_A,
+        "api.canned.list_canned": API,
+        "api.canned.render_canned": API_TICKET_A,
+        "api.canned.apply_canned": API_TICKET_A,
         "api.reports.report_table": API_SUPERVISOR,
         "api.reports.report_summary": API_SUPERVISOR,
         "api.reports.report_tickets": API_SUPERVISOR,
@@ -149,8 +158,8 @@ ALLOWED = {
 # Known crashes, each to be fixed where it is (the test fails when one stops crashing, so the
 # entry goes): POST .../cc without an `addresses` field -> ccs.set_ccs(ticket, None) TypeError.
 KNOWN_SERVER_ERRORS: set[tuple[str, str]] = set()
-# Last: they change who is signed in or which API token is valid.
-LAST = ("agent.revoke_my_token", "agent.token", "auth.logout")
+# Last: they change who is signed in or which API token is valid, or delete what others use.
+LAST = ("agent.canned.delete", "agent.revoke_my_token", "agent.token", "auth.logout")
 
 
 @pytest.fixture
@@ -194,6 +203,14 @@ def world(db, department, staff):
     holiday = Holiday(day=date(2031, 1, 2), name="Stocktaking")
     db.session.add_all([rule, holiday])
     inbound.store(Channel.EMAIL, "<broken@example.test>", b"junk", "test", error="unreadable")
+    shared_with_a = canned.save(
+        None,
+        canned.Fields("Thanks", CannedScope.DEPARTMENT, sales, "Thanks, {{ customer_name }}", ""),
+        by=people["supervisor"],
+    )
+    admins_own = canned.save(
+        None, canned.Fields("Mine", CannedScope.PERSONAL, None, "x", ""), by=people["admin"]
+    )
     tokens = {role: issue_token(user) for role, user in people.items()}
     db.session.commit()
     ids = {
@@ -204,6 +221,8 @@ def world(db, department, staff):
         "holiday_id": holiday.id,
         "raw_id": db.session.scalar(select(InboundRaw.id)),
         "rule_id": rule.id,
+        "canned_id": shared_with_a.id,
+        "response_id": admins_own.id,
         "user_id": spare_agent.id,  # admin routes only
         "token": ticket_a.token,
         "ref": ticket_a.reference,

@@ -90,6 +90,7 @@ ROW_NAMES = {  # what the code calls each model's rows (see Record.names)
     "IdempotencyKey": r"claims?|.*idempotency.*",
     "AuditEntry": r"entry|entries|audit.*",
     "TicketTag": r"tags?|.*_tags?",
+    "CannedResponse": r"(canned_)?responses?|canned|macros?",
 }
 
 
@@ -275,3 +276,10 @@ def test_only_the_audit_module_writes_the_audit_log():
     rec = record("AuditEntry")
     assert strays("AuditEntry", None, ("ticketing/audit.py",)) == []
     assert strays("AuditEntry", rec.columns - {"id"}, ("ticketing/audit.py",)) == []
+
+
+def test_only_the_canned_module_writes_canned_responses():
+    """ticketing/canned.py checks a response's text and sharing before anything keeps it."""
+    rec = record("CannedResponse")
+    assert strays("CannedResponse", None, ("ticketing/canned.py",)) == []
+    assert strays("CannedResponse", rec.columns - {"id"}, ("ticketing/canned.py",)) == []

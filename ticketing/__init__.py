@@ -41,10 +41,12 @@ def create_app(overrides: dict | None = None) -> Flask:
         admin_policy,
         agent,
         agent_bulk,
+        agent_canned,
         agent_new,
         agent_tags,
         agent_ticket,
         api,
+        api_canned,
         api_reports,
         auth,
         dev,
@@ -71,6 +73,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         (agent.bp, agent_new.bp),
         (agent.bp, agent_tags.bp),
         (agent.bp, agent_bulk.bp),
+        (agent.bp, agent_canned.bp),
         (admin.bp, admin_policy.bp),
         (admin.bp, admin_audit.bp),
         (admin.bp, admin_lines.bp),
@@ -78,6 +81,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         (webhooks.bp, webhooks_ussd.bp),
         (webhooks.bp, webhooks_voice.bp),
         (api.bp, api_reports.bp),
+        (api.bp, api_canned.bp),
     ):
         if all(nested is not child for nested, _ in parent._blueprints):  # once per process
             parent.register_blueprint(child)

@@ -25,6 +25,7 @@ _DAY = {
 }
 
 # Ticket reference (FT- and five letters or digits, any case) or numeric id.
+CANNED_ID = _ID
 REF = {"type": "string", "pattern": "^(?:[Ff][Tt]-[0-9A-Za-z]{5}|[0-9]{1,10})$"}
 TABLE = enum(TABLES)
 # What ticketing.idempotency.parse takes as it is: printable ASCII with no space or quote at

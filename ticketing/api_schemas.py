@@ -190,6 +190,47 @@ TICKET_PAGE = {
     },
 }
 
+_CANNED_ACTIONS = {
+    "type": "object",
+    "description": "What applying it changes; null: left as it is. Tags are kept, not applied.",
+    "required": ["status", "priority", "assignee_id", "tags"],
+    "properties": {
+        "status": {"type": ["string", "null"], "enum": [*enum(Status)["enum"], None]},
+        "priority": {"type": ["string", "null"], "enum": [*enum(Priority)["enum"], None]},
+        "assignee_id": {"type": ["integer", "null"]},
+        "tags": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+CANNED = {
+    "type": "object",
+    "required": ["id", "title", "scope", "department", "languages", "actions"],
+    "properties": {
+        "id": {"type": "integer"},
+        "title": {"type": "string"},
+        "scope": {"enum": ["personal", "department", "everyone"]},
+        "department": {"type": ["string", "null"]},
+        "languages": {"type": "array", "items": {"enum": ["en", "sw"]}},
+        "actions": _CANNED_ACTIONS,
+    },
+}
+
+CANNED_LIST = {
+    "type": "object",
+    "required": ["canned"],
+    "properties": {"canned": {"type": "array", "items": CANNED}},
+}
+
+CANNED_TEXT = CANNED | {
+    "required": [*CANNED["required"], "text", "language", "note"],
+    "properties": CANNED["properties"]
+    | {
+        "text": {"type": "string", "description": "filled in for the ticket; not sent"},
+        "language": {"enum": ["en", "sw"]},
+        "note": {"type": "string", "description": "why it is not in the customer's language"},
+    },
+}
+
 # Named for the OpenAPI document's components.
 COMPONENTS = {
     "Error": ERROR,
@@ -202,6 +243,9 @@ COMPONENTS = {
     "NewCustomer": NEW_CUSTOMER,
     "TicketChange": TICKET_CHANGE,
     "NewMessage": NEW_MESSAGE,
+    "Canned": CANNED,
+    "CannedList": CANNED_LIST,
+    "CannedText": CANNED_TEXT,
 }
 
 for _schema in COMPONENTS.values():

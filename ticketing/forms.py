@@ -377,3 +377,32 @@ class DeskTicketForm(FlaskForm):
         if self.channel.data != Channel.PHONE.value or self.call_started_at.data is None:
             return None
         return hours.local_to_utc(self.call_started_at.data, current_app.config["TIMEZONE"])
+
+
+class CannedResponseForm(FlaskForm):
+    """A canned response or macro; the view fills the department and assignee choices and
+    ticketing.canned checks the text and the sharing."""
+
+    title = StringField("Title", validators=[DataRequired("Give it a title."), Length(max=120)])
+    scope = SelectField(
+        "Who may use it",
+        choices=[
+            ("personal", "Only me"),
+            ("department", "Everyone in one department"),
+            ("everyone", "Everyone"),
+        ],
+        default="personal",
+    )
+    department_id = SelectField("Department", coerce=int, default=0)
+    body_en = TextAreaField("Text in English", validators=[Length(max=5000)])
+    body_sw = TextAreaField("Text in Kiswahili", validators=[Length(max=5000)])
+    set_status = SelectField(
+        "Then set status", choices=[("", "Keep status")] + STATUS_CHOICES, default=""
+    )
+    set_priority = SelectField(
+        "Then set priority",
+        choices=[("", "Keep priority")] + [(p.value, p.value.title()) for p in Priority],
+        default="",
+    )
+    set_assignee_id = SelectField("Then assign to", coerce=int, default=0)
+    tags = StringField("Then add tags", validators=[Length(max=500)])

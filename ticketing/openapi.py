@@ -12,6 +12,13 @@ _ERROR = {"$ref": "#/components/schemas/Error"}
 _TICKET = {"$ref": "#/components/schemas/Ticket"}
 _MESSAGE = {"$ref": "#/components/schemas/Message"}
 _TICKET_PAGE = {"$ref": "#/components/schemas/TicketPage"}
+_CANNED_ID = {
+    "name": "canned_id",
+    "in": "path",
+    "required": True,
+    "schema": api_params.CANNED_ID,
+    "description": "A canned response's id, from GET /canned",
+}
 
 # Why each error status happens, in the words of the document.
 _WHY = {
@@ -19,7 +26,8 @@ _WHY = {
     "invalid query parameter (invalid_filter), an unusable Idempotency-Key",
     401: "No valid bearer token (unauthorized)",
     403: "The token's user may not use this operation (forbidden)",
-    404: "No such ticket, or one in a department the user does not work in (not_found)",
+    404: "No such ticket, or one in a department the user does not work in; no such canned "
+    "response, or one the user may not use on this ticket (not_found)",
     409: "The ticket's state does not allow it (invalid_transition), or a request with this "
     "Idempotency-Key is still running (request_in_progress)",
     413: "The body is larger than the server accepts (too_large)",
@@ -137,6 +145,29 @@ DOCUMENT = {
                 "summary": "Add an internal note",
                 "requestBody": _body("NewMessage"),
                 "responses": {"201": _json(_MESSAGE, "Saved")} | _errors(*_BODY_ERRORS, 404),
+            },
+        },
+        "/canned": {
+            "get": {
+                "summary": "The canned responses and macros you may use",
+                "responses": {"200": _json({"$ref": "#/components/schemas/CannedList"})}
+                | _errors(401),
+            }
+        },
+        "/tickets/{ref}/canned/{canned_id}": {
+            "parameters": [_REF, _CANNED_ID],
+            "get": {
+                "summary": "A canned response filled in for the ticket, in its customer's language",
+                "responses": {"200": _json({"$ref": "#/components/schemas/CannedText"})}
+                | _errors(400, 401, 404, 409),
+            },
+        },
+        "/tickets/{ref}/canned/{canned_id}/apply": {
+            "parameters": [_REF, _CANNED_ID],
+            "post": {
+                "summary": "Apply a macro's changes (status, priority, assignee) to the ticket; "
+                "all or nothing",
+                "responses": {"200": _json(_TICKET, "Applied")} | _errors(400, 401, 404, 409),
             },
         },
         "/reports/summary": {

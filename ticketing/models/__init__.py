@@ -12,6 +12,7 @@ def stored_as_value(enum) -> Enum:
 
 from ticketing.models.audit import AuditEntry  # noqa: E402
 from ticketing.models.calls import Call, UssdSession  # noqa: E402
+from ticketing.models.canned import CannedResponse, CannedScope  # noqa: E402
 from ticketing.models.enums import *  # noqa: E402,F403
 from ticketing.models.messaging import (  # noqa: E402
     IdempotencyKey,
@@ -38,6 +39,8 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "Call",
+    "CannedResponse",
+    "CannedScope",
     "CharterTarget",
     "Customer",
     "Department",

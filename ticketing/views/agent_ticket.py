@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from ticketing import (
+    canned,
     ccs,
     customers,
     hours,
@@ -161,14 +162,20 @@ def reply(ticket_id: int):
     form = ReplyForm()
     if not form.validate_on_submit():
         return _refuse(ticket, "The reply was not sent: " + _errors(form), reply_form=form)
+    macro_id = request.form.get("macro_id", type=int)
+    macro = canned.offered(current_user, ticket, macro_id) if macro_id else None
+    if macro_id and macro is None:
+        refusal = "The reply was not sent: that macro is not yours to use here."
+        return _refuse(ticket, refusal, reply_form=form)
     if conflict := _changed_meanwhile(ticket, "reply", reply_form=form):
         return conflict
     try:
         status = Status(form.status.data) if form.status.data else None
         lifecycle.reply(ticket, by=current_user, body=form.body.data, status=status)
+        done = canned.apply(macro, ticket, by=current_user) if macro else []
     except lifecycle.TransitionError as error:
         return _refuse(ticket, error, reply_form=form)
-    return _done(ticket, "Reply sent.")
+    return _done(ticket, "Reply sent." + (f" Also {', '.join(done)}." if done else ""))
 
 
 @bp.post("/tickets/<int:ticket_id>/note")
