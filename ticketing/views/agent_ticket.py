@@ -31,9 +31,11 @@ from ticketing.forms import CcForm, NoteForm, ProductForm, PromiseForm, ReplyFor
 from ticketing.models import Attachment, Department, Event, Outbox, Promise, Ticket, User
 from ticketing.models.enums import Channel, Priority, Status
 from ticketing.security import can_see, ticket_for, visible_tickets
-from ticketing.views.files import send_attachment
+from ticketing.uploads import accepts_files
+from ticketing.views.files import send_attachment, uploaded_files
 
 bp = Blueprint("ticket", __name__)  # nested in agent.bp: its sign-in guard applies
+AGAIN = "Your text is kept below; choose the files again."  # a browser cannot refill them
 
 
 @bp.get("/tickets/<int:ticket_id>")
@@ -153,18 +155,24 @@ def _changed_meanwhile(ticket: Ticket, action: str, **forms):
 
 
 @bp.post("/tickets/<int:ticket_id>/reply")
+@accepts_files
 def reply(ticket_id: int):
     ticket = ticket_for(current_user, ticket_id)
     form = ReplyForm()
     if not form.validate_on_submit():
         return _refuse(ticket, "The reply was not sent: " + _errors(form), reply_form=form)
+    files, error = uploaded_files(form.files.data, most=current_app.config["MAX_REPLY_FILES"])
+    if error:
+        return _refuse(ticket, f"The reply was not sent: {error} {AGAIN}", reply_form=form)
     if conflict := _changed_meanwhile(ticket, "reply", reply_form=form):
         return conflict
     try:
         status = Status(form.status.data) if form.status.data else None
-        lifecycle.reply(ticket, by=current_user, body=form.body.data, status=status)
+        lifecycle.reply(
+            ticket, by=current_user, body=form.body.data, status=status, attachments=files
+        )
     except lifecycle.TransitionError as error:
-        return _refuse(ticket, error, reply_form=form)
+        return _refuse(ticket, str(error) + (f" {AGAIN}" if files else ""), reply_form=form)
     return _done(ticket, "Reply sent.")
 
 
