@@ -6,7 +6,7 @@ import io
 import re
 
 import pytest
-from harness import PASSWORD, SUPPORT_FORM, counts, seen
+from harness import PASSWORD, SUPPORT_FORM, counts, seen, tiny_png
 from sqlalchemy import select
 
 from ticketing import lifecycle
@@ -16,7 +16,7 @@ from ticketing.models import Attachment, Customer, Event, Message, Ticket
 from ticketing.models.enums import Channel, Direction
 from ticketing.uploads import safe_filename
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(40))
+PNG = tiny_png()
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 30
 MB = 1024 * 1024
@@ -174,7 +174,7 @@ def test_names_a_browser_would_encode_are_made_safe_too(name, kept):
 
 
 def test_a_reply_with_a_file_on_an_sms_ticket_is_refused_and_nothing_is_sent(
-    db, client, login, department, staff
+    client, login, department, staff
 ):
     from harness import sms_ticket
 
@@ -293,7 +293,7 @@ def test_an_agent_of_another_department_gets_no_file(client, login, desk, depart
 # --- A too-big upload on /support ---------------------------------------------------------------
 
 
-def test_an_oversize_support_post_comes_back_with_everything_typed(db, client, desk, app):
+def test_an_oversize_support_post_comes_back_with_everything_typed(client, desk, app):
     huge = (io.BytesIO(b"x" * (app.config["MAX_CONTENT_LENGTH"] + 10)), "huge.bin")
     before = counts()
     response = client.post("/support", data=SUPPORT_FORM | {"attachment": huge})
