@@ -129,6 +129,15 @@ def test_a_refused_file_sends_nothing_and_keeps_the_typed_reply(agent, desk, mai
     assert mailer.messages == []
 
 
+def test_a_reply_with_files_that_meets_a_change_asks_for_the_files_again(agent, desk, mailer):
+    otieno, ticket = desk
+    data = {"seen": "0", "body": "Receipt attached", "files": [(io.BytesIO(PDF), "r.pdf")]}
+    response = agent.post(f"/agent/tickets/{ticket.id}/reply", data=data)
+    assert response.status_code == 409
+    assert "Your files (r.pdf) were not kept: choose them again" in response.text
+    assert "Receipt attached" in response.text and stored(ticket.id) == []
+
+
 @pytest.mark.config(MAX_MESSAGE_ATTACHMENT_BYTES=100)
 def test_files_over_the_total_for_one_reply_are_refused(agent, desk):
     _, ticket = desk

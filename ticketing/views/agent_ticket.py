@@ -149,6 +149,7 @@ def _changed_meanwhile(ticket: Ticket, action: str, **forms):
         "more": total - len(changes),
         "status": request.form.get("status", ""),
         "note": request.form.get("note", ""),
+        "files": [upload.filename for upload in request.files.getlist("files") if upload.filename],
     }
     page = render_template("agent/ticket.html", **_page_context(ticket, conflict=conflict, **forms))
     return page, 409
