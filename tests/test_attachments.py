@@ -262,11 +262,18 @@ def test_anything_else_is_a_download_the_browser_may_not_sniff(agent, desk, name
     assert "sandbox" in response.headers["Content-Security-Policy"]
 
 
-def test_the_ticket_page_previews_pictures_and_links_the_rest(agent, desk):
+def test_the_ticket_page_previews_pictures_and_offers_pdfs_both_ways(agent, desk):
     _, ticket = desk
     picture = customer_file(ticket, "meter.png", PNG)
+    statement = customer_file(ticket, "statement.pdf", PDF)
+    statement.content_type = "application/pdf"
+    db.session.commit()
     page = agent.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
     assert re.search(rf'<img class="attachment-preview" src="/agent/files/{picture.id}"', page)
+    assert f'href="/agent/files/{statement.id}?download=1"' in page
+    saved = agent.get(f"/agent/files/{statement.id}?download=1")
+    assert saved.headers["Content-Disposition"].startswith("attachment")
+    assert saved.headers["Content-Type"] == "application/octet-stream" and saved.data == PDF
     assert 'enctype="multipart/form-data"' in page and 'data-max-files="5"' in page
 
 

@@ -327,7 +327,7 @@ def merge(ticket_id: int):
 def attachment(attachment_id: int):
     item = db.session.get(Attachment, attachment_id) or abort(404)
     ticket_for(current_user, item.message.ticket_id)
-    return send_attachment(item)
+    return send_attachment(item, download=request.args.get("download") == "1")
 
 
 def _errors(form) -> str:

@@ -66,14 +66,17 @@ def uploaded_files(uploads, *, most: int) -> tuple[list[dict], str | None]:
     return files, None
 
 
-def send_attachment(attachment: Attachment):
-    """A stored file: inline when its bytes are a picture or a PDF, otherwise a download; or a
-    redirect to where a provider keeps it."""
+def send_attachment(attachment: Attachment, *, download: bool = False):
+    """A stored file: inline when its bytes are a picture or a PDF (unless `download`),
+    otherwise a download; or a redirect to where a provider keeps it.
+
+    Chromium will not run its PDF viewer under a sandbox policy ("This page has been blocked",
+    crbug.com/413851), so the pages offer every PDF as a download too."""
     if attachment.url:
         return redirect(attachment.url)
     data = attachment.data or b""
     name = safe_filename(attachment.filename)
-    shown_as = filetypes.inline_type(data)
+    shown_as = None if download else filetypes.inline_type(data)
     response = send_file(
         BytesIO(data),
         mimetype=shown_as or DOWNLOAD_TYPE,

@@ -244,7 +244,7 @@ def status_file(token: str, attachment_id: int):
         or attachment.message.is_internal
     ):
         abort(404)
-    return send_attachment(attachment)
+    return send_attachment(attachment, download=request.args.get("download") == "1")
 
 
 @bp.get("/healthz")
