@@ -99,6 +99,9 @@ class Config:
     MAX_CONTENT_LENGTH = env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
     MAX_ATTACHMENT_BYTES = env_int("MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)
     MAX_MESSAGE_ATTACHMENT_BYTES = env_int("MAX_MESSAGE_ATTACHMENT_BYTES", 20 * 1024 * 1024)
+    MAX_REPLY_FILES = env_int("MAX_REPLY_FILES", 5)  # files on one agent's email reply
+    # a form with files is read this far, so a too-big file gets its form back (uploads.py)
+    MAX_UPLOAD_READ_BYTES = env_int("MAX_UPLOAD_READ_BYTES", 64 * 1024 * 1024)
     MAX_EMAIL_BYTES = env_int("MAX_EMAIL_BYTES", 25 * 1024 * 1024)
     REOPEN_WINDOW_DAYS = env_int("REOPEN_WINDOW_DAYS", 14)
     AUTO_MESSAGES_PER_HOUR = env_int("AUTO_MESSAGES_PER_HOUR", 5)

@@ -4,7 +4,9 @@ and the test_*.py modules): constants, the customer's pretend phone, builders an
 Test modules `from harness import ...`; fixtures built on these live in conftest.py."""
 
 import importlib.util
+import struct
 import threading
+import zlib
 from contextlib import contextmanager
 from datetime import datetime
 from email.message import EmailMessage
@@ -108,6 +110,23 @@ def seen(ticket) -> str:
     """The version a freshly loaded ticket page puts in its reply, note and status forms
     (`seen`): without it the post is refused with what changed (HTTP 409)."""
     return str(live.newest_event_id(ticket))
+
+
+def tiny_png() -> bytes:
+    """A real 2x2 red PNG that a browser decodes, built here so no binary file is committed."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    rows = (b"\x00" + b"\xff\x00\x00" * 2) * 2  # each row: filter byte, then RGB pixels
+    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + (chunk(b"IEND", b""))
+    )
 
 
 def counts() -> dict:

@@ -33,7 +33,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin chatter hides ours
 
-    from ticketing import cli, edge, extensions, limits, security, security_headers, templating
+    from ticketing import (
+        cli,
+        edge,
+        extensions,
+        limits,
+        security,
+        security_headers,
+        templating,
+        uploads,
+    )
     from ticketing.views import (
         admin,
         admin_audit,
@@ -59,6 +68,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         webhooks_voice,
     )
 
+    app.request_class = uploads.UploadRequest  # a form with a too-big file comes back as typed
     extensions.init_app(app)
     limits.init_app(app)
     if app.config["TRUSTED_PROXIES"]:  # the client's address, not the proxy's (README)

@@ -8,7 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -136,6 +136,7 @@ class ReplyForm(FlaskForm):
         id="reply-body",
         validators=[DataRequired("The reply is empty."), Length(max=20000)],
     )
+    files = MultipleFileField("Attach files (sent only by email)", id="reply-files")
     status = SelectField(
         "Then set status",
         choices=[("", "Keep status")] + STATUS_CHOICES,

@@ -178,7 +178,8 @@ def _fingerprint(raw: bytes) -> str:
 
 
 def build(outbox) -> EmailMessage:
-    """The MIME message for one Outbox row: text and HTML, threaded, marked if automatic."""
+    """The MIME message for one Outbox row: text and HTML, threaded, marked if automatic, with
+    the files of the agent's reply it carries."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
@@ -201,6 +202,11 @@ def build(outbox) -> EmailMessage:
     message.set_content(outbox.body)
     if outbox.html:
         message.add_alternative(outbox.html, subtype="html")
+    for file in outbox.attachments:
+        maintype, _, subtype = file.content_type.partition("/")
+        if maintype in ("multipart", "message") or not subtype:  # not a container we built
+            maintype, subtype = "application", "octet-stream"
+        message.add_attachment(file.data or b"", maintype, subtype, filename=file.filename)
     return message
 
 

@@ -156,15 +156,27 @@ def add_customer_message(
     return message
 
 
-def reply(ticket: Ticket, *, by: User, body: str, status: Status | None = None) -> Message:
-    """Send the agent's words to the customer on their channel, at once."""
+def reply(
+    ticket: Ticket, *, by: User, body: str, status: Status | None = None, attachments=()
+) -> Message:
+    """Send the agent's words to the customer on their channel, at once; `attachments` (dicts
+    of Attachment fields) go with them, by email only: SMS and WhatsApp refuse them."""
     base.require_text(body, "reply")
     if ticket.status == Status.CLOSED:
         raise TransitionError(f"{ticket.reference} is closed: reopen it before replying")
     now = hours.now()
     channel = notify.channel_for(ticket.customer, ticket) or ticket.channel
-    message = add_message(ticket, Direction.OUTBOUND, channel, body, author=by)
-    events.record(ticket, "replied", by, channel=channel.value)
+    if attachments and channel != Channel.EMAIL:
+        by_name = "WhatsApp" if channel == Channel.WHATSAPP else channel.value.upper()
+        raise TransitionError(
+            f"Files go only by email, and this reply goes by {by_name}: nothing was sent. "
+            "Remove the files, or send them once the customer gives an email address."
+        )
+    message = add_message(
+        ticket, Direction.OUTBOUND, channel, body, author=by, attachments=attachments
+    )
+    files = [item["filename"] for item in attachments] or None
+    events.record(ticket, "replied", by, channel=channel.value, files=files)
     if ticket.first_response_at is None:
         charter.measure_first_response(ticket, now)
     if ticket.status == Status.NEW:

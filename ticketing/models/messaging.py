@@ -65,10 +65,21 @@ class Outbox(db.Model):
     delivered_at: Mapped[datetime | None]
 
     ticket = relationship("Ticket")
+    # the agent's reply this row carries, if any: its files go with the email
+    thread_message = relationship(
+        "Message",
+        primaryjoin="Outbox.id == foreign(Message.outbox_id)",
+        viewonly=True,
+        uselist=False,
+    )
 
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_OUTBOX
+
+    @property
+    def attachments(self) -> list:
+        return self.thread_message.attachments if self.thread_message is not None else []
 
 
 class InboundRaw(db.Model):

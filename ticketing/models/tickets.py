@@ -7,7 +7,7 @@ from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, Uniqu
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ticketing import hours
+from ticketing import filetypes, hours
 from ticketing.extensions import db
 from ticketing.models import stored_as_value
 from ticketing.models.enums import (
@@ -185,6 +185,14 @@ class Attachment(db.Model):
     is_inline: Mapped[bool] = mapped_column(default=False)
 
     message = relationship("Message", back_populates="attachments")
+
+    @property
+    def preview(self) -> str | None:
+        """ "image" or "pdf" when the recorded type offers a preview on the page; whether the
+        file is really shown inline is decided from its bytes when it is served."""
+        if self.url or self.content_type not in filetypes.INLINE_TYPES:
+            return None
+        return "pdf" if self.content_type == "application/pdf" else "image"
 
 
 class Event(db.Model):

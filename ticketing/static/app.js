@@ -3,6 +3,10 @@
    - data-confirm="Question?" on a form, button, input or link: ask before going ahead
    - <form data-once>: disable its submit buttons after the first submit
    - <input type="checkbox" data-select-all="NAME">: ticks or clears every NAME box of its form */
+   - <input type=file data-max-bytes data-max-files [data-max-total]>: check the chosen files
+     against the limits the server put in the page, before anything is sent; the message
+     goes next to the field (words from data-too-big, data-too-many, data-too-much, data-empty)
+     and the form is not sent, so what was typed stays. The server checks again. */
 (function () {
   'use strict';
 
@@ -164,6 +168,64 @@
       if (other.name === name) other.checked = box.checked;
     });
   });
+
+  /* ---- File limits, checked before sending ---- */
+
+  function fileProblem(input) {
+    const files = Array.from(input.files || []);
+    const most = Number(input.dataset.maxFiles || 0);
+    const each = Number(input.dataset.maxBytes || 0);
+    const together = Number(input.dataset.maxTotal || 0);
+    if (most && files.length > most) return input.dataset.tooMany;
+    const big = files.find(function (file) { return each && file.size > each; });
+    if (big) return big.name + ': ' + input.dataset.tooBig;
+    const empty = files.find(function (file) { return file.size === 0; });
+    if (empty) return empty.name + ': ' + input.dataset.empty;
+    const sum = files.reduce(function (total, file) { return total + file.size; }, 0);
+    if (together && sum > together) return input.dataset.tooMuch;
+    return '';
+  }
+
+  function showFileProblem(input) {
+    const problem = fileProblem(input);
+    const id = input.id + '-check';
+    let out = document.getElementById(id);
+    if (!out) {
+      out = document.createElement('p');
+      out.id = id;
+      out.className = 'error';
+      out.setAttribute('role', 'alert');
+      input.parentNode.insertBefore(out, input.nextSibling);
+      const ids = (input.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean);
+      input.setAttribute('aria-describedby', ids.concat([id]).join(' '));
+    }
+    out.textContent = problem;
+    out.hidden = !problem;
+    input.classList.toggle('field-error', Boolean(problem));
+    if (problem) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+    return problem;
+  }
+
+  document.addEventListener('change', function (event) {
+    const input = event.target;
+    if (input instanceof HTMLInputElement && input.type === 'file' && input.dataset.maxBytes) {
+      showFileProblem(input);
+    }
+  });
+
+  // Capture phase: runs before the single-submission handler below, so a refused form stays
+  // usable.
+  document.addEventListener('submit', function (event) {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    const inputs = form.querySelectorAll('input[type="file"][data-max-bytes]');
+    const refused = Array.from(inputs).filter(showFileProblem);
+    if (refused.length) {
+      event.preventDefault();
+      refused[0].focus();
+    }
+  }, true);
 
   /* ---- Start ---- */
 

@@ -33,9 +33,11 @@ from ticketing.forms import CcForm, NoteForm, ProductForm, PromiseForm, ReplyFor
 from ticketing.models import Attachment, Department, Event, Outbox, Promise, Ticket, User
 from ticketing.models.enums import Channel, Priority, Status
 from ticketing.security import can_see, ticket_for, visible_tickets
-from ticketing.views.files import send_attachment
+from ticketing.uploads import accepts_files
+from ticketing.views.files import send_attachment, uploaded_files
 
 bp = Blueprint("ticket", __name__)  # nested in agent.bp: its sign-in guard applies
+AGAIN = "Your text is kept below; choose the files again."  # a browser cannot refill them
 
 
 @bp.get("/tickets/<int:ticket_id>")
@@ -151,12 +153,14 @@ def _changed_meanwhile(ticket: Ticket, action: str, **forms):
         "more": total - len(changes),
         "status": request.form.get("status", ""),
         "note": request.form.get("note", ""),
+        "files": [upload.filename for upload in request.files.getlist("files") if upload.filename],
     }
     page = render_template("agent/ticket.html", **_page_context(ticket, conflict=conflict, **forms))
     return page, 409
 
 
 @bp.post("/tickets/<int:ticket_id>/reply")
+@accepts_files
 def reply(ticket_id: int):
     ticket = ticket_for(current_user, ticket_id)
     form = ReplyForm()
@@ -167,14 +171,19 @@ def reply(ticket_id: int):
     if macro_id and macro is None:
         refusal = "The reply was not sent: that macro is not yours to use here."
         return _refuse(ticket, refusal, reply_form=form)
+    files, error = uploaded_files(form.files.data, most=current_app.config["MAX_REPLY_FILES"])
+    if error:
+        return _refuse(ticket, f"The reply was not sent: {error} {AGAIN}", reply_form=form)
     if conflict := _changed_meanwhile(ticket, "reply", reply_form=form):
         return conflict
     try:
         status = Status(form.status.data) if form.status.data else None
-        lifecycle.reply(ticket, by=current_user, body=form.body.data, status=status)
+        lifecycle.reply(
+            ticket, by=current_user, body=form.body.data, status=status, attachments=files
+        )
         done = canned.apply(macro, ticket, by=current_user) if macro else []
     except lifecycle.TransitionError as error:
-        return _refuse(ticket, error, reply_form=form)
+        return _refuse(ticket, str(error) + (f" {AGAIN}" if files else ""), reply_form=form)
     return _done(ticket, "Reply sent." + (f" Also {', '.join(done)}." if done else ""))
 
 
@@ -328,7 +337,7 @@ def merge(ticket_id: int):
 def attachment(attachment_id: int):
     item = db.session.get(Attachment, attachment_id) or abort(404)
     ticket_for(current_user, item.message.ticket_id)
-    return send_attachment(item)
+    return send_attachment(item, download=request.args.get("download") == "1")
 
 
 def _errors(form) -> str:

@@ -29,6 +29,7 @@ from ticketing.forms import ConfirmFixForm, CustomerReplyForm, RatingForm, Suppo
 from ticketing.models import Attachment, InboundRaw, Outbox, Ticket
 from ticketing.models.enums import Category, Channel, InboundStatus, Language, OutboxStatus
 from ticketing.status_page import status_context
+from ticketing.uploads import accepts_files
 from ticketing.views.files import send_attachment, uploaded_attachment
 
 bp = Blueprint("public", __name__)
@@ -47,6 +48,7 @@ def replay_spool():
 
 
 @bp.route("/support", methods=["GET", "POST"])
+@accepts_files
 @limits.support
 def support():
     form = SupportForm(language=languages.current())  # what they read is what we write in
@@ -244,7 +246,7 @@ def status_file(token: str, attachment_id: int):
         or attachment.message.is_internal
     ):
         abort(404)
-    return send_attachment(attachment)
+    return send_attachment(attachment, download=request.args.get("download") == "1")
 
 
 @bp.get("/healthz")
