@@ -124,15 +124,17 @@ def holidays():
     ), 400 if error else 200
 
 
-def _add_holiday(day_text: str, name: str) -> str | None:
-    """Store a closed day; the error to show, or None."""
+def _add_holiday(day_text: str, name: str) -> dict[str, str] | None:
+    """Store a closed day; the errors to show by field, or None."""
     name = name.strip()
     try:
-        day = date.fromisoformat(day_text.strip())
+        day = date.fromisoformat(day_text.strip()) if len(day_text) <= 20 else None
     except ValueError:
-        return "Give the date as YYYY-MM-DD."
+        day = None
+    if day is None:
+        return {"day": "Give the date as YYYY-MM-DD."}
     if not 1 <= len(name) <= 120:
-        return "Give the holiday a name (up to 120 characters)."
+        return {"name": "Give the holiday a name (up to 120 characters)."}
     holiday = Holiday(day=day, name=name)
     db.session.add(holiday)
     try:
@@ -140,7 +142,7 @@ def _add_holiday(day_text: str, name: str) -> str | None:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        return f"{day.isoformat()} is already a holiday."
+        return {"day": f"{day.isoformat()} is already a holiday."}
     return None
 
 
