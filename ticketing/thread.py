@@ -7,9 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
-from ticketing import event_words
+from ticketing import event_words, whatsapp
 from ticketing.extensions import db
 from ticketing.models import Event, Message, Outbox, Ticket
+from ticketing.models.enums import OutboxStatus
 
 NOTHING_NEW = "nothing new"  # a held update that had nothing to tell: it was never meant to go
 
@@ -40,6 +41,21 @@ def entries(ticket: Ticket) -> list[Entry]:
     found = [Entry(m.created_at, message=m) for m in ticket.messages]
     found += [Entry(row.created_at, automatic=row) for row in rows]
     return sorted(found, key=lambda entry: (entry.at, entry.automatic is not None))
+
+
+def undelivered(ticket: Ticket, limit: int = 5) -> list[Outbox]:
+    """The newest messages owed on the ticket that never reached their recipient."""
+    return db.session.scalars(
+        select(Outbox)
+        .where(
+            Outbox.ticket_id == ticket.id,
+            Outbox.status.in_([OutboxStatus.FAILED, OutboxStatus.SUPPRESSED]),
+            # a WhatsApp message that went by SMS instead did reach the customer
+            or_(Outbox.last_error.is_(None), Outbox.last_error != whatsapp.SENT_BY_SMS),
+        )
+        .order_by(Outbox.id.desc())
+        .limit(limit)
+    ).all()
 
 
 def timeline(ticket: Ticket) -> list[tuple[Event, str]]:

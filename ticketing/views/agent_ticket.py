@@ -11,7 +11,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from ticketing import (
     ccs,
@@ -25,11 +25,10 @@ from ticketing import (
     overdue,
     promises,
     thread,
-    whatsapp,
 )
 from ticketing.extensions import db
 from ticketing.forms import CcForm, NoteForm, ProductForm, PromiseForm, ReplyForm
-from ticketing.models import Attachment, Department, Event, Outbox, Promise, Ticket, User
+from ticketing.models import Attachment, Department, Promise, Ticket, User
 from ticketing.models.enums import Channel, Priority, Status
 from ticketing.security import can_see, ticket_for, visible_tickets
 from ticketing.views import agent_live
@@ -60,23 +59,6 @@ def _page_context(ticket: Ticket, *, conflict=None, seen=None, **forms) -> dict:
     others_elsewhere = db.session.scalar(
         select(func.count()).where(*theirs, Ticket.id.not_in(visible.scalar_subquery()))
     )
-    customer_events = db.session.scalars(
-        select(Event)
-        .where(Event.customer_id == customer.id, Event.ticket_id.is_(None))
-        .order_by(Event.id.desc())
-        .limit(5)
-    ).all()
-    failures = db.session.scalars(
-        select(Outbox)
-        .where(
-            Outbox.ticket_id == ticket.id,
-            Outbox.status.in_(["failed", "suppressed"]),
-            # a WhatsApp message that went by SMS instead did reach the customer
-            or_(Outbox.last_error.is_(None), Outbox.last_error != whatsapp.SENT_BY_SMS),
-        )
-        .order_by(Outbox.id.desc())
-        .limit(5)
-    ).all()
     agents = sorted(ticket.department.agents, key=lambda user: user.name)
     product = ProductForm(obj=ticket) if "product_form" not in forms else forms["product_form"]
     return {
@@ -87,8 +69,8 @@ def _page_context(ticket: Ticket, *, conflict=None, seen=None, **forms) -> dict:
         "customer": customer,
         "others": others,
         "others_elsewhere": others_elsewhere,
-        "customer_events": customer_events,
-        "failures": failures,
+        "customer_events": customers.recent_events(customer),
+        "failures": thread.undelivered(ticket),
         "agents": agents,
         "departments": db.session.scalars(select(Department).order_by(Department.name)).all(),
         "reply_form": forms.get("reply_form") or ReplyForm(),
