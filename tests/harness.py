@@ -4,6 +4,7 @@ and the test_*.py modules): constants, the customer's pretend phone, builders an
 Test modules `from harness import ...`; fixtures built on these live in conftest.py."""
 
 import importlib.util
+import re
 import struct
 import threading
 import zlib
@@ -127,6 +128,21 @@ def tiny_png() -> bytes:
         + chunk(b"IDAT", zlib.compress(rows))
         + (chunk(b"IEND", b""))
     )
+
+
+def csrf_token(client, path: str) -> str:
+    """The form token on the page at `path`, for this client's session."""
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def signed_in_with_csrf(app, user):
+    """A client of `app` (made with CSRF on) signed in as `user`."""
+    client = app.test_client()
+    signed = {"email": user.email, "password": PASSWORD}
+    token = csrf_token(client, "/auth/login")
+    assert client.post("/auth/login", data=signed | {"csrf_token": token}).status_code == 302
+    return client
 
 
 def counts() -> dict:

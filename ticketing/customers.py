@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ticketing import events
 from ticketing.channels import Inbound
 from ticketing.extensions import db
-from ticketing.models import Customer, OptOut
+from ticketing.models import Customer, Event, OptOut
 from ticketing.models.enums import PHONE_CHANNELS, Channel, Language
 
 SWAHILI_HINTS = {
@@ -236,3 +236,13 @@ def _add_contact_if_free(customer: Customer, field: str, value: str | None) -> N
     except IntegrityError:
         return  # someone else took it meanwhile: it stays theirs
     db.session.refresh(customer, [field])
+
+
+def recent_events(customer: Customer, limit: int = 5) -> list[Event]:
+    """What happened to the person rather than to one ticket (SMS consent), newest first."""
+    return db.session.scalars(
+        select(Event)
+        .where(Event.customer_id == customer.id, Event.ticket_id.is_(None))
+        .order_by(Event.id.desc())
+        .limit(limit)
+    ).all()

@@ -90,12 +90,12 @@ def parse_policy(raw: dict[str, str]) -> tuple[dict, dict[str, str]]:
     policy, errors = {}, {}
     for name, (low, high) in POLICY_LIMITS.items():
         value = (raw.get(name) or "").strip()
-        if not value.isdecimal() or not low <= int(value) <= high:
+        if not _whole(value, low, high):
             errors[name] = f"a whole number from {low} to {high}"
         else:
             policy[name] = int(value)
     reminders = [part.strip() for part in (raw.get("pending_reminder_days") or "").split(",")]
-    if not all(part.isdecimal() and 1 <= int(part) <= 365 for part in reminders):
+    if not all(_whole(part, 1, 365) for part in reminders):
         errors["pending_reminder_days"] = "days as whole numbers separated by commas, e.g. 1, 3"
     else:
         policy["pending_reminder_days"] = sorted({int(part) for part in reminders})
@@ -105,6 +105,11 @@ def parse_policy(raw: dict[str, str]) -> tuple[dict, dict[str, str]]:
         except ValueError:
             errors[name] = "a time as HH:MM, e.g. 21:00"
     return policy, errors | _order_errors(policy)
+
+
+def _whole(value: str, low: int, high: int) -> bool:
+    """A whole number from `low` to `high` as typed; a 10 kB one is not read as a number."""
+    return len(value) <= 6 and value.isdecimal() and low <= int(value) <= high
 
 
 def _order_errors(policy: dict) -> dict[str, str]:

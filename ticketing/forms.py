@@ -286,7 +286,7 @@ def _to_e164(field, *, example: str) -> None:
             field.data = normalise_phone(field.data, current_app.config["DEFAULT_PHONE_REGION"])
         except InvalidContact as error:
             raise ValidationError(
-                f"'{field.data}' is not a phone number. Use a format like {example}."
+                f"'{field.data[:40]}' is not a phone number. Use a format like {example}."
             ) from error
 
 

@@ -159,6 +159,14 @@ def is_quiet(clock: time, quiet_start: time, quiet_end: time) -> bool:
     return quiet_start <= clock < quiet_end
 
 
+class WeekError(ValueError):
+    """Working hours that cannot be stored; `day` is the weekday at fault (None: the week)."""
+
+    def __init__(self, message: str, day: int | None = None):
+        super().__init__(message)
+        self.day = day
+
+
 def parse_week(spans: dict[int, tuple[str, str] | None]) -> dict[str, list[str]]:
     """Working hours as typed by an admin, checked, in Department.working_hours form.
 
@@ -171,10 +179,12 @@ def parse_week(spans: dict[int, tuple[str, str] | None]) -> dict[str, list[str]]
         try:
             opens, closes = parse_hhmm(span[0]), parse_hhmm(span[1])
         except (ValueError, IndexError):
-            raise ValueError(f"{DAY_NAMES[day]}: give times as HH:MM, e.g. 08:00") from None
+            raise WeekError(f"{DAY_NAMES[day]}: give times as HH:MM, e.g. 08:00", day) from None
         if opens >= closes:
-            raise ValueError(f"{DAY_NAMES[day]}: the closing time must be after the opening time")
+            raise WeekError(
+                f"{DAY_NAMES[day]}: the closing time must be after the opening time", day
+            )
         week[str(day)] = [opens.strftime("%H:%M"), closes.strftime("%H:%M")]
     if not week:
-        raise ValueError("at least one day needs working hours, or no deadline could be set")
+        raise WeekError("at least one day needs working hours, or no deadline could be set")
     return week

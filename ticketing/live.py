@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import Select, func, or_, select
 
-from ticketing import hours
+from ticketing import event_words, hours
+from ticketing.event_words import MESSAGE_KINDS
 from ticketing.extensions import db
 from ticketing.models import Event, Message, Ticket, User
-from ticketing.models.enums import Status
 
 # Bookkeeping an agent need not confirm anything against: alert plumbing and notes on an
 # inbound message that arrives with its own customer_message event.
@@ -24,7 +24,6 @@ QUIET = frozenset(
     {"breach_noted", "breach_alerted", "nobody_to_alert", "promise_reminder", "mentions"}
     | {"inbound_notes", "spooled"}
 )
-MESSAGE_KINDS = {"created", "customer_message", "replied", "noted"}
 LISTED = 10  # changes spelled out in a notice; older ones are counted
 EXCERPT = 120
 # A row stamped just before a poll but committed just after it would fall between two polls:
@@ -92,27 +91,9 @@ def _messages_near(ticket: Ticket, events: list[Event]) -> list[Message]:
 
 
 def _change(event: Event, messages: list[Message]) -> Change:
-    name = event.actor.name if event.actor else None
-    at = _local(event.created_at)
-    data = event.data or {}
-    if event.kind in MESSAGE_KINDS:
-        quoted = _excerpt(_message_of(event, messages))
-        who = name or ("Customer" if event.kind in {"created", "customer_message"} else "Fuatilia")
-        verb = {"replied": "replied", "noted": "added a note"}.get(event.kind, "wrote")
-        return _made(event, who, f"{who} {verb} {at}" + (f": {quoted}" if quoted else ""))
-    by = f"by {name}" if name else "automatically"
-    if event.kind == "status":
-        words = f"Status set to {_status_label(data.get('new'))} {by} {at}"
-    elif event.kind == "assigned":
-        target = f"Assigned to {data['new']}" if data.get("new") else "Unassigned"
-        words = f"{target} {by} {at}"
-    elif event.kind == "transferred":
-        words = f"Transferred to {data.get('new', 'another department')} {by} {at}"
-    elif event.kind == "priority":
-        words = f"Priority set to {data.get('new', '?')} {by} {at}"
-    else:
-        words = f"{event.kind.replace('_', ' ').capitalize()} {by} {at}"
-    return _made(event, name or "Fuatilia", words)
+    quoted = _excerpt(_message_of(event, messages)) if event.kind in MESSAGE_KINDS else ""
+    words = event_words.sentence(event, at=_local(event.created_at), quoted=quoted)
+    return _made(event, event_words.actor(event), words)
 
 
 def _made(event: Event, who: str, words: str) -> Change:
@@ -138,10 +119,6 @@ def _message_of(event: Event, messages: list[Message]) -> Message | None:
 def _excerpt(message: Message | None) -> str:
     text = " ".join((message.body or "").split()) if message else ""
     return text if len(text) <= EXCERPT else text[: EXCERPT - 1].rstrip() + "…"
-
-
-def _status_label(value) -> str:
-    return Status(value).label if value in Status._value2member_map_ else str(value)
 
 
 def _local(moment: datetime) -> str:

@@ -134,12 +134,10 @@ def by_sms_instead(row: Outbox) -> Outbox | None:
     None when SMS cannot reach the customer (no phone or SMS line, or a STOP to that line).
     The same words: WhatsApp says what SMS says. Already past the guards as the WhatsApp row,
     so not guarded again; an answer stays one, and a held update is re-rendered as before."""
-    person = db.session.get(Customer, row.customer_id) if row.customer_id else None
-    line = lines.reply_line(row.ticket, Channel.SMS)
-    if line is None or not lines.split(line)[1]:  # no SMS number configured: "twilio:"
+    line = sms_line_instead(row)
+    if line is None:
         return None
-    if person is None or not person.phone or customers.is_opted_out(person, line):
-        return None
+    person = db.session.get(Customer, row.customer_id)
     sms = Outbox(
         channel=Channel.SMS,
         kind=row.kind,
@@ -153,6 +151,18 @@ def by_sms_instead(row: Outbox) -> Outbox | None:
         line=line,
     )
     return _owe(sms)
+
+
+def sms_line_instead(row: Outbox) -> str | None:
+    """The SMS line that may carry a WhatsApp row's words instead; None when SMS cannot reach
+    the customer (no phone or SMS line, or a STOP to that line)."""
+    person = db.session.get(Customer, row.customer_id) if row.customer_id else None
+    line = lines.reply_line(row.ticket, Channel.SMS)
+    if line is None or not lines.split(line)[1]:  # no SMS number configured: "twilio:"
+        return None
+    if person is None or not person.phone or customers.is_opted_out(person, line):
+        return None
+    return line
 
 
 def staff(

@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, or_, select, true, update
 
-from ticketing import customers, events, hours, lines, whatsapp
+from ticketing import customers, events, hours, lines, notify, whatsapp
 from ticketing.channels import Bounce, Sent, StatusReport
 from ticketing.extensions import db
 from ticketing.models import Customer, Outbox, Ticket
@@ -83,6 +83,19 @@ def is_opted_out(row: Outbox) -> bool:
     if row.channel not in PHONE_CHANNELS or row.customer_id is None:
         return False
     return customers.is_opted_out(db.session.get(Customer, row.customer_id), row.line)
+
+
+def undelivered(row: Outbox) -> str | None:
+    """Why a message just owed cannot reach its recipient; None when it may. Suppressed when
+    owed (no usable contact, a STOP, the repetition guard), or on WhatsApp outside its window
+    with no template and no SMS to carry it (found at send time, foreseen here). An agent's
+    reply for which this gives a reason is not an answer: the customer never had it."""
+    if row.status in (OutboxStatus.SUPPRESSED, OutboxStatus.FAILED):
+        return row.last_error or "not sent"
+    foreseen = row.channel == Channel.WHATSAPP and not whatsapp.may_go(row)
+    if foreseen and notify.sms_line_instead(row) is None:
+        return whatsapp.NOT_BY_SMS
+    return None
 
 
 def suppress(row: Outbox, reason: str) -> None:

@@ -94,6 +94,11 @@ def is_open(row: Outbox) -> bool:
     return wrote_at is not None and hours.now() - wrote_at < WINDOW
 
 
+def may_go(row: Outbox) -> bool:
+    """True when `row` may go on WhatsApp now: inside the window, or with a template."""
+    return is_open(row) or row.kind in templates()
+
+
 def content(row: Outbox) -> dict:
     """What Twilio needs besides the addresses: {} for the row's own words (inside the
     window), or a template's content_sid and content_variables. Raises PermanentFailure with

@@ -3,7 +3,7 @@ the customer and the agents write; the only writer of Message rows."""
 
 from sqlalchemy import select
 
-from ticketing import ccs, charter, events, hours, lines, notify, routing
+from ticketing import ccs, charter, events, hours, lines, notify, outbox, routing
 from ticketing.errors import TransitionError
 from ticketing.extensions import db
 from ticketing.lifecycle import base, moves
@@ -160,7 +160,9 @@ def reply(
     ticket: Ticket, *, by: User, body: str, status: Status | None = None, attachments=()
 ) -> Message:
     """Send the agent's words to the customer on their channel, at once; `attachments` (dicts
-    of Attachment fields) go with them, by email only: SMS and WhatsApp refuse them."""
+    of Attachment fields) go with them, by email only: SMS and WhatsApp refuse them. A reply
+    that cannot reach them (`outbox.undelivered`) is kept in the thread but is no answer: the
+    first response stays unmeasured and the charter's clock runs on."""
     base.require_text(body, "reply")
     if ticket.status == Status.CLOSED:
         raise TransitionError(f"{ticket.reference} is closed: reopen it before replying")
@@ -175,13 +177,16 @@ def reply(
     message = add_message(
         ticket, Direction.OUTBOUND, channel, body, author=by, attachments=attachments
     )
+    message.outbox = notify.customer(ticket, "reply", automatic=False, message=message)
+    undelivered = outbox.undelivered(message.outbox)
     files = [item["filename"] for item in attachments] or None
-    events.record(ticket, "replied", by, channel=channel.value, files=files)
-    if ticket.first_response_at is None:
+    events.record(
+        ticket, "replied", by, channel=channel.value, files=files, undelivered=undelivered
+    )
+    if ticket.first_response_at is None and undelivered is None:
         charter.measure_first_response(ticket, now)
     if ticket.status == Status.NEW:
         moves.move(ticket, Status.OPEN, by=by)
-    message.outbox = notify.customer(ticket, "reply", automatic=False, message=message)
     if status is not None and status != ticket.status:
         moves.set_status(ticket, status, by=by, quiet=True)
     base.plan(ticket, now)

@@ -2,7 +2,7 @@
    - <textarea data-sms-counter="ID">: live length / SMS segment count written into #ID
    - data-confirm="Question?" on a form, button, input or link: ask before going ahead
    - <form data-once>: disable its submit buttons after the first submit
-   - <input type="checkbox" data-select-all="NAME">: ticks or clears every NAME box of its form */
+   - <input type="checkbox" data-select-all="NAME">: ticks or clears every NAME box of its form
    - <input type=file data-max-bytes data-max-files [data-max-total]>: check the chosen files
      against the limits the server put in the page, before anything is sent; the message
      goes next to the field (words from data-too-big, data-too-many, data-too-much, data-empty)

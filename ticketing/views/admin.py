@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ticketing import inbound
+from ticketing import inbound, targets
 from ticketing.extensions import db
 from ticketing.forms import DepartmentForm, RuleForm, UserForm
 from ticketing.models import CharterTarget, Department, InboundRaw, Outbox, RoutingRule, User
@@ -46,77 +46,91 @@ def index():
 @bp.route("/departments/<int:department_id>", methods=["GET", "POST"])
 def department(department_id: int | None = None):
     item = db.get_or_404(Department, department_id) if department_id else Department()
-    form = DepartmentForm(obj=item)
+    form = _department_form(item)
+    typed, target_errors = targets.typed_from(item), {}
+    if request.method == "POST":
+        charter, typed, target_errors = targets.parse(item, request.form)
+        if form.validate_on_submit() and not target_errors:
+            return _save_department(item, form, charter)
+    return _department_page(item, form, typed, target_errors)
+
+
+def _department_form(item: Department, **options) -> DepartmentForm:
+    form = DepartmentForm(obj=item, **options)
     form.supervisor_id.choices = [(0, "—")] + [
         (u.id, u.name)
         for u in db.session.scalars(
             select(User).where(User.role.in_([Role.SUPERVISOR, Role.ADMIN])).order_by(User.name)
         )
     ]
-    if form.validate_on_submit():
-        before = audit_hooks.department_state(item) if item.id else {}
-        item.name, item.description = form.name.data.strip(), form.description.data or ""
-        item.supervisor_id = form.supervisor_id.data or None
-        if form.is_default.data:
-            for other in db.session.scalars(select(Department).where(Department.is_default)):
-                other.is_default = False
-        item.is_default = form.is_default.data
-        _save_targets(item, request.form)
-        db.session.add(item)
-        try:
-            after = audit_hooks.department_state(item)
-            audit_hooks.setting_changed("department", item, before, after)
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            form.name.errors = ["A department with that name exists."]
-        else:
-            flash(f"Saved {item.name}.", "success")
-            return redirect(url_for("admin.department", department_id=item.id))
-    return render_template(
+    return form
+
+
+def _department_page(item, form, typed, target_errors, rule_form=None):
+    page = render_template(
         "admin/department.html",
         item=item,
         form=form,
-        rule_form=RuleForm(),
+        rule_form=rule_form or RuleForm(formdata=None),
         priorities=list(Priority),
-    ), 400 if request.method == "POST" else 200
+        typed=typed,
+        target_errors=target_errors,
+        units=list(targets.UNITS),
+        field=targets.field,
+    )
+    return page, 400 if request.method == "POST" else 200
 
 
-def _save_targets(department: Department, data) -> None:
-    for priority in Priority:
-        first = data.get(f"target_{priority.value}_first", type=int)
-        resolution = data.get(f"target_{priority.value}_resolution", type=int)
-        if not first or not resolution or first <= 0 or resolution < first:
-            continue
-        target = department.target_for(priority)
+def _save_department(item: Department, form: DepartmentForm, charter: dict):
+    before = audit_hooks.department_state(item) if item.id else {}
+    item.name, item.description = form.name.data.strip(), form.description.data or ""
+    item.supervisor_id = form.supervisor_id.data or None
+    if form.is_default.data:
+        for other in db.session.scalars(select(Department).where(Department.is_default)):
+            other.is_default = False
+    item.is_default = form.is_default.data
+    for priority, (first, resolution) in charter.items():
+        target = item.target_for(priority)
         if target is None:
-            target = CharterTarget(
-                priority=priority, first_response_minutes=first, resolution_minutes=resolution
-            )
-            department.targets.append(target)
+            target = CharterTarget(priority=priority)
+            item.targets.append(target)
         target.first_response_minutes, target.resolution_minutes = first, resolution
+    db.session.add(item)
+    try:
+        after = audit_hooks.department_state(item)
+        audit_hooks.setting_changed("department", item, before, after)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        form.name.errors = ["A department with that name exists."]
+        return _department_page(item, form, targets.typed_from(item), {})
+    flash(f"Saved {item.name}.", "success")
+    return redirect(url_for("admin.department", department_id=item.id))
 
 
 @bp.post("/departments/<int:department_id>/rules")
 def add_rule(department_id: int):
     item = db.get_or_404(Department, department_id)
     form = RuleForm()
-    if form.validate_on_submit() and (
+    if form.validate_on_submit() and not (
         form.keywords.data or form.channel.data or form.category.data
     ):
+        form.keywords.errors = ["A rule needs keywords, a channel or a category."]
+    elif not form.errors:
         rule = RoutingRule(
             keywords=form.keywords.data or "",
             channel=Channel(form.channel.data) if form.channel.data else None,
             category=Category(form.category.data) if form.category.data else None,
-            position=form.position.data or 100,
+            position=form.position.data,
         )
         item.rules.append(rule)
         audit_hooks.setting_changed("routing_rule", rule, {}, audit_hooks.rule_state(rule))
         db.session.commit()
         flash("Rule added.", "success")
-    else:
-        flash("A rule needs keywords, a channel or a category.", "error")
-    return redirect(url_for("admin.department", department_id=item.id))
+        return redirect(url_for("admin.department", department_id=item.id))
+    flash("The rule was not added: see the form.", "error")
+    department_form = _department_form(item, formdata=None)
+    return _department_page(item, department_form, targets.typed_from(item), {}, form)
 
 
 @bp.post("/rules/<int:rule_id>/delete")

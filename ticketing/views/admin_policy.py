@@ -47,7 +47,7 @@ def follow_up_index():
 @bp.route("/departments/<int:department_id>/hours", methods=["GET", "POST"])
 def business_hours(department_id: int):
     department = db.get_or_404(Department, department_id)
-    week, error = department.working_hours or {}, None
+    week, error, error_day = department.working_hours or {}, None, None
     if request.method == "POST":
         typed = {
             day: (request.form.get(f"opens_{day}", ""), request.form.get(f"closes_{day}", ""))
@@ -57,8 +57,8 @@ def business_hours(department_id: int):
         }
         try:
             department.working_hours = hours.parse_week(typed)
-        except ValueError as problem:
-            error = str(problem)
+        except hours.WeekError as problem:
+            error, error_day = str(problem), problem.day
             week = {str(day): list(span) for day, span in typed.items() if span}
         else:
             audit_hooks.setting_changed(
@@ -68,7 +68,12 @@ def business_hours(department_id: int):
             flash(f"Business hours of {department.name} saved. New deadlines use them.", "success")
             return redirect(url_for("admin.policy.follow_up_index"))
     return render_template(
-        "admin/hours.html", department=department, week=week, error=error, day_names=hours.DAY_NAMES
+        "admin/hours.html",
+        department=department,
+        week=week,
+        error=error,
+        error_day=error_day,
+        day_names=hours.DAY_NAMES,
     ), 400 if error else 200
 
 
@@ -124,15 +129,17 @@ def holidays():
     ), 400 if error else 200
 
 
-def _add_holiday(day_text: str, name: str) -> str | None:
-    """Store a closed day; the error to show, or None."""
+def _add_holiday(day_text: str, name: str) -> dict[str, str] | None:
+    """Store a closed day; the errors to show by field, or None."""
     name = name.strip()
     try:
-        day = date.fromisoformat(day_text.strip())
+        day = date.fromisoformat(day_text.strip()) if len(day_text) <= 20 else None
     except ValueError:
-        return "Give the date as YYYY-MM-DD."
+        day = None
+    if day is None:
+        return {"day": "Give the date as YYYY-MM-DD."}
     if not 1 <= len(name) <= 120:
-        return "Give the holiday a name (up to 120 characters)."
+        return {"name": "Give the holiday a name (up to 120 characters)."}
     holiday = Holiday(day=day, name=name)
     db.session.add(holiday)
     try:
@@ -140,7 +147,7 @@ def _add_holiday(day_text: str, name: str) -> str | None:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        return f"{day.isoformat()} is already a holiday."
+        return {"day": f"{day.isoformat()} is already a holiday."}
     return None
 
 

@@ -5,14 +5,13 @@ from flask import (
     abort,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from ticketing import (
     canned,
@@ -23,17 +22,19 @@ from ticketing import (
     lines,
     live,
     notify,
-    presence,
+    outbox,
+    overdue,
     promises,
     tags,
-    whatsapp,
+    thread,
 )
 from ticketing.extensions import db
 from ticketing.forms import CcForm, NoteForm, ProductForm, PromiseForm, ReplyForm, TagsForm
-from ticketing.models import Attachment, Department, Event, Outbox, Promise, Ticket, User
+from ticketing.models import Attachment, Department, Promise, Ticket, User
 from ticketing.models.enums import Channel, Priority, Status
 from ticketing.security import can_see, ticket_for, visible_tickets
 from ticketing.uploads import accepts_files
+from ticketing.views import agent_live
 from ticketing.views.files import send_attachment, uploaded_files
 
 bp = Blueprint("ticket", __name__)  # nested in agent.bp: its sign-in guard applies
@@ -46,23 +47,7 @@ def page(ticket_id: int):
     return render_template("agent/ticket.html", **_page_context(ticket))
 
 
-@bp.get("/tickets/<int:ticket_id>/live")
-def live_news(ticket_id: int):
-    """What the open ticket page polls: who else has it open or is typing, what changed."""
-    ticket = ticket_for(current_user, ticket_id)
-    since = request.args.get("since", "")
-    if not since.isdigit() or len(since) > 18:
-        return jsonify(error="bad_since", message="since must be an event id."), 400
-    state = presence.TYPING if request.args.get("typing") == "1" else presence.VIEWING
-    presence.record(ticket.id, current_user, state)
-    others = presence.viewers(ticket.id, besides=current_user.id)
-    changes, _ = live.changes_since(ticket, int(since), current_user)
-    return jsonify(
-        viewers=[viewer.name for viewer in others],
-        typing=[viewer.name for viewer in others if viewer.state == presence.TYPING],
-        changes=[change.as_json() for change in changes],
-        newest=live.newest_event_id(ticket),
-    )
+bp.add_url_rule("/tickets/<int:ticket_id>/live", view_func=agent_live.live_news)
 
 
 def _page_context(ticket: Ticket, *, conflict=None, seen=None, **forms) -> dict:
@@ -78,32 +63,18 @@ def _page_context(ticket: Ticket, *, conflict=None, seen=None, **forms) -> dict:
     others_elsewhere = db.session.scalar(
         select(func.count()).where(*theirs, Ticket.id.not_in(visible.scalar_subquery()))
     )
-    customer_events = db.session.scalars(
-        select(Event)
-        .where(Event.customer_id == customer.id, Event.ticket_id.is_(None))
-        .order_by(Event.id.desc())
-        .limit(5)
-    ).all()
-    failures = db.session.scalars(
-        select(Outbox)
-        .where(
-            Outbox.ticket_id == ticket.id,
-            Outbox.status.in_(["failed", "suppressed"]),
-            # a WhatsApp message that went by SMS instead did reach the customer
-            or_(Outbox.last_error.is_(None), Outbox.last_error != whatsapp.SENT_BY_SMS),
-        )
-        .order_by(Outbox.id.desc())
-        .limit(5)
-    ).all()
     agents = sorted(ticket.department.agents, key=lambda user: user.name)
     product = ProductForm(obj=ticket) if "product_form" not in forms else forms["product_form"]
     return {
         "ticket": ticket,
+        "thread": thread.entries(ticket),
+        "timeline": thread.timeline(ticket),
+        "late": overdue.flags(ticket, hours.now()),
         "customer": customer,
         "others": others,
         "others_elsewhere": others_elsewhere,
-        "customer_events": customer_events,
-        "failures": failures,
+        "customer_events": customers.recent_events(customer),
+        "failures": thread.undelivered(ticket),
         "agents": agents,
         "departments": db.session.scalars(select(Department).order_by(Department.name)).all(),
         "reply_form": forms.get("reply_form") or ReplyForm(),
@@ -114,7 +85,7 @@ def _page_context(ticket: Ticket, *, conflict=None, seen=None, **forms) -> dict:
         "product_form": product,
         "priorities": list(Priority),
         "cc_form": forms.get("cc_form") or CcForm(addresses="\n".join(ticket.cc_emails or [])),
-        "statuses": [s for s in Status if s in lifecycle.NEXT[ticket.status]],
+        "statuses": [ticket.status] + [s for s in Status if s in lifecycle.NEXT[ticket.status]],
         "channel": notify.channel_for(customer, ticket),
         "sms_stop": customers.opt_out_for(customer, lines.reply_line(ticket, Channel.SMS)),
         # the version the forms were loaded at: what the agent sees on this page
@@ -139,22 +110,11 @@ def _refuse(ticket: Ticket, error: Exception | str, **forms):
 
 def _changed_meanwhile(ticket: Ticket, action: str, **forms):
     """None when nobody else changed the ticket since the agent's page was loaded; otherwise
-    the page again (409), their draft kept, what changed listed, and a "do it anyway" button
-    whose form carries the newer version. A form without a version counts as seeing nothing."""
-    live.lock(ticket)
-    seen = live.parse_seen(request.form.get("seen"))
-    changes, total = live.changes_since(ticket, seen, current_user)
-    if not total:
+    the page again (409), their draft kept, what changed listed."""
+    conflict = agent_live.changed_meanwhile(ticket, action)
+    if conflict is None:
         return None
     db.session.rollback()
-    conflict = {
-        "action": action,
-        "changes": changes,
-        "more": total - len(changes),
-        "status": request.form.get("status", ""),
-        "note": request.form.get("note", ""),
-        "files": [upload.filename for upload in request.files.getlist("files") if upload.filename],
-    }
     page = render_template("agent/ticket.html", **_page_context(ticket, conflict=conflict, **forms))
     return page, 409
 
@@ -162,7 +122,7 @@ def _changed_meanwhile(ticket: Ticket, action: str, **forms):
 @bp.post("/tickets/<int:ticket_id>/reply")
 @accepts_files
 def reply(ticket_id: int):
-    ticket = ticket_for(current_user, ticket_id)
+    ticket = agent_live.ticket_to_act_on(ticket_id)
     form = ReplyForm()
     if not form.validate_on_submit():
         return _refuse(ticket, "The reply was not sent: " + _errors(form), reply_form=form)
@@ -178,18 +138,27 @@ def reply(ticket_id: int):
         return conflict
     try:
         status = Status(form.status.data) if form.status.data else None
-        lifecycle.reply(
+        message = lifecycle.reply(
             ticket, by=current_user, body=form.body.data, status=status, attachments=files
         )
         done = canned.apply(macro, ticket, by=current_user) if macro else []
     except lifecycle.TransitionError as error:
         return _refuse(ticket, str(error) + (f" {AGAIN}" if files else ""), reply_form=form)
-    return _done(ticket, "Reply sent." + (f" Also {', '.join(done)}." if done else ""))
+    also = f" Also {', '.join(done)}." if done else ""
+    if reason := outbox.undelivered(message.outbox):
+        db.session.commit()
+        flash(
+            f"Reply not delivered: {reason}. It is kept on the ticket but does not count as an "
+            "answer; reach the customer another way (see below)." + also,
+            "warning",
+        )
+        return redirect(url_for("agent.ticket.page", ticket_id=ticket.id, _anchor="undelivered"))
+    return _done(ticket, "Reply sent." + also)
 
 
 @bp.post("/tickets/<int:ticket_id>/note")
 def note(ticket_id: int):
-    ticket = ticket_for(current_user, ticket_id)
+    ticket = agent_live.ticket_to_act_on(ticket_id)
     form = NoteForm()
     if not form.validate_on_submit():
         return _refuse(ticket, "The note was not saved: " + _errors(form), note_form=form)
@@ -201,7 +170,7 @@ def note(ticket_id: int):
 
 @bp.post("/tickets/<int:ticket_id>/assign")
 def assign(ticket_id: int):
-    ticket = ticket_for(current_user, ticket_id)
+    ticket = agent_live.ticket_to_act_on(ticket_id)
     user_id = request.form.get("assignee_id", type=int)
     assignee = db.session.get(User, user_id) if user_id else None
     if user_id and assignee is None:
@@ -215,7 +184,7 @@ def assign(ticket_id: int):
 
 @bp.post("/tickets/<int:ticket_id>/transfer")
 def transfer(ticket_id: int):
-    ticket = ticket_for(current_user, ticket_id)
+    ticket = agent_live.ticket_to_act_on(ticket_id)
     department = db.session.get(Department, request.form.get("department_id", type=int) or 0)
     if department is None:
         abort(400)
@@ -229,10 +198,13 @@ def transfer(ticket_id: int):
 
 @bp.post("/tickets/<int:ticket_id>/status")
 def status(ticket_id: int):
-    ticket = ticket_for(current_user, ticket_id)
+    ticket = agent_live.ticket_to_act_on(ticket_id)
     value = request.form.get("status", "")
     if value not in Status._value2member_map_:
         return _refuse(ticket, f"Unknown status '{value}'.")
+    if value == ticket.status:
+        flash(f"The status is already {ticket.status.label}; nothing changed.", "info")
+        return redirect(url_for("agent.ticket.page", ticket_id=ticket.id))
     if conflict := _changed_meanwhile(ticket, "status"):
         return conflict
     try:
@@ -246,7 +218,7 @@ def status(ticket_id: int):
 
 @bp.post("/tickets/<int:ticket_id>/priority")
 def priority(ticket_id: int):
-    ticket = ticket_for(current_user, ticket_id)
+    ticket = agent_live.ticket_to_act_on(ticket_id)
     value = request.form.get("priority", "")
     if value not in Priority._value2member_map_:
         return _refuse(ticket, f"Unknown priority '{value}'.")
@@ -256,7 +228,7 @@ def priority(ticket_id: int):
 
 @bp.post("/tickets/<int:ticket_id>/promise")
 def promise(ticket_id: int):
-    ticket = ticket_for(current_user, ticket_id)
+    ticket = agent_live.ticket_to_act_on(ticket_id)
     form = PromiseForm()
     if not form.validate_on_submit():
         return _refuse(ticket, "The promise was not saved: " + _errors(form), promise_form=form)
@@ -273,7 +245,7 @@ def promise(ticket_id: int):
 @bp.post("/promises/<int:promise_id>/settle")
 def settle(promise_id: int):
     promise = db.session.get(Promise, promise_id) or abort(404)
-    ticket = ticket_for(current_user, promise.ticket_id)
+    ticket = agent_live.ticket_to_act_on(promise.ticket_id)
     try:
         promises.settle_promise(promise, kept=request.form.get("kept") == "1", by=current_user)
     except lifecycle.TransitionError as error:
@@ -283,7 +255,7 @@ def settle(promise_id: int):
 
 @bp.post("/tickets/<int:ticket_id>/product")
 def product(ticket_id: int):
-    ticket = ticket_for(current_user, ticket_id)
+    ticket = agent_live.ticket_to_act_on(ticket_id)
     form = ProductForm()
     if not form.validate_on_submit():
         return _refuse(ticket, "Product details not saved: " + _errors(form), product_form=form)
@@ -299,7 +271,7 @@ def product(ticket_id: int):
 
 @bp.post("/tickets/<int:ticket_id>/cc")
 def cc(ticket_id: int):
-    ticket = ticket_for(current_user, ticket_id)
+    ticket = agent_live.ticket_to_act_on(ticket_id)
     form = CcForm()
     if not form.validate_on_submit():
         return _refuse(ticket, "The copy list was not saved: " + _errors(form), cc_form=form)
@@ -319,7 +291,7 @@ def cc(ticket_id: int):
 
 @bp.post("/tickets/<int:ticket_id>/merge")
 def merge(ticket_id: int):
-    ticket = ticket_for(current_user, ticket_id)
+    ticket = agent_live.ticket_to_act_on(ticket_id)
     reference = (request.form.get("target") or "").strip().upper()
     target = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
     if target is None or not can_see(current_user, target):
