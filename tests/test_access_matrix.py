@@ -69,6 +69,7 @@ POLICY = (
         "agent.queue": STAFF,
         "agent.queue_live": STAFF,
         "agent.token": STAFF,
+        "agent.settings": STAFF,
         "agent.revoke_my_token": STAFF,
         "agent.desk.new_ticket": STAFF,
         "agent.desk.create": STAFF,

@@ -200,6 +200,17 @@ class PasswordChangeForm(FlaskForm):
     new = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=200)])
 
 
+class MySettingsForm(FlaskForm):
+    """A member of staff's own choices. A checkbox posts "y" or nothing: anything else is a
+    forged or broken post, refused rather than read as "on"."""
+
+    wants_assignment_email = BooleanField("Email me when a ticket is assigned to me")
+
+    def validate_wants_assignment_email(self, field):
+        if field.raw_data not in ([], ["y"]):
+            raise ValidationError("Tick the box, or leave it empty.")
+
+
 class DepartmentForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=80)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
