@@ -293,6 +293,23 @@ def _to_e164(field, *, example: str) -> None:
             ) from error
 
 
+class ChannelTestForm(FlaskForm):
+    """A test message from the channels screen: which line (or email), and to whom. The view
+    fills the choices and checks the address against the chosen channel."""
+
+    target = SelectField("Send through", validators=[DataRequired("Choose a channel.")])
+    address = StringField(
+        "To",
+        description="A phone number (+254…, or 07…) for SMS and WhatsApp, an email address "
+        "for email",
+        validators=[DataRequired("Give a phone number or an email address."), Length(max=254)],
+    )
+
+
+class ImapCheckForm(FlaskForm):
+    """The IMAP connection check: a button, with its CSRF token."""
+
+
 DESK_CHANNEL_CHOICES = [(Channel.PHONE.value, "Phone call"), (Channel.WALK_IN.value, "Walk-in")]
 CALL_AGE_LIMIT_HOURS = 24  # an older call is not logged here: its caller has waited too long
 
