@@ -7,16 +7,16 @@ Nested in the admin blueprint, so its admins-only guard covers every route here.
 are rate-limited per admin and audited."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy import select
 
-from ticketing import audit, channel_states, limits, lines, notify, webhook_urls
+from ticketing import channel_states, limits, lines, notify, webhook_urls
 from ticketing.channels import africastalking, failure_words, imap
 from ticketing.contacts import InvalidContact, normalise_email, normalise_phone
 from ticketing.extensions import db
 from ticketing.forms import ChannelTestForm, ImapCheckForm
 from ticketing.models import Outbox
-from ticketing.models.enums import AuditAction, Channel
+from ticketing.models.enums import Channel
+from ticketing.views import audit_hooks
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
 EMAIL = "email"  # the test form's choice for email; every other choice is a line key
@@ -41,10 +41,7 @@ def test_send():
         form.address.errors = [_refusal(channel, form.address.data)]
         return _render(form), 400
     row = notify.channel_test(channel, recipient, line=line)
-    detail = {"channel": channel.value, "line": line, "to": recipient, "outbox_id": row.id}
-    audit.record(
-        AuditAction.CHANNEL_TEST, actor=current_user, target=f"outbox:{row.id}", detail=detail
-    )
+    audit_hooks.channel_tested(row, line)
     db.session.commit()
     flash(f"Test message to {recipient} queued: its outcome shows below.", "success")
     return redirect(url_for(".page", test=row.id))
@@ -56,14 +53,9 @@ def imap_check():
     if not ImapCheckForm().validate_on_submit():
         flash("The check was refused: reload the page and try again.", "error")
         return _render(ChannelTestForm(formdata=None)), 400
-    code = imap.check(current_app.config)
     config = current_app.config
-    audit.record(
-        AuditAction.CHANNEL_CHECK,
-        actor=current_user,
-        target="channel:email_imap",
-        detail={"outcome": code, "host": config["IMAP_HOST"], "port": config["IMAP_PORT"]},
-    )
+    code = imap.check(config)
+    audit_hooks.imap_checked(code, config["IMAP_HOST"], config["IMAP_PORT"])
     db.session.commit()
     return _render(ChannelTestForm(formdata=None), imap_outcome=code)
 
