@@ -46,6 +46,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from ticketing.views import (
         admin,
         admin_audit,
+        admin_channels,
         admin_lines,
         admin_policy,
         agent,
@@ -87,6 +88,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         (admin.bp, admin_policy.bp),
         (admin.bp, admin_audit.bp),
         (admin.bp, admin_lines.bp),
+        (admin.bp, admin_channels.bp),
         (webhooks.bp, webhooks_africastalking.bp),
         (webhooks.bp, webhooks_ussd.bp),
         (webhooks.bp, webhooks_voice.bp),

@@ -58,8 +58,9 @@ def alert(user: User | None, kind: str, ticket: Ticket, **context) -> None:
 
 
 def tell_assignee(ticket: Ticket, agent: User, *, by: User | None) -> None:
-    """Tell an agent a ticket is now theirs, unless they took it themselves."""
-    if agent == by or not agent.is_enabled:
+    """Email an agent that a ticket is now theirs, if they chose to hear of it and did not
+    take it themselves (the live queue shows it to them either way)."""
+    if agent == by or not agent.is_enabled or not agent.wants_assignment_email:
         return
     notify.staff(agent, "assigned_to_you", ticket, by=by)
 

@@ -208,6 +208,17 @@ class PasswordChangeForm(FlaskForm):
     new = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=200)])
 
 
+class MySettingsForm(FlaskForm):
+    """A member of staff's own choices. A checkbox posts "y" or nothing: anything else is a
+    forged or broken post, refused rather than read as "on"."""
+
+    wants_assignment_email = BooleanField("Email me when a ticket is assigned to me")
+
+    def validate_wants_assignment_email(self, field):
+        if field.raw_data not in ([], ["y"]):
+            raise ValidationError("Tick the box, or leave it empty.")
+
+
 class DepartmentForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=80)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
@@ -288,6 +299,23 @@ def _to_e164(field, *, example: str) -> None:
             raise ValidationError(
                 f"'{field.data[:40]}' is not a phone number. Use a format like {example}."
             ) from error
+
+
+class ChannelTestForm(FlaskForm):
+    """A test message from the channels screen: which line (or email), and to whom. The view
+    fills the choices and checks the address against the chosen channel."""
+
+    target = SelectField("Send through", validators=[DataRequired("Choose a channel.")])
+    address = StringField(
+        "To",
+        description="A phone number (+254…, or 07…) for SMS and WhatsApp, an email address "
+        "for email",
+        validators=[DataRequired("Give a phone number or an email address."), Length(max=254)],
+    )
+
+
+class ImapCheckForm(FlaskForm):
+    """The IMAP connection check: a button, with its CSRF token."""
 
 
 DESK_CHANNEL_CHOICES = [(Channel.PHONE.value, "Phone call"), (Channel.WALK_IN.value, "Walk-in")]

@@ -10,6 +10,7 @@ use fixed windows, so a client can at most double a limit across a window's edge
 
 import logging
 
+from flask_login import current_user
 from limits import parse
 from redis.exceptions import RedisError
 
@@ -53,6 +54,12 @@ USSD_PER_IP = "6000 per minute"
 # guard (AUTO_MESSAGES_PER_HOUR). A sender past this is an auto-responder loop or a script.
 SMS_PER_SENDER = "30 per minute"
 
+# Test messages from the channels screen, per admin: each one reaches a real phone or mailbox
+# and may cost money; a few tries while fixing a setting, never a way to spam someone.
+CHANNEL_TESTS_PER_ADMIN = "5 per minute; 30 per hour"
+# IMAP connection checks, per admin: each one opens a connection to the mail server.
+IMAP_CHECKS_PER_ADMIN = "10 per minute"
+
 # Sign-in (ticketing/signin.py enforces these, with an in-memory fallback when Redis is down).
 # Failed attempts per address: an office of agents behind one NAT signs in without meeting it
 # (successes do not count); a guesser gets 100 tries an hour from one address.
@@ -82,6 +89,14 @@ _status_views = limiter.shared_limit(STATUS_VIEWS_PER_IP, scope="status-view", m
 _status_posts = limiter.shared_limit(STATUS_POSTS_PER_IP, scope="status-post", methods=["POST"])
 
 support = limiter.limit(SUPPORT_PER_IP, methods=["POST"])
+
+
+def _signed_in_user() -> str:
+    return f"user:{current_user.id}"
+
+
+channel_test = limiter.limit(CHANNEL_TESTS_PER_ADMIN, key_func=_signed_in_user, methods=["POST"])
+imap_check = limiter.limit(IMAP_CHECKS_PER_ADMIN, key_func=_signed_in_user, methods=["POST"])
 
 
 def webhook(view):

@@ -183,6 +183,14 @@ def staff(
     return _owe(row)
 
 
+def channel_test(channel: Channel, recipient: str, *, line: str | None) -> Outbox:
+    """Owe the test message an admin asked for on the channels screen: it goes through the
+    outbox and the worker like any other, so its outcome is the channel's real one. An
+    admin's own act, so no loop guard or hourly cap drops it (the screen's rate limit does)."""
+    row = _row(channel, "channel_test", recipient, automatic=False, line=line)
+    return _owe(row)
+
+
 def _address(person: Customer, channel: Channel) -> str:
     return person.phone if channel in PHONE_CHANNELS else person.email
 

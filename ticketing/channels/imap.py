@@ -7,9 +7,24 @@ after it has committed what it read.
 
 import imaplib
 import re
+import ssl
 from contextlib import suppress
 
 TIMEOUT = 30
+CHECK_TIMEOUT = 5  # seconds: an admin waits on the page for the connection check
+# The connection check's outcomes, as codes, with their words for people.
+CHECK_WORDS = {
+    "ok": "Connected, logged in and opened the mailbox.",
+    "not_configured": "IMAP_HOST, IMAP_USER or IMAP_PASSWORD is not set.",
+    "connection_refused": "The server refused the connection: check IMAP_HOST and IMAP_PORT.",
+    "timeout": "No answer in time: a firewall, a wrong port, or the server is down.",
+    "tls_failure": "The TLS handshake failed: check IMAP_SSL against the port "
+    "(993 speaks TLS, 143 does not).",
+    "unreachable": "The server could not be reached: check IMAP_HOST (its name or address).",
+    "login_refused": "The server refused the login: check IMAP_USER and IMAP_PASSWORD.",
+    "no_such_mailbox": "Logged in, but the mailbox could not be opened: check IMAP_FOLDER.",
+    "connection_lost": "The server dropped the connection during the check.",
+}
 
 
 class MailboxUnavailable(Exception):
@@ -96,6 +111,49 @@ class Mailbox:
         if status != "OK":
             raise refused(f"IMAP {what}: {status} {data!r}")
         return data
+
+
+def check(config) -> str:
+    """Connect with the configured settings, log in and open the folder read-only, each step
+    within CHECK_TIMEOUT; the outcome as a code of CHECK_WORDS. Changes nothing."""
+    if not (config["IMAP_HOST"] and config["IMAP_USER"] and config["IMAP_PASSWORD"]):
+        return "not_configured"
+    connect = imaplib.IMAP4_SSL if config["IMAP_SSL"] else imaplib.IMAP4
+    try:
+        imap = connect(config["IMAP_HOST"], config["IMAP_PORT"], timeout=CHECK_TIMEOUT)
+    except ConnectionRefusedError:
+        return "connection_refused"
+    except TimeoutError:
+        return "timeout"
+    except (ssl.SSLError, ssl.CertificateError):
+        return "tls_failure"
+    except (OSError, imaplib.IMAP4.error):  # a name that does not resolve, a garbled greeting
+        return "unreachable"
+    try:
+        return _log_in_and_open(imap, config)
+    except TimeoutError:
+        return "timeout"
+    except (imaplib.IMAP4.abort, OSError):
+        return "connection_lost"
+    finally:
+        with suppress(OSError, imaplib.IMAP4.error):
+            imap.logout()
+
+
+def _log_in_and_open(imap: imaplib.IMAP4, config) -> str:
+    try:
+        imap.login(config["IMAP_USER"], config["IMAP_PASSWORD"])
+    except imaplib.IMAP4.abort:
+        raise
+    except imaplib.IMAP4.error:
+        return "login_refused"
+    try:
+        status, _ = imap.select(_quote(config["IMAP_FOLDER"]), readonly=True)
+    except imaplib.IMAP4.abort:
+        raise
+    except imaplib.IMAP4.error:
+        return "no_such_mailbox"
+    return "ok" if status == "OK" else "no_such_mailbox"
 
 
 def _quote(folder: str) -> str:

@@ -184,3 +184,5 @@ class AuditAction(StrEnum):
     TOKEN_REVOKED = "token_revoked"
     EXPORT = "export"
     SETTING_CHANGED = "setting_changed"  # departments, routing, charter, templates, holidays
+    CHANNEL_TEST = "channel_test"  # an admin sent a test message through a channel
+    CHANNEL_CHECK = "channel_check"  # an admin checked the IMAP connection

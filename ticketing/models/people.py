@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -120,6 +120,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     is_enabled: Mapped[bool] = mapped_column(default=True)
     is_away: Mapped[bool] = mapped_column(default=False)  # off duty: gets no new tickets
+    # Their own choice (/agent/settings): an email when a ticket is given to them.
+    wants_assignment_email: Mapped[bool] = mapped_column(default=True, server_default=true())
     session_version: Mapped[int] = mapped_column(default=1)
     api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     last_assigned_at: Mapped[datetime | None]

@@ -1,5 +1,6 @@
 """Admin: our lines (numbers and sender ids) and the department each belongs to, each
-department's desk phone, and the webhook URLs to paste into each provider's console.
+department's desk phone, and the webhook URLs to paste into each provider's console (made by
+ticketing/webhook_urls.py, which the channels screen shows too).
 
 Nested in the admin blueprint, so its admins-only guard covers every route here. Line rows are
 written by ticketing/lines.py; each change is audited in the transaction that makes it."""
@@ -8,7 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ticketing import lines
+from ticketing import lines, webhook_urls
 from ticketing.channels import africastalking
 from ticketing.extensions import db
 from ticketing.forms import DeskPhoneForm, LineForm, LineMoveForm, LineSwitchForm
@@ -17,21 +18,6 @@ from ticketing.models.enums import Channel, Provider
 from ticketing.views import audit_hooks
 
 bp = Blueprint("lines", __name__, url_prefix="/lines")
-MASK = "•" * 10
-# (path, where it goes in the provider's console); the order is the console's.
-TWILIO_HOOKS = (
-    ("/webhooks/twilio/sms", "Messaging: “A message comes in” (numbers and WhatsApp senders)"),
-    ("/webhooks/twilio/status", "Messaging: status callback (we also name it on each message)"),
-    ("/webhooks/twilio/voice", "Voice: “A call comes in”"),
-    ("/webhooks/twilio/voice/status", "Voice: “Call status changes”"),
-)
-AFRICASTALKING_HOOKS = (
-    ("/webhooks/africastalking/sms", "SMS → Inbox callback (incoming messages)"),
-    ("/webhooks/africastalking/delivery", "SMS → Delivery reports callback"),
-    ("/webhooks/africastalking/optout", "SMS → Bulk SMS opt-out callback"),
-    ("/webhooks/africastalking/ussd", "USSD → service code callback"),
-    ("/webhooks/africastalking/ussd/events", "USSD → events (end of session) callback"),
-)
 
 
 @bp.get("/")
@@ -137,8 +123,8 @@ def _render(form: LineForm | None = None, desk: tuple[int, DeskPhoneForm] | None
         desks=desks,
         choices=form.department_id.choices,
         configured=_configured(),
-        twilio_hooks=_hooks(TWILIO_HOOKS, secret=False),
-        at_hooks=_hooks(AFRICASTALKING_HOOKS, secret=True),
+        twilio_hooks=webhook_urls.twilio_urls(),
+        at_hooks=webhook_urls.africastalking_urls(),
         at_secret_set=bool(africastalking.webhook_secret()),
     )
 
@@ -157,14 +143,3 @@ def _configured() -> list[dict]:
 
 def _set(line: str | None) -> str:
     return line if line and lines.split(line)[1] else ""
-
-
-def _hooks(hooks, *, secret: bool) -> list[dict]:
-    """Each URL in full, and for a URL carrying our secret a masked copy to show by default."""
-    base = current_app.config["PUBLIC_BASE_URL"]
-    made = []
-    for path, where in hooks:
-        url = africastalking.callback_url(path) if secret else base + path
-        masked = url.partition("?key=")[0] + f"?key={MASK}" if secret else url
-        made.append({"where": where, "url": url, "masked": masked})
-    return made

@@ -1,4 +1,4 @@
-"""The agent's queue, and the page where an agent makes an API token."""
+"""The agent's queue, their own settings, and the page where an agent makes an API token."""
 
 from flask import (
     Blueprint,
@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from ticketing import hours, live, search, stats, tags
 from ticketing.extensions import db
+from ticketing.forms import MySettingsForm
 from ticketing.models import Department, Ticket, User, user_departments
 from ticketing.models.enums import Channel, Priority, Status
 from ticketing.security import issue_token, revoke_token, visible_tickets
@@ -134,3 +135,22 @@ def revoke_my_token():
     else:
         flash("You have no API token.", "info")
     return redirect(url_for("agent.token"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    """A member of staff's own choices: today, whether an assignment reaches them by email."""
+    if request.method == "GET":
+        return render_template("agent/settings.html", form=MySettingsForm(obj=current_user))
+    form = MySettingsForm(formdata=request.form)  # an empty post is every box unticked
+    if not form.validate_on_submit():
+        return render_template("agent/settings.html", form=form), 400
+    user = current_user._get_current_object()
+    before = {"assignment_email": user.wants_assignment_email}
+    user.wants_assignment_email = form.wants_assignment_email.data
+    audit_hooks.setting_changed(
+        "my_settings", user, before, {"assignment_email": user.wants_assignment_email}
+    )
+    db.session.commit()
+    flash("Your settings are saved.", "success")
+    return redirect(url_for("agent.settings"))

@@ -134,3 +134,18 @@ def template_changed(address: tuple[str, str, str], before: tuple, after: tuple,
     fields = ("subject", "body")
     before_, after_ = dict(zip(fields, before, strict=True)), dict(zip(fields, after, strict=True))
     setting_changed("message_template", target, before_, after_, **how)
+
+
+def channel_tested(row, line: str | None) -> None:
+    """Log a test message an admin sent from the channels screen (`row`: its Outbox row)."""
+    channel = getattr(row.channel, "value", row.channel)
+    detail = {"channel": channel, "line": line, "to": row.recipient, "outbox_id": row.id}
+    audit.record(AuditAction.CHANNEL_TEST, actor=_actor(), target=f"outbox:{row.id}", detail=detail)
+
+
+def imap_checked(outcome: str, host: str, port: int) -> None:
+    """Log an IMAP connection check: its outcome code and where it connected (no password)."""
+    detail = {"outcome": outcome, "host": host, "port": port}
+    audit.record(
+        AuditAction.CHANNEL_CHECK, actor=_actor(), target="channel:email_imap", detail=detail
+    )
