@@ -40,6 +40,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         admin_lines,
         admin_policy,
         agent,
+        agent_customers,
         agent_new,
         agent_ticket,
         api,
@@ -67,6 +68,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     for parent, child in (
         (agent.bp, agent_ticket.bp),
         (agent.bp, agent_new.bp),
+        (agent.bp, agent_customers.bp),
         (admin.bp, admin_policy.bp),
         (admin.bp, admin_audit.bp),
         (admin.bp, admin_lines.bp),

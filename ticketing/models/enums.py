@@ -184,3 +184,5 @@ class AuditAction(StrEnum):
     TOKEN_REVOKED = "token_revoked"
     EXPORT = "export"
     SETTING_CHANGED = "setting_changed"  # departments, routing, charter, templates, holidays
+    CUSTOMER_CHANGED = "customer_changed"  # name, language, channel or contacts, by staff
+    CUSTOMER_MERGED = "customer_merged"  # a duplicate folded into the customer kept
