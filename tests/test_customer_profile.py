@@ -285,3 +285,15 @@ def test_a_text_from_the_duplicates_phone_files_on_the_kept_customer(
     newest = db.session.scalar(select(Ticket).order_by(Ticket.id.desc()).limit(1))
     assert newest.customer_id == kept.id
     assert db.session.scalar(select(func.count()).select_from(Customer)) == 2
+
+
+def test_the_queue_finds_the_kept_customers_tickets_by_the_duplicates_phone(client, login, desk):
+    kept = Customer(name="Wanjiku", phone="+254722999888")
+    db.session.add(kept)
+    ticket = _ticket(kept, desk["late"].department, "Friji haipoi")
+    db.session.commit()
+    login(client, desk["achieng"])
+    client.post(f"/agent/customers/{kept.id}/merge/{desk['twin'].id}")
+    assert fresh(desk["twin"]).phone == "+254733000004"  # kept had a phone: the twin keeps its
+    page = client.get("/agent/?view=departments&q=%2B254733000004").get_data(as_text=True)
+    assert ticket.reference in page and desk["again"].reference in page
