@@ -24,6 +24,7 @@ CAPABILITY = "capability"  # anyone holding the ticket's status token (/t/<token
 SIGNED = "signed"  # webhooks: a provider signature or shared secret, never a session
 STAFF = "staff"  # any signed-in member of staff
 TICKET_A = "ticket_a"  # staff who may see department A's ticket: agent A, supervisor, admin
+CUSTOMER_A = "customer_a"  # staff who may edit a customer of department A only: the same
 SUPERVISOR = "supervisor"
 ADMIN = "admin"
 API = "api"  # any bearer token
@@ -86,6 +87,11 @@ POLICY = (
         "agent.ticket.reply": TICKET_A,
         "agent.ticket.status": TICKET_A,
         "agent.ticket.transfer": TICKET_A,
+        "agent.customers.profile": CUSTOMER_A,
+        "agent.customers.edit": CUSTOMER_A,
+        "agent.customers.find_duplicate": CUSTOMER_A,
+        "agent.customers.confirm_merge": CUSTOMER_A,
+        "agent.customers.merge": CUSTOMER_A,
         "reports.dashboard": SUPERVISOR,
         "reports.export": SUPERVISOR,
         "reports.tickets_csv": SUPERVISOR,
@@ -138,6 +144,7 @@ ALLOWED = {
     SIGNED: set(),
     STAFF: {"agent_a", "agent_b", "supervisor", "admin"},
     TICKET_A: {"agent_a", "supervisor", "admin"},
+    CUSTOMER_A: {"agent_a", "supervisor", "admin"},
     SUPERVISOR: {"supervisor", "admin"},
     ADMIN: {"admin"},
     API: {"agent_a", "agent_b", "supervisor", "admin"},
@@ -175,6 +182,12 @@ def world(db, department, staff):
         channel=Channel.WEB,
         department=billing,
     )
+    # a customer of department A only: agent B may not edit or merge them
+    juma = Customer(name="Juma", phone="+254733000111")
+    db.session.add(juma)
+    lifecycle.open_ticket(
+        juma, subject="Cooker A", body="Sales question", channel=Channel.WEB, department=sales
+    )
     db.session.flush()
     files = {}
     for name, ticket in (("a", ticket_a), ("b", ticket_b)):
@@ -203,6 +216,8 @@ def world(db, department, staff):
         "raw_id": db.session.scalar(select(InboundRaw.id)),
         "rule_id": rule.id,
         "user_id": spare_agent.id,  # admin routes only
+        "customer_id": juma.id,
+        "duplicate_id": juma.id,  # a merge into oneself: refused after the guard let one in
         "token": ticket_a.token,
         "ref": ticket_a.reference,
         "name": "figures",
