@@ -24,6 +24,7 @@ CAPABILITY = "capability"  # anyone holding the ticket's status token (/t/<token
 SIGNED = "signed"  # webhooks: a provider signature or shared secret, never a session
 STAFF = "staff"  # any signed-in member of staff
 TICKET_A = "ticket_a"  # staff who may see department A's ticket: agent A, supervisor, admin
+CUSTOMER_A = "customer_a"  # staff who may edit a customer of department A only: the same
 SUPERVISOR = "supervisor"
 ADMIN = "admin"
 API = "api"  # any bearer token
@@ -95,6 +96,11 @@ POLICY = (
         "agent.canned.apply": TICKET_A,  # a response shared with department A
         "agent.canned.edit": ADMIN,  # the admin's own: nobody else may edit it
         "agent.canned.delete": ADMIN,
+        "agent.customers.profile": CUSTOMER_A,
+        "agent.customers.edit": CUSTOMER_A,
+        "agent.customers.find_duplicate": CUSTOMER_A,
+        "agent.customers.confirm_merge": CUSTOMER_A,
+        "agent.customers.merge": CUSTOMER_A,
         "reports.dashboard": SUPERVISOR,
         "reports.export": SUPERVISOR,
         "reports.tickets_csv": SUPERVISOR,
@@ -153,6 +159,7 @@ ALLOWED = {
     SIGNED: set(),
     STAFF: {"agent_a", "agent_b", "supervisor", "admin"},
     TICKET_A: {"agent_a", "supervisor", "admin"},
+    CUSTOMER_A: {"agent_a", "supervisor", "admin"},
     SUPERVISOR: {"supervisor", "admin"},
     ADMIN: {"admin"},
     API: {"agent_a", "agent_b", "supervisor", "admin"},
@@ -189,6 +196,12 @@ def world(db, department, staff):
         body="Billing question",
         channel=Channel.WEB,
         department=billing,
+    )
+    # a customer of department A only: agent B may not edit or merge them
+    juma = Customer(name="Juma", phone="+254733000111")
+    db.session.add(juma)
+    lifecycle.open_ticket(
+        juma, subject="Cooker A", body="Sales question", channel=Channel.WEB, department=sales
     )
     db.session.flush()
     files = {}
@@ -228,6 +241,8 @@ def world(db, department, staff):
         "canned_id": shared_with_a.id,
         "response_id": admins_own.id,
         "user_id": spare_agent.id,  # admin routes only
+        "customer_id": juma.id,
+        "duplicate_id": juma.id,  # a merge into oneself: refused after the guard let one in
         "token": ticket_a.token,
         "ref": ticket_a.reference,
         "name": "figures",

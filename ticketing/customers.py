@@ -3,17 +3,18 @@ SMS consent. Nothing here commits: the view or job that calls it does."""
 
 import re
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ticketing import events
+from ticketing import audit, events
 from ticketing.channels import Inbound
+from ticketing.contacts import InvalidContact, normalise_email, normalise_phone
 from ticketing.extensions import db
-from ticketing.models import Customer, Event, OptOut
-from ticketing.models.enums import PHONE_CHANNELS, Channel, Language
+from ticketing.models import Call, Customer, Event, OptOut, Outbox, Ticket, User, UssdSession
+from ticketing.models.enums import PHONE_CHANNELS, AuditAction, Channel, Language
 
 SWAHILI_HINTS = {
     "habari",
@@ -45,8 +46,16 @@ def find(*, email: str | None = None, phone: str | None = None) -> Customer | No
     simultaneous texts with no ticket open may open two tickets (both acknowledged)."""
     for column, value in ((Customer.email, email), (Customer.phone, phone)):
         if value and (customer := _locked(column == value)) is not None:
-            return customer
+            return current(customer)
     return None
+
+
+def current(customer: Customer) -> Customer:
+    """The customer a merged duplicate became (a contact it kept files there), else itself.
+    One step is enough: merge() points older duplicates at the customer kept as well."""
+    if customer.merged_into_id is None:
+        return customer
+    return _locked(Customer.id == customer.merged_into_id)
 
 
 def _locked(condition) -> Customer | None:
@@ -149,12 +158,35 @@ def for_desk(*, name: str, phone: str | None, email: str | None, language: Langu
     return customer
 
 
-def named(text: str, *, limit: int = 10) -> list[Customer]:
-    """Customers whose name holds `text`, in any case: the desk's look-up by name."""
+PHONE_LIKE = re.compile(r"^[+\d][\d\s().-]{5,}$")
+
+
+def look_up(text: str, *, region: str, among: Select | None = None) -> dict:
+    """What staff typed to find a customer: an email or phone (normalised, with its customer
+    or None), else a name with up to 10 customers named like it (from `among` when given),
+    or why the phone or email cannot be one."""
+    text = text.strip()[:254]
+    if not text:
+        return {"q": ""}
+    try:
+        if "@" in text:
+            email = normalise_email(text)
+            return {"q": text, "email": email, "customer": find(email=email)}
+        if PHONE_LIKE.match(text):
+            phone = normalise_phone(text, region)
+            return {"q": text, "phone": phone, "customer": find(phone=phone)}
+    except InvalidContact as error:
+        return {"q": text, "lookup_error": str(error)}
+    return {"q": text, "matches": named(text, among=among)}
+
+
+def named(text: str, *, limit: int = 10, among: Select | None = None) -> list[Customer]:
+    """Customers whose name holds `text`, in any case: the desk's look-up by name. Merged
+    duplicates are left out: their customer is the one to find."""
     escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     query = (
-        select(Customer)
-        .where(Customer.name.ilike(f"%{escaped}%", escape="\\"))
+        (among if among is not None else select(Customer))
+        .where(Customer.name.ilike(f"%{escaped}%", escape="\\"), Customer.merged_into_id.is_(None))
         .order_by(Customer.name, Customer.id)
         .limit(limit)
     )
@@ -246,3 +278,148 @@ def recent_events(customer: Customer, limit: int = 5) -> list[Event]:
         .order_by(Event.id.desc())
         .limit(limit)
     ).all()
+
+
+# -- staff editing and merging a customer (the profile page, ticketing/views/agent_customers.py)
+
+CONTACT_LABELS = {"phone": "phone number", "email": "email address"}
+
+
+class ContactTaken(ValueError):
+    """The phone or email belongs to another customer: `holder`, the one to merge with."""
+
+    def __init__(self, field: str, holder: Customer):
+        self.field, self.holder = field, holder
+        super().__init__(f"That {CONTACT_LABELS[field]} belongs to {holder.display_name}.")
+
+
+class MergeRefused(ValueError):
+    """A merge that cannot be: `code` says why (self, tombstone, merged_elsewhere)."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)
+
+
+def update_details(customer: Customer, *, by: User, **values) -> dict[str, list[str]]:
+    """Give the customer the name, language, preferred channel, phone and email staff typed
+    (already validated); returns what changed, as audited. A contact another customer has
+    raises ContactTaken and changes nothing; one a duplicate merged into this customer kept
+    moves here."""
+    changes = {field: value for field, value in values.items() if getattr(customer, field) != value}
+    for field in ("phone", "email"):
+        if changes.get(field):
+            _take_contact(customer, field, changes[field])
+    detail = {
+        field: [_text(getattr(customer, field)), _text(new)] for field, new in changes.items()
+    }
+    try:
+        with db.session.begin_nested():
+            for field, value in changes.items():
+                setattr(customer, field, value)
+    except IntegrityError:  # claimed by someone else since the check
+        field = next(field for field in ("phone", "email") if field in changes)
+        raise ContactTaken(field, find(**{field: changes[field]}) or customer) from None
+    if detail:
+        audit.record(
+            AuditAction.CUSTOMER_CHANGED, actor=by, target=f"customer:{customer.id}", detail=detail
+        )
+    return detail
+
+
+def _take_contact(customer: Customer, field: str, value: str) -> None:
+    column = getattr(Customer, field)
+    holder = db.session.scalar(select(Customer).where(column == value, Customer.id != customer.id))
+    if holder is None:
+        return
+    if holder.merged_into_id != customer.id:
+        raise ContactTaken(field, current(holder))
+    setattr(holder, field, None)  # our own duplicate's: it becomes the customer's own
+    db.session.flush()
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+MOVED = (Ticket, Call, UssdSession, Outbox, Event)  # rows that say whose they are
+
+
+def merge(kept: Customer, duplicate: Customer, *, by: User) -> bool:
+    """Fold `duplicate` into `kept`: its tickets (with their messages, promises and answers),
+    calls, USSD sessions, messages owed and events become kept's, its STOPs too (one per
+    line: the older stays), and kept's empty name, contacts and channel are filled from it.
+    The duplicate stays as a tombstone pointing at kept. False when that was done already
+    (a double post); MergeRefused when it cannot be."""
+    if kept.id == duplicate.id:
+        raise MergeRefused("self", "A customer cannot be merged into themselves.")
+    for customer_id in sorted((kept.id, duplicate.id)):  # one lock order: no deadlock
+        _locked(Customer.id == customer_id)  # and both rows read afresh
+    if duplicate.merged_into_id == kept.id:
+        return False
+    if kept.merged_into_id is not None:
+        raise MergeRefused("tombstone", f"{kept.display_name} was merged into another customer.")
+    if duplicate.merged_into_id is not None:
+        raise MergeRefused(
+            "merged_elsewhere", f"{duplicate.display_name} was merged into another customer."
+        )
+    moved = merge_preview(duplicate)
+    filled = _fill_from(kept, duplicate)
+    _merge_opt_outs(kept, duplicate)
+    for model in (*MOVED, Customer):
+        link = Customer.merged_into_id if model is Customer else model.customer_id
+        db.session.execute(update(model).where(link == duplicate.id).values({link.key: kept.id}))
+    duplicate.merged_into_id = kept.id
+    db.session.flush()
+    db.session.expire(kept, ["tickets"])
+    db.session.expire(duplicate, ["tickets"])
+    events.record_for_customer(kept, "customer_merged", duplicate=duplicate.id, by=by.name)
+    audit.record(
+        AuditAction.CUSTOMER_MERGED,
+        actor=by,
+        target=f"customer:{kept.id}",
+        detail={"duplicate": duplicate.id, "moved": moved, "filled": filled},
+    )
+    return True
+
+
+def merge_preview(duplicate: Customer) -> dict[str, int]:
+    """How many of each kind of row a merge of `duplicate` moves, for the confirmation page."""
+    counts = {
+        model.__tablename__: db.session.scalar(
+            select(func.count()).select_from(model).where(model.customer_id == duplicate.id)
+        )
+        for model in MOVED
+    }
+    return counts | {"opt_outs": len(duplicate.opt_outs)}
+
+
+def _fill_from(kept: Customer, duplicate: Customer) -> list[str]:
+    """Kept's empty fields take the duplicate's values; a contact moves (unique: one holder)."""
+    filled = []
+    for field in ("name", "email", "phone", "preferred_channel"):
+        value = getattr(duplicate, field)
+        if value and not getattr(kept, field):
+            if field in CONTACT_LABELS:
+                setattr(duplicate, field, None)
+                db.session.flush()
+            setattr(kept, field, value)
+            filled.append(field)
+    db.session.flush()
+    return filled
+
+
+def _merge_opt_outs(kept: Customer, duplicate: Customer) -> None:
+    """Every STOP either said survives: a line silent for one is silent for the merged
+    customer. When both stopped the same line, the older STOP (and its source) stays."""
+    theirs = {row.line: row for row in kept.opt_outs}
+    for row in list(duplicate.opt_outs):
+        duplicate.opt_outs.remove(row)
+        same_line = theirs.get(row.line)
+        if same_line is not None and same_line.created_at <= row.created_at:
+            continue  # the row is deleted as an orphan
+        if same_line is not None:
+            kept.opt_outs.remove(same_line)
+            db.session.flush()
+        kept.opt_outs.append(OptOut(line=row.line, source=row.source, created_at=row.created_at))
+    db.session.flush()

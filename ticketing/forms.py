@@ -435,3 +435,50 @@ class CannedResponseForm(FlaskForm):
     )
     set_assignee_id = SelectField("Then assign to", coerce=int, default=0)
     tags = StringField("Then add tags", validators=[Length(max=500)])
+
+
+PREFERRED_CHANNEL_CHOICES = [
+    ("", "As they last wrote"),
+    (Channel.SMS.value, "SMS"),
+    (Channel.WHATSAPP.value, "WhatsApp"),
+    (Channel.EMAIL.value, "Email"),
+]
+
+
+class CustomerForm(FlaskForm):
+    """Staff correcting a customer's details; a contact is checked here, its owner in
+    customers.update_details."""
+
+    name = StringField("Name", validators=[Optional(), Length(max=120)])
+    language = SelectField(
+        "Language for our messages", choices=[("en", "English"), ("sw", "Kiswahili")]
+    )
+    preferred_channel = SelectField("Preferred channel", choices=PREFERRED_CHANNEL_CHOICES)
+    phone = StringField(
+        "Mobile number (SMS and WhatsApp)",
+        description="Any Kenyan format, e.g. 0712 345 678; empty: none",
+        validators=[Optional(), Length(max=30)],
+    )
+    email = EmailField("Email", validators=[Optional(), Length(max=254)])
+
+    def validate_phone(self, field):
+        _to_e164(field, example="0712 345 678")
+
+    def validate_email(self, field):
+        if field.data:
+            try:
+                field.data = normalise_email(field.data)
+            except InvalidContact as error:
+                raise ValidationError(f"'{field.data}' is not an email address.") from error
+
+    def values(self) -> dict:
+        """The details as customers.update_details takes them."""
+        return {
+            "name": (self.name.data or "").strip(),
+            "language": Language(self.language.data),
+            "preferred_channel": Channel(self.preferred_channel.data)
+            if self.preferred_channel.data
+            else None,
+            "phone": self.phone.data or None,
+            "email": self.email.data or None,
+        }

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, case, or_, select
+from sqlalchemy import Select, case, func, or_, select
 
 from ticketing import hours, stats, tags
 from ticketing.extensions import db
@@ -32,6 +32,9 @@ PRIORITY_ORDER = case(
     },
     value=Ticket.priority,
 )
+
+# a merged duplicate's phone or email (it may keep one) finds the tickets of the customer kept
+WHOSE = func.coalesce(Customer.merged_into_id, Customer.id)
 
 
 def apply_view(query: Select, view: str, user) -> Select:
@@ -81,7 +84,7 @@ def apply_filters(
     if tag:  # ix_ticket_tags_name
         query = query.where(Ticket.id.in_(select(TicketTag.ticket_id).where(TicketTag.name == tag)))
     if phone or email:
-        customers = select(Customer.id).where(
+        customers = select(WHOSE).where(
             Customer.phone == phone if phone else Customer.email == (email or "").lower()
         )
         query = query.where(Ticket.customer_id.in_(customers))
@@ -128,7 +131,7 @@ def _text_match(q: str):
     reference = q.upper()
     if not reference.startswith("FT-") and len(reference) == 5:
         reference = f"FT-{reference}"
-    contacts = select(Customer.id).where(
+    contacts = select(WHOSE).where(
         or_(
             Customer.email == q.lower(),
             Customer.phone == q,

@@ -6,10 +6,10 @@ import secrets
 
 from flask import abort, g, request
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import Select, exists, select
 
 from ticketing.extensions import db, login_manager
-from ticketing.models import Ticket, User, user_departments
+from ticketing.models import Customer, Ticket, User, user_departments
 from ticketing.models.enums import Role
 
 ROLE_RANK = {Role.AGENT: 1, Role.SUPERVISOR: 2, Role.ADMIN: 3}
@@ -97,3 +97,28 @@ def ticket_for(user: User, ticket_id: int) -> Ticket:
     if ticket is None or not can_see(user, ticket):
         abort(404)
     return ticket
+
+
+def handled_customers(user: User, query: Select | None = None) -> Select:
+    """Restrict a customer query to those `user` may edit or merge: for an agent, customers
+    with a ticket in one of the agent's departments."""
+    query = query if query is not None else select(Customer)
+    if user.sees_all:
+        return query
+    mine = select(user_departments.c.department_id).where(user_departments.c.user_id == user.id)
+    theirs = exists().where(Ticket.customer_id == Customer.id, Ticket.department_id.in_(mine))
+    return query.where(theirs)
+
+
+def may_handle(user: User, customer: Customer) -> bool:
+    query = handled_customers(user, select(Customer.id).where(Customer.id == customer.id))
+    return db.session.scalar(query) is not None
+
+
+def customer_for(user: User, customer_id: int) -> Customer:
+    """The customer if `user` may edit them (a merged duplicate: if they may edit the one it
+    became); 404 otherwise, as for tickets."""
+    customer = db.session.get(Customer, customer_id)
+    if customer is None or not may_handle(user, customer.merged_into or customer):
+        abort(404)
+    return customer

@@ -186,3 +186,5 @@ class AuditAction(StrEnum):
     SETTING_CHANGED = "setting_changed"  # departments, routing, charter, templates, holidays
     CHANNEL_TEST = "channel_test"  # an admin sent a test message through a channel
     CHANNEL_CHECK = "channel_check"  # an admin checked the IMAP connection
+    CUSTOMER_CHANGED = "customer_changed"  # name, language, channel or contacts, by staff
+    CUSTOMER_MERGED = "customer_merged"  # a duplicate folded into the customer kept

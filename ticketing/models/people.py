@@ -159,8 +159,12 @@ class Customer(db.Model):
     preferred_channel: Mapped[Channel | None] = mapped_column(stored_as_value(Channel))
     language: Mapped[Language] = mapped_column(stored_as_value(Language), default=Language.EN)
     created_at: Mapped[datetime] = mapped_column(default=hours.now)
+    # a duplicate merged into another customer (customers.merge): kept as a tombstone, so its
+    # old links and any contact it still holds lead to the customer it became
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
 
     opt_outs = relationship("OptOut", cascade="all, delete-orphan")
+    merged_into = relationship("Customer", remote_side=[id])
 
     @property
     def display_name(self) -> str:

@@ -2,14 +2,11 @@
 adds them, then logs what they said. The ticket opens like any other (routed, charter-timed,
 acknowledged on the customer's channel); a phone call's start is kept for the reports."""
 
-import re
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from ticketing import customers, events, hours, lifecycle, notify
-from ticketing.contacts import InvalidContact, normalise_email, normalise_phone
 from ticketing.extensions import db
 from ticketing.forms import DeskTicketForm
 from ticketing.models import Customer, Department
@@ -18,8 +15,6 @@ from ticketing.security import can_see
 
 bp = Blueprint("desk", __name__)  # nested in agent.bp: its sign-in guard applies
 
-PHONE_LIKE = re.compile(r"^[+\d][\d\s().-]{5,}$")
-
 
 @bp.get("/tickets/new")
 def new_ticket():
@@ -27,7 +22,8 @@ def new_ticket():
     local_now = hours.to_local(hours.now(), current_app.config["TIMEZONE"])
     form.call_started_at.data = local_now.replace(tzinfo=None, second=0, microsecond=0)
     customer = db.session.get(Customer, request.args.get("customer", 0, type=int) or 0)
-    found = _look_up(request.args.get("q", "").strip()[:254], form) if customer is None else {}
+    customer = customers.current(customer) if customer is not None else None
+    found = _look_up(request.args.get("q", ""), form) if customer is None else {}
     customer = customer or found.pop("customer", None)
     form.customer_id.data = customer.id if customer else None
     return _page(form, customer, **found)
@@ -38,6 +34,7 @@ def create():
     form = DeskTicketForm()
     _department_choices(form)
     customer = db.session.get(Customer, form.customer_id.data) if form.customer_id.data else None
+    customer = customers.current(customer) if customer is not None else None
     if not form.validate():
         return _page(form, customer), 400
     if form.customer_id.data and customer is None:
@@ -94,19 +91,12 @@ def _acknowledgment(customer: Customer, ticket) -> str:
 def _look_up(text: str, form: DeskTicketForm) -> dict:
     """The customer a phone or email belongs to, or up to 10 whose name matches; what was
     typed fills the new-customer fields when nobody is found."""
-    if not text:
-        return {"q": ""}
-    try:
-        if "@" in text:
-            form.email.data = normalise_email(text)
-            return {"q": text, "customer": customers.find(email=form.email.data)}
-        if PHONE_LIKE.match(text):
-            form.phone.data = normalise_phone(text, current_app.config["DEFAULT_PHONE_REGION"])
-            return {"q": text, "customer": customers.find(phone=form.phone.data)}
-    except InvalidContact as error:
-        return {"q": text, "lookup_error": str(error)}
-    form.name.data = text
-    return {"q": text, "matches": customers.named(text)}
+    found = customers.look_up(text, region=current_app.config["DEFAULT_PHONE_REGION"])
+    form.email.data = found.pop("email", None)
+    form.phone.data = found.pop("phone", None)
+    if "matches" in found:
+        form.name.data = found["q"]
+    return found
 
 
 def _department_choices(form: DeskTicketForm) -> None:
