@@ -205,6 +205,32 @@ def test_a_test_sms_goes_through_the_outbox_and_a_worker_to_twilio(
     assert entry.detail["to"] == "+254712345678" and entry.detail["channel"] == "sms"
 
 
+def test_a_test_whatsapp_refused_by_twilio_shows_the_code_and_its_meaning(
+    db, make_app, staff, login, twilio, run_jobs
+):
+    """WhatsApp takes free-form words only within 24 hours of the person's last message:
+    Twilio refuses the test with 63016, and the screen says what that means."""
+    twilio.clear()
+    twilio.close_window("whatsapp:+254712345678")
+    config = FULL | {"TWILIO_API_BASE": twilio.base_url, "TWILIO_TIMEOUT": 1}
+    config |= {"TWILIO_ACCOUNT_SID": twilio.account_sid, "TWILIO_AUTH_TOKEN": twilio.auth_token}
+    admin, _ = signed_in_admin(make_app, staff, login, **config)
+    line = "twilio:whatsapp:+254700000300"
+    sent = admin.post(PAGE + "test", data={"target": line, "address": "+254712345678"})
+    assert sent.status_code == 302
+    with make_app(**config).app_context():
+        run_jobs()
+    (row,) = outbox_rows()
+    assert (row.channel, row.status, row.error_code) == (
+        Channel.WHATSAPP,
+        OutboxStatus.SUPPRESSED,
+        "63016",
+    )
+    assert twilio.messages == [] and len(twilio.rejected) == 1
+    outcome = admin.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "code <code>63016</code>: WhatsApp: outside the 24-hour window" in outcome
+
+
 def test_a_test_email_reaches_the_smtp_server_through_a_worker(
     db, make_app, staff, login, smtp_server, run_jobs
 ):
