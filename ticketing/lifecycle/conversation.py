@@ -164,7 +164,7 @@ def reply(ticket: Ticket, *, by: User, body: str, status: Status | None = None) 
     message = add_message(ticket, Direction.OUTBOUND, channel, body, author=by)
     message.outbox = notify.customer(ticket, "reply", automatic=False, message=message)
     undelivered = outbox.undelivered(message.outbox)
-    events.record(ticket, "replied", by, channel=channel.value, undelivered=undelivered)
+    events.record(ticket, "replied", by, channel=channel.value, not_delivered=undelivered)
     if ticket.first_response_at is None and undelivered is None:
         charter.measure_first_response(ticket, now)
     if ticket.status == Status.NEW:
