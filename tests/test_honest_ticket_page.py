@@ -85,7 +85,7 @@ def test_a_reply_to_a_customer_who_said_stop_is_not_delivered_nor_an_answer(db, 
     assert message.body == "A technician comes tomorrow."  # kept in the thread
     assert message.outbox.status == OutboxStatus.SUPPRESSED
     event = db.session.scalar(select(Event).where(Event.kind == "replied"))
-    assert event.data["undelivered"]
+    assert event.data["not_delivered"]
     assert "replied (not delivered" in page_text(html)
 
 

@@ -38,7 +38,7 @@ def _message_sentence(event: Event, data: dict, when: str) -> str:
     if event.kind == "noted":
         return f"{who} added a note{when}"
     if event.kind == "replied":
-        failed = f" (not delivered: {data['undelivered']})" if data.get("undelivered") else ""
+        failed = f" (not delivered: {data['not_delivered']})" if data.get("not_delivered") else ""
         return f"{who} replied{when}{failed}"
     if data.get("automated"):
         return f"An automatic reply came in{when}"

@@ -181,7 +181,7 @@ def reply(
     undelivered = outbox.undelivered(message.outbox)
     files = [item["filename"] for item in attachments] or None
     events.record(
-        ticket, "replied", by, channel=channel.value, files=files, undelivered=undelivered
+        ticket, "replied", by, channel=channel.value, files=files, not_delivered=undelivered
     )
     if ticket.first_response_at is None and undelivered is None:
         charter.measure_first_response(ticket, now)

@@ -152,7 +152,7 @@ def reply(ticket_id: int):
             "answer; reach the customer another way (see below)." + also,
             "warning",
         )
-        return redirect(url_for("agent.ticket.page", ticket_id=ticket.id, _anchor="undelivered"))
+        return redirect(url_for("agent.ticket.page", ticket_id=ticket.id, _anchor="not-delivered"))
     return _done(ticket, "Reply sent." + also)
 
 
