@@ -9,7 +9,7 @@ from harness import CUSTOMER, PASSWORD
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from ticketing import lifecycle
+from ticketing import inbound, lifecycle
 from ticketing.models import Customer, Message, Outbox, Role
 from ticketing.models.enums import Channel, Status
 
@@ -20,11 +20,16 @@ BLOCKING = {"serious", "critical"}
 # Who signs in (None: a customer) and the pages they read, {placeholders} filled from the desk.
 # One sign-in per person keeps the test fast; each page is checked and reported on its own.
 PAGES = {
-    "otieno": {"queue": "/agent/", "ticket": "/agent/tickets/{ticket}"},
+    "otieno": {
+        "queue": "/agent/",
+        "ticket": "/agent/tickets/{ticket}",
+        "new-ticket": "/agent/tickets/new?q=Wanjiku",
+    },
     "grace": {"reports": "/reports/"},
     "admin": {
         "admin": "/admin/",
         "admin-department": "/admin/departments/{department}",
+        "admin-follow-up": "/admin/follow-up",
         "admin-policy": "/admin/departments/{department}/policy",
         "admin-user": "/admin/users/{agent}",
         "admin-lines": "/admin/lines/",
@@ -47,7 +52,8 @@ def axe():
 
 
 def build_desk(db, department, staff) -> tuple[dict, dict]:
-    """After-sales: a ticket in conversation, one resolved, one new by email; the staff."""
+    """After-sales: a ticket in conversation, one resolved, one new by email, an inbound mail
+    that failed; the staff."""
     repairs = department("After-sales service", keywords="fridge")
     otieno = staff("otieno", departments=[repairs])
     people = {
@@ -84,6 +90,9 @@ def build_desk(db, department, staff) -> tuple[dict, dict]:
         body="The door seal tore on delivery.",
         channel=Channel.EMAIL,
         department=repairs,
+    )
+    inbound.store(  # a mail nobody could file, for the admin's index
+        Channel.EMAIL, "<garbled@example.co.ke>", b"\x00\xff not a message", "imap", error="no From"
     )
     db.session.commit()
     where = {
