@@ -176,9 +176,11 @@ def backlog_by_age(chart_id: str, buckets: list[dict], link=None) -> Markup:
 
 
 def _figure(chart_id, title, description, height, parts, legend, table) -> Markup:
+    # An image hides its children; a chart whose bars are links is a group of links.
+    role = "group" if any(part.startswith("<a ") for part in parts) else "img"
     svg = (
         f'<svg viewBox="0 0 {WIDTH} {height:.0f}" width="{WIDTH}" height="{height:.0f}" '
-        f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'role="{role}" aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'font-family="system-ui, sans-serif" font-size="{FONT}" '
         f'xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
