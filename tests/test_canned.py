@@ -391,3 +391,28 @@ def test_the_api_refuses_bad_tokens_and_impossible_macros(db, desk, web):
     assert refused.get_json()["error"]["code"] == "invalid_transition"
     db.session.expire_all()
     assert desk.brian_ticket.priority == Priority.NORMAL
+
+
+def test_a_macro_adds_its_tags_in_one_event_and_bad_tags_are_refused_at_save(db, desk):
+    macro = _macro(db, desk, tags=("Warranty", "parts-ordered"))
+    assert macro.tags == ["warranty", "parts-ordered"]  # stored as the ticket will carry them
+    ticket = desk.brian_ticket
+    before = _events(db, ticket)
+    url = f"/agent/tickets/{ticket.id}/canned/{macro.id}/apply"
+    assert desk.akinyi_web.post(url, data={"seen": seen(ticket)}).status_code == 302
+    db.session.expire_all()
+    assert [tag.name for tag in ticket.tags] == ["parts-ordered", "warranty"]
+    assert _events(db, ticket)[len(before) :] == ["tagged"]
+    # applied again, nothing changes and no event is written
+    assert desk.akinyi_web.post(url, data={"seen": seen(ticket)}).status_code == 302
+    assert _events(db, ticket)[len(before) :] == ["tagged"]
+    fields = canned.Fields(
+        title="Bad tags",
+        scope=CannedScope.EVERYONE,
+        department=None,
+        body_en="Hi",
+        body_sw="",
+        tags=("m pesa!", "x" * 41),
+    )
+    found = canned.problems(fields, desk.grace)
+    assert len([problem for problem in found if "tag" in problem.lower()]) == 2, found

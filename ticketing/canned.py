@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from jinja2 import TemplateError, nodes
 from sqlalchemy import Select, or_, select
 
-from ticketing import hours, lifecycle, wording
+from ticketing import hours, lifecycle, tags, wording
 from ticketing.extensions import db
 from ticketing.models import CannedResponse, CannedScope, Department, Ticket, User
 from ticketing.models.enums import Language, Priority, Role, Status
@@ -17,7 +17,7 @@ from ticketing.templating import localtime
 ID_MAX = 2**31 - 1  # an integer column: a larger id names nothing
 TEXT_MAX = 5000
 TITLE_MAX = 120
-TAGS_MAX, TAG_MAX = 10, 40
+TAGS_MAX = 10
 PLACEHOLDERS = {
     "customer_name": "the customer's name",
     "reference": "the ticket's reference (FT-XXXXX)",
@@ -188,7 +188,7 @@ def check_macro(response: CannedResponse, ticket: Ticket) -> None:
 
 def apply(response: CannedResponse, ticket: Ticket, *, by: User) -> list[str]:
     """Make the macro's changes, each through lifecycle (one event each); the changes made.
-    Its tags are stored on the response and not yet applied here."""
+    Its tags are added last, in one "tagged" event."""
     check_macro(response, ticket)
     done = []
     if response.set_assignee is not None and response.set_assignee != ticket.assignee:
@@ -200,6 +200,8 @@ def apply(response: CannedResponse, ticket: Ticket, *, by: User) -> list[str]:
     if response.set_status is not None and response.set_status != ticket.status:
         lifecycle.set_status(ticket, response.set_status, by=by, note=response.title)
         done.append(f"status {response.set_status.label}")
+    if response.tags and lifecycle.tag(ticket, add=response.tags, by=by):
+        done.append(f"tags {', '.join(response.tags)}")
     return done
 
 
@@ -230,8 +232,13 @@ def problems(fields: Fields, user: User) -> list[str]:
             found.append(f"{name} text: {error}")
     if fields.set_status == Status.NEW:
         found.append("A macro cannot set a ticket back to New.")
-    if len(fields.tags) > TAGS_MAX or any(len(tag) > TAG_MAX for tag in fields.tags):
-        found.append(f"At most {TAGS_MAX} tags of up to {TAG_MAX} characters each.")
+    if len(fields.tags) > TAGS_MAX:
+        found.append(f"At most {TAGS_MAX} tags.")
+    for tag in fields.tags:
+        try:
+            tags.normalise(tag)
+        except tags.TagError as error:
+            found.append(str(error))
     return found + _sharing_problems(fields, user)
 
 
@@ -261,7 +268,7 @@ def save(response: CannedResponse | None, fields: Fields, *, by: User) -> Canned
     response.body_en, response.body_sw = fields.body_en.strip(), fields.body_sw.strip()
     response.set_status, response.set_priority = fields.set_status, fields.set_priority
     response.set_assignee = fields.set_assignee
-    response.tags = list(dict.fromkeys(tag.strip() for tag in fields.tags if tag.strip()))
+    response.tags = list(dict.fromkeys(tags.normalise(tag) for tag in fields.tags if tag.strip()))
     response.updated_at = hours.now()
     db.session.add(response)
     db.session.flush()

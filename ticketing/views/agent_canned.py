@@ -80,6 +80,8 @@ def actions(response: CannedResponse) -> list[str]:
         words.append(f"priority {response.set_priority.value}")
     if response.set_assignee:
         words.append(f"assign to {response.set_assignee.name}")
+    if response.tags:
+        words.append(f"tag {', '.join(response.tags)}")
     return words
 
 
