@@ -31,6 +31,7 @@ from ticketing.models.people import (  # noqa: E402
     User,
     user_departments,
 )
+from ticketing.models.saved_views import SavedView  # noqa: E402
 from ticketing.models.tickets import Attachment, Event, Message, Promise, Ticket  # noqa: E402
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "Outbox",
     "Promise",
     "RoutingRule",
+    "SavedView",
     "Ticket",
     "UssdSession",
     "User",
