@@ -41,6 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         admin_policy,
         agent,
         agent_new,
+        agent_saved,
         agent_ticket,
         api,
         api_reports,
@@ -67,6 +68,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     for parent, child in (
         (agent.bp, agent_ticket.bp),
         (agent.bp, agent_new.bp),
+        (agent.bp, agent_saved.bp),
         (admin.bp, admin_policy.bp),
         (admin.bp, admin_audit.bp),
         (admin.bp, admin_lines.bp),

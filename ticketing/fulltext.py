@@ -37,6 +37,4 @@ def _matches(text_column, fts_table: str, id_column, words: tuple[str, ...]):
         return func.to_tsvector(_SIMPLE, text_column).op("@@")(func.to_tsquery(_SIMPLE, query))
     fts = table(fts_table, column("rowid"))
     query = " ".join(f'"{word}"*' for word in words)
-    return id_column.in_(
-        select(fts.c.rowid).where(literal_column(fts_table).op("MATCH")(query))
-    )
+    return id_column.in_(select(fts.c.rowid).where(literal_column(fts_table).op("MATCH")(query)))

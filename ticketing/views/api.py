@@ -90,12 +90,13 @@ def list_tickets():
             "phone": normalise_phone(args["phone"], region()) if "phone" in args else None,
             "email": normalise_email(args["email"]) if "email" in args else None,
             "updated_since": since(args.get("updated_since")),
+            "q": args.get("q"),
         }
     except (InvalidContact, ValueError) as error:
         raise ApiError(400, "invalid_filter", str(error)) from error
     query = search.apply_filters(visible_tickets(g.api_user), **filters)
     page = db.paginate(
-        search.urgency_order(query),
+        search.ordered(query, args.get("sort"), args.get("dir"), default=search.urgency_order),
         page=args.get("page", 1),
         per_page=args.get("per_page", 50),
         error_out=False,
