@@ -89,6 +89,7 @@ ROW_NAMES = {  # what the code calls each model's rows (see Record.names)
     "Message": r"messages?",
     "IdempotencyKey": r"claims?|.*idempotency.*",
     "AuditEntry": r"entry|entries|audit.*",
+    "SavedView": r"(saved_)?views?",
 }
 
 
@@ -266,3 +267,9 @@ def test_only_the_audit_module_writes_the_audit_log():
     rec = record("AuditEntry")
     assert strays("AuditEntry", None, ("ticketing/audit.py",)) == []
     assert strays("AuditEntry", rec.columns - {"id"}, ("ticketing/audit.py",)) == []
+
+
+def test_only_saved_views_creates_or_writes_saved_views():
+    rec = record("SavedView")
+    assert strays("SavedView", None, ("ticketing/saved_views.py",)) == []
+    assert strays("SavedView", rec.columns - {"id"}, ("ticketing/saved_views.py",)) == []
