@@ -8,7 +8,7 @@ Words reach the engines only as letters and digits (ticketing.search_terms), so 
 operator ("NEAR", '"', "*", "-") a user types is ever parsed as one.
 """
 
-from sqlalchemy import Select, column, func, literal_column, select, table
+from sqlalchemy import Select, any_, column, func, literal_column, select, table
 
 from ticketing.extensions import db
 from ticketing.models import Customer, Message, Ticket
@@ -29,6 +29,15 @@ def tickets_with_words(words: tuple[str, ...]) -> list[Select]:
         ),
         select(Message.ticket_id).where(_matches(Message.body, "messages_fts", Message.id, words)),
     ]
+
+
+def among(id_column, ids: Select):
+    """`id_column` is one of `ids`. On PostgreSQL as = ANY(ARRAY(...)): the planner guesses
+    thousands of rows for a full-text match and, given IN (...), scanned every ticket; the
+    array is one index lookup per id found (100 ms less at 100,000 tickets, more at a million)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return id_column == any_(func.array(ids.scalar_subquery()))
+    return id_column.in_(ids)
 
 
 def _matches(text_column, fts_table: str, id_column, words: tuple[str, ...]):

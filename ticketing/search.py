@@ -176,7 +176,7 @@ def _text_match(terms: search_terms.Terms):
         found += fulltext.tickets_with_words(terms.words)
     if not found:
         return false()
-    return Ticket.id.in_(found[0] if len(found) == 1 else union(*found))
+    return fulltext.among(Ticket.id, found[0] if len(found) == 1 else union(*found))
 
 
 def urgency_order(query: Select) -> Select:
