@@ -15,11 +15,12 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ticketing import hours, live, saved_views, search, stats
 from ticketing.extensions import db
 from ticketing.forms import SavedViewForm
-from ticketing.models import Department
+from ticketing.models import Department, Ticket
 from ticketing.models.enums import Channel, Priority, Status
 from ticketing.security import issue_token, revoke_token, visible_tickets
 from ticketing.views import audit_hooks
@@ -38,6 +39,12 @@ def queue():
     view = _view()
     query, widened = _queue_query(view)
     query = search.ordered(query, request.args.get("sort"), request.args.get("dir"))
+    # a page's customers, departments and assignees in three queries, not three a row
+    query = query.options(
+        selectinload(Ticket.customer),
+        selectinload(Ticket.department),
+        selectinload(Ticket.assignee),
+    )
     page = db.paginate(
         query, per_page=current_app.config["QUEUE_PAGE_SIZE"], error_out=False, max_per_page=100
     )
