@@ -12,7 +12,7 @@ import pytest
 from harness import PASSWORD
 from sqlalchemy import select
 
-from ticketing import canned, hours, inbound, lifecycle, promises
+from ticketing import canned, hours, inbound, lifecycle, promises, saved_views
 from ticketing.extensions import db as _db
 from ticketing.models import Attachment, CannedScope, Customer, Holiday, InboundRaw, RoutingRule
 from ticketing.models.enums import Channel, Role
@@ -27,6 +27,7 @@ TICKET_A = "ticket_a"  # staff who may see department A's ticket: agent A, super
 CUSTOMER_A = "customer_a"  # staff who may edit a customer of department A only: the same
 SUPERVISOR = "supervisor"
 ADMIN = "admin"
+OWNER_A = "owner_a"  # only agent A, whose saved view it is
 API = "api"  # any bearer token
 API_TICKET_A = "api_ticket_a"  # a bearer token of someone who may see ticket A
 API_SUPERVISOR = "api_supervisor"
@@ -76,6 +77,8 @@ POLICY = (
         "agent.desk.create": STAFF,
         "agent.bulk.change": STAFF,  # re-checks every selected ticket (tests/test_bulk.py)
         "agent.tags.change": TICKET_A,
+        "agent.saved.create": STAFF,
+        "agent.saved.delete": OWNER_A,
         "agent.ticket.page": TICKET_A,
         "agent.ticket.live_news": TICKET_A,
         "agent.ticket.attachment": TICKET_A,
@@ -160,6 +163,7 @@ ALLOWED = {
     STAFF: {"agent_a", "agent_b", "supervisor", "admin"},
     TICKET_A: {"agent_a", "supervisor", "admin"},
     CUSTOMER_A: {"agent_a", "supervisor", "admin"},
+    OWNER_A: {"agent_a"},
     SUPERVISOR: {"supervisor", "admin"},
     ADMIN: {"admin"},
     API: {"agent_a", "agent_b", "supervisor", "admin"},
@@ -229,11 +233,13 @@ def world(db, department, staff):
         None, canned.Fields("Mine", CannedScope.PERSONAL, None, "x", ""), by=people["admin"]
     )
     tokens = {role: issue_token(user) for role, user in people.items()}
+    saved_view = saved_views.save(people["agent_a"], "Fridges", "q=fridge")
     db.session.commit()
     ids = {
         "ticket_id": ticket_a.id,
         "attachment_id": files["a"].id,
         "promise_id": promise.id,
+        "saved_view_id": saved_view.id,
         "department_id": spare.id,  # admin routes only
         "holiday_id": holiday.id,
         "raw_id": db.session.scalar(select(InboundRaw.id)),

@@ -91,6 +91,7 @@ ROW_NAMES = {  # what the code calls each model's rows (see Record.names)
     "AuditEntry": r"entry|entries|audit.*",
     "TicketTag": r"tags?|.*_tags?",
     "CannedResponse": r"(canned_)?responses?|canned|macros?",
+    "SavedView": r"(saved_)?views?",
 }
 
 
@@ -283,3 +284,9 @@ def test_only_the_canned_module_writes_canned_responses():
     rec = record("CannedResponse")
     assert strays("CannedResponse", None, ("ticketing/canned.py",)) == []
     assert strays("CannedResponse", rec.columns - {"id"}, ("ticketing/canned.py",)) == []
+
+
+def test_only_saved_views_creates_or_writes_saved_views():
+    rec = record("SavedView")
+    assert strays("SavedView", None, ("ticketing/saved_views.py",)) == []
+    assert strays("SavedView", rec.columns - {"id"}, ("ticketing/saved_views.py",)) == []

@@ -11,6 +11,8 @@ from jsonschema.exceptions import best_match
 
 from ticketing.api_schemas import EMAIL, KEY_MAX, MAX_ID, PHONE, TAG, TEXT, Invalid, enum
 from ticketing.models.enums import Category, Channel, Priority, Status
+from ticketing.search import DIRECTIONS, SORTS
+from ticketing.search_terms import MAX_QUERY
 from ticketing.stats import FIGURES, TABLES
 from ticketing.stats.scope import MAX_DAYS, PERIODS
 
@@ -49,6 +51,14 @@ LIST = {
         "anyOf": [{"format": "date-time"}, {"format": "date"}],
         "description": "an RFC 3339 time, or a day (midnight UTC); before 1970 means every ticket",
     },
+    "q": TEXT
+    | {
+        "maxLength": MAX_QUERY,
+        "description": "a reference, a phone number in any format, an email address, or words "
+        "found (as prefixes) in the subject, the customer's name or any message",
+    },
+    "sort": enum(SORTS) | {"description": "default: the queue's urgency order"},
+    "dir": enum(DIRECTIONS) | {"description": "with sort; default asc"},
     "page": _PAGE,
     "per_page": _PER_PAGE,
 }

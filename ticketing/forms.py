@@ -14,6 +14,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     EmailField,
+    HiddenField,
     IntegerField,
     PasswordField,
     RadioField,
@@ -173,6 +174,13 @@ class ProductForm(FlaskForm):
     product = StringField("Product", validators=[Optional(), Length(max=120)])
     serial_number = StringField("Serial number", validators=[Optional(), Length(max=80)])
     purchase_date = DateField("Purchase date", validators=[Optional()])
+
+
+class SavedViewForm(FlaskForm):
+    """Save the queue as it is shown; ticketing.saved_views decides what a good name is."""
+
+    name = StringField("Name this view")
+    args = HiddenField()
 
 
 class CcForm(FlaskForm):

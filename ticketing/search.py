@@ -2,11 +2,12 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, case, func, or_, select
+from flask import current_app
+from sqlalchemy import Select, case, false, func, select, union
 
-from ticketing import hours, stats, tags
+from ticketing import fulltext, hours, search_terms, stats, tags
 from ticketing.extensions import db
-from ticketing.models import Customer, Promise, Ticket, TicketTag
+from ticketing.models import Customer, Department, Promise, Ticket, TicketTag, User
 from ticketing.models.enums import (
     OPEN_STATUSES,
     Category,
@@ -37,13 +38,29 @@ PRIORITY_ORDER = case(
 WHOSE = func.coalesce(Customer.merged_into_id, Customer.id)
 
 
-def apply_view(query: Select, view: str, user) -> Select:
+STATUS_ORDER = case({status.value: rank for rank, status in enumerate(Status)}, value=Ticket.status)
+# The queue's sortable columns; anything else keeps the urgency order.
+SORTS = {
+    "ticket": Ticket.reference,
+    "customer": func.coalesce(func.nullif(Customer.name, ""), Customer.email, Customer.phone),
+    "status": STATUS_ORDER,
+    "priority": PRIORITY_ORDER,
+    "department": Department.name,
+    "assignee": User.name,
+    "due": Ticket.due_at,
+}
+DIRECTIONS = ("asc", "desc")
+
+
+def apply_view(query: Select, view: str, user, every_status: bool = False) -> Select:
+    """Narrow to one queue view; `every_status` keeps its resolved and closed tickets too."""
+    active = () if every_status else (Ticket.status.in_(OPEN_STATUSES),)
     if view == "mine":
-        return query.where(Ticket.assignee_id == user.id, Ticket.status.in_(OPEN_STATUSES))
+        return query.where(Ticket.assignee_id == user.id, *active)
     if view == "unassigned":
-        return query.where(Ticket.assignee_id.is_(None), Ticket.status.in_(OPEN_STATUSES))
+        return query.where(Ticket.assignee_id.is_(None), *active)
     if view == "overdue":
-        return query.where(Ticket.due_at < hours.now(), Ticket.status.in_(OPEN_STATUSES))
+        return query.where(Ticket.due_at < hours.now(), *active)
     return query
 
 
@@ -89,8 +106,36 @@ def apply_filters(
         )
         query = query.where(Ticket.customer_id.in_(customers))
     if q:
-        query = query.where(_text_match(q.strip()[:100]))
+        query = query.where(_text_match(_terms(q)))
     return query
+
+
+def widen_for_lookup(filters: dict) -> bool:
+    """A reference, phone or email names one ticket or customer, whatever its status: a search
+    for one in the default "active" filter looks in every status (the page says so)."""
+    if filters.get("status") != "active" or not filters.get("q"):
+        return False
+    if not _terms(filters["q"]).names_one:
+        return False
+    filters["status"] = ""
+    return True
+
+
+def ordered(query: Select, sort: str | None, direction: str | None, default=None) -> Select:
+    """Sort by a column of the queue (empty ones last, either way), else by `default` (the
+    queue's own order: call backs first, then urgency)."""
+    if sort not in SORTS:
+        return (default or callbacks_first)(query)
+    if sort == "customer":
+        query = query.join(Customer, Customer.id == Ticket.customer_id)
+    elif sort == "department":
+        query = query.join(Department, Department.id == Ticket.department_id)
+    elif sort == "assignee":
+        query = query.outerjoin(User, User.id == Ticket.assignee_id)
+    key = SORTS[sort]
+    return query.order_by(
+        key.is_(None), key.desc() if direction == "desc" else key.asc(), Ticket.id
+    )
 
 
 def queue_filters(args) -> dict:
@@ -127,23 +172,24 @@ def tag_or_none(value: str | None) -> str | None:
         return None
 
 
-def _text_match(q: str):
-    reference = q.upper()
-    if not reference.startswith("FT-") and len(reference) == 5:
-        reference = f"FT-{reference}"
-    contacts = select(WHOSE).where(
-        or_(
-            Customer.email == q.lower(),
-            Customer.phone == q,
-            Customer.phone.like(f"%{q[-9:]}") if q.isdigit() else Customer.phone == q,
-        )
-    )
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return or_(
-        Ticket.reference == reference,
-        Ticket.subject.ilike(f"%{escaped}%", escape="\\"),
-        Ticket.customer_id.in_(contacts),
-    )
+def _terms(q: str) -> search_terms.Terms:
+    return search_terms.parse(q, current_app.config["DEFAULT_PHONE_REGION"])
+
+
+def _text_match(terms: search_terms.Terms):
+    """Tickets by reference, by their customer's phone or email, or by words in the subject,
+    the customer's name or any message. One union of indexed lookups, never a scan."""
+    found = []
+    if terms.reference:
+        found.append(select(Ticket.id).where(Ticket.reference == terms.reference))
+    if terms.phone or terms.email:
+        contact = Customer.phone == terms.phone if terms.phone else Customer.email == terms.email
+        found.append(select(Ticket.id).where(Ticket.customer_id.in_(select(WHOSE).where(contact))))
+    if terms.words:
+        found += fulltext.tickets_with_words(terms.words)
+    if not found:
+        return false()
+    return fulltext.among(Ticket.id, found[0] if len(found) == 1 else union(*found))
 
 
 def urgency_order(query: Select) -> Select:

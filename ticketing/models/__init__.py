@@ -32,6 +32,7 @@ from ticketing.models.people import (  # noqa: E402
     User,
     user_departments,
 )
+from ticketing.models.saved_views import SavedView  # noqa: E402
 from ticketing.models.tags import TicketTag  # noqa: E402
 from ticketing.models.tickets import Attachment, Event, Message, Promise, Ticket  # noqa: E402
 
@@ -56,6 +57,7 @@ __all__ = [
     "Outbox",
     "Promise",
     "RoutingRule",
+    "SavedView",
     "Ticket",
     "TicketTag",
     "UssdSession",

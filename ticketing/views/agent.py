@@ -1,5 +1,7 @@
 """The agent's queue, their own settings, and the page where an agent makes an API token."""
 
+from urllib.parse import urlencode
+
 from flask import (
     Blueprint,
     abort,
@@ -15,9 +17,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ticketing import hours, live, search, stats, tags
+from ticketing import hours, live, saved_views, search, stats, tags
 from ticketing.extensions import db
-from ticketing.forms import MySettingsForm
+from ticketing.forms import MySettingsForm, SavedViewForm
 from ticketing.models import Department, Ticket, User, user_departments
 from ticketing.models.enums import Channel, Priority, Status
 from ticketing.security import issue_token, revoke_token, visible_tickets
@@ -35,12 +37,21 @@ def staff_only():
 @bp.get("/")
 def queue():
     view = _view()
-    query = search.callbacks_first(_queue_query(view)).options(selectinload(Ticket.tags))
+    query, widened = _queue_query(view)
+    query = search.ordered(query, request.args.get("sort"), request.args.get("dir"))
+    # a page's customers, departments, assignees and tags in four queries, not four a row
+    query = query.options(
+        selectinload(Ticket.customer),
+        selectinload(Ticket.department),
+        selectinload(Ticket.assignee),
+        selectinload(Ticket.tags),
+    )
     page = db.paginate(
         query, per_page=current_app.config["QUEUE_PAGE_SIZE"], error_out=False, max_per_page=100
     )
     departments = db.session.scalars(select(Department).order_by(Department.name)).all()
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    # every argument but the page, empty ones too: an empty status= means every status
+    args = {k: v for k, v in request.args.items() if k != "page"} | {"view": view}
     return render_template(
         "agent/queue.html",
         page=page,
@@ -48,6 +59,10 @@ def queue():
         views=search.VIEWS,
         filters=request.args,
         args=args,
+        widened=widened,
+        sorts=search.SORTS,
+        saved_views=saved_views.listed(current_user),
+        save_form=SavedViewForm(args=urlencode(args)),
         departments=departments,
         statuses=[("active", "Active")] + [(s.value, s.label) for s in Status],
         priorities=list(Priority),
@@ -73,7 +88,7 @@ def queue_live():
     since = live.parse_since(request.args.get("since"))
     if since is None:
         return jsonify(error="bad_since", message="since must be an ISO time."), 400
-    news = live.queue_news(_queue_query(_view()), since, current_user)
+    news = live.queue_news(_queue_query(_view())[0], since, current_user)
     for item in news["changed"] + news["assigned"]:
         item["url"] = url_for("agent.ticket.page", ticket_id=item["id"])
     return jsonify(news)
@@ -87,9 +102,12 @@ def _view() -> str:
 
 
 def _queue_query(view: str):
-    """The tickets of one queue view, as the page's filters narrow it, that the user may see."""
-    query = search.apply_view(visible_tickets(current_user), view, current_user)
-    return search.apply_filters(query, **_filters(request.args))
+    """The tickets of one queue view, as the page's filters narrow it, that the user may see;
+    and whether the search widened it to every status."""
+    filters = _filters(request.args)
+    widened = search.widen_for_lookup(filters)
+    query = search.apply_view(visible_tickets(current_user), view, current_user, widened)
+    return search.apply_filters(query, **filters), widened
 
 
 def _colleagues() -> list[User]:

@@ -92,13 +92,14 @@ def list_tickets():
             "email": normalise_email(args["email"]) if "email" in args else None,
             "updated_since": since(args.get("updated_since")),
             "tag": tags.normalise(args["tag"]) if "tag" in args else None,
+            "q": args.get("q"),
         }
     except (InvalidContact, ValueError) as error:
         raise ApiError(400, "invalid_filter", str(error)) from error
     query = search.apply_filters(visible_tickets(g.api_user), **filters)
     query = query.options(selectinload(Ticket.tags))
     page = db.paginate(
-        search.urgency_order(query),
+        search.ordered(query, args.get("sort"), args.get("dir"), default=search.urgency_order),
         page=args.get("page", 1),
         per_page=args.get("per_page", 50),
         error_out=False,

@@ -65,7 +65,10 @@ def tickets_csv():
     view = request.args.get("view", "all")
     if view not in search.VIEWS:
         abort(404)
-    ids = search.apply_view(visible_tickets(current_user, select(Ticket.id)), view, current_user)
+    widened = search.widen_for_lookup(filters)  # as the queue page it is exported from
+    ids = search.apply_view(
+        visible_tickets(current_user, select(Ticket.id)), view, current_user, widened
+    )
     rows = ticket_rows(search.apply_filters(ids, **filters))
     audit_hooks.exported("reports/tickets")
     db.session.commit()
