@@ -1,7 +1,7 @@
 """canned responses and macros: personal, per department or for everyone, in en and sw
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02 15:00:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0012'
-down_revision = '0011'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

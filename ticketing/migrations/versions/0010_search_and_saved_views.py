@@ -5,8 +5,8 @@ messages.body, tickets.subject and customers.name by rowid, and triggers keep th
 A later migration that rebuilds one of those tables with batch_alter_table drops its
 triggers: recreate them there (see SQLITE_SOURCES).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-02 15:00:00
 
 """
@@ -14,8 +14,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006'
-down_revision = '0005'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

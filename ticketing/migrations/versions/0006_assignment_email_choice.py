@@ -2,8 +2,8 @@
 
 Everyone starts with the email on, as it always went before.
 
-Revision ID: 0009
-Revises: 0006
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-02 15:00:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0009'
-down_revision = '0006'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

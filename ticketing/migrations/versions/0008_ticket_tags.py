@@ -1,7 +1,7 @@
 """ticket tags: normalised names on tickets, for the queue filter, reports and exports
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02 15:00:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0011'
-down_revision = '0010'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

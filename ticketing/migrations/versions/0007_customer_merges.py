@@ -1,7 +1,7 @@
 """customers merged into another: the duplicate keeps a pointer to the customer it became
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-02 15:00:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0010'
-down_revision = '0009'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
