@@ -12,7 +12,7 @@ from ticketing.extensions import db
 from ticketing.models import Message, User
 from ticketing.models.enums import Channel, Direction, Role
 
-TARGET_MS = 200
+TARGET_MS = 150  # issue 15: search p95 under 150 ms at a million tickets
 FIRST = ("Wanjiku", "Otieno", "Achieng", "Kamau", "Njeri", "Mwangi", "Akinyi", "Baraka")
 LAST = ("Kariuki", "Odhiambo", "Mutua", "Wafula", "Chebet", "Kiprono", "Nyambura", "Omondi")
 COMMON = ("friji", "haipoi", "cooling", "delivery", "invoice", "charged", "repair", "please")

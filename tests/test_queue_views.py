@@ -19,7 +19,7 @@ def listed(client, url="/agent/", **args) -> list[str]:
     response = client.get(url, query_string=args or None)
     assert response.status_code == 200, response.data[:300]
     table = response.get_data(as_text=True).split("<tbody>")[-1].split("</tbody>")[0]
-    return re.findall(r'<span class="mono">(FT-\w{5})</span>', table)
+    return re.findall(r'<span class="mono"[^>]*>(FT-\w{5})</span>', table)
 
 
 def next_link(html: str) -> str:

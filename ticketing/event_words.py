@@ -66,6 +66,18 @@ def _what(kind: str, data: dict) -> str:
         "cc_added": lambda: f"Copied {data.get('added', 'someone')} on replies",
         "cc_removed": lambda: f"Stopped copying {data.get('removed', 'someone')}",
         "product": lambda: f"Product details set ({data.get('product') or 'no product'})",
+        "inbound_notes": lambda: f"Noted on arrival: {data.get('notes', '')}",
+        "tagged": lambda: (
+            "; ".join(
+                part
+                for part in (
+                    f"Tagged {', '.join(data['added'])}" if data.get("added") else "",
+                    f"Untagged {', '.join(data['removed'])}" if data.get("removed") else "",
+                )
+                if part
+            )
+            or "Tags changed"
+        ),
     }
     if kind in simple:
         return simple[kind]()

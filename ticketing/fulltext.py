@@ -1,5 +1,5 @@
 """Full-text matching of message bodies, ticket subjects and customer names, indexed so that
-it stays fast at a million tickets (migration 0006): on PostgreSQL GIN indexes on
+it stays fast at a million tickets (migration 0010): on PostgreSQL GIN indexes on
 to_tsvector('simple', column); on SQLite FTS5 tables that triggers keep in step with their
 rows. The 'simple' configuration does not stem: customers write English, Swahili and Sheng.
 Every word is matched as a prefix ("wanj" finds Wanjiku), and all words must match.

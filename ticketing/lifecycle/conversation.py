@@ -48,8 +48,11 @@ def open_ticket(
     # Every column is known before the ticket's one INSERT: without autoflush, the look-ups
     # below (calendar, charter, assignee) do not write the row early and then UPDATE it.
     with db.session.no_autoflush:
-        ticket = Ticket(
+        ticket = Ticket(  # column defaults apply only at the INSERT: what is read before, set
             reference=reference,
+            status=Status.NEW,
+            reopened_count=0,
+            cc_emails=[],
             customer=customer,
             subject=subject,
             channel=channel,
