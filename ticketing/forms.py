@@ -330,7 +330,22 @@ DESK_CHANNEL_CHOICES = [(Channel.PHONE.value, "Phone call"), (Channel.WALK_IN.va
 CALL_AGE_LIMIT_HOURS = 24  # an older call is not logged here: its caller has waited too long
 
 
-class DeskTicketForm(FlaskForm):
+class _StaffContactChecks:
+    """The phone and email a member of staff types for a customer: a phone in any local
+    format becomes E.164, an email is normalised; each refused with the reason."""
+
+    def validate_phone(self, field):
+        _to_e164(field, example="0712 345 678")
+
+    def validate_email(self, field):
+        if field.data:
+            try:
+                field.data = normalise_email(field.data)
+            except InvalidContact as error:
+                raise ValidationError(f"'{field.data}' is not an email address.") from error
+
+
+class DeskTicketForm(_StaffContactChecks, FlaskForm):
     """A ticket an agent opens for a caller or a visitor: a customer already found (customer_id)
     or a new one (name, phone, email, language), then what they came about."""
 
@@ -367,16 +382,6 @@ class DeskTicketForm(FlaskForm):
     department_id = SelectField(
         "Department", coerce=int, default=0, validate_choice=False, validators=[Optional()]
     )
-
-    def validate_phone(self, field):
-        _to_e164(field, example="0712 345 678")
-
-    def validate_email(self, field):
-        if field.data:
-            try:
-                field.data = normalise_email(field.data)
-            except InvalidContact as error:
-                raise ValidationError(f"'{field.data}' is not an email address.") from error
 
     def validate_department_id(self, field):
         if field.data not in {value for value, _ in field.choices}:
@@ -453,7 +458,7 @@ PREFERRED_CHANNEL_CHOICES = [
 ]
 
 
-class CustomerForm(FlaskForm):
+class CustomerForm(_StaffContactChecks, FlaskForm):
     """Staff correcting a customer's details; a contact is checked here, its owner in
     customers.update_details."""
 
@@ -468,16 +473,6 @@ class CustomerForm(FlaskForm):
         validators=[Optional(), Length(max=30)],
     )
     email = EmailField("Email", validators=[Optional(), Length(max=254)])
-
-    def validate_phone(self, field):
-        _to_e164(field, example="0712 345 678")
-
-    def validate_email(self, field):
-        if field.data:
-            try:
-                field.data = normalise_email(field.data)
-            except InvalidContact as error:
-                raise ValidationError(f"'{field.data}' is not an email address.") from error
 
     def values(self) -> dict:
         """The details as customers.update_details takes them."""
