@@ -46,7 +46,7 @@ def test_customer_writes_in_and_agent_answers(
     agent = signed_in(browser, live_server, achieng)
     agent.fill("#q", ticket.reference)
     agent.click("text=Filter")
-    agent.click(f"text={ticket.reference}")
+    agent.click(f"tbody a:has-text('{ticket.reference}')")  # the row, not the search notice
     agent.fill("#reply-body", "Your parcel leaves Nairobi today.")
     assert "SMS" in agent.inner_text("#reply-counter")
     agent.click("text=Send reply")
