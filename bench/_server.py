@@ -14,6 +14,12 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def p99(values: list[float]) -> float:
+    """The 99th percentile of request times, nearest rank."""
+    ordered = sorted(values) or [0.0]
+    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+
+
 class Gunicorn:
     """`gunicorn wsgi:app` with `workers` processes of `threads` threads each; `env` adds to
     the benchmark's settings (console backends, a secret key)."""

@@ -9,7 +9,6 @@ workers' peak resident memory. A ratio, not an absolute rate, is what holds on a
 import argparse
 import itertools
 import re
-import statistics
 import sys
 import threading
 import time
@@ -19,7 +18,7 @@ from redis import Redis
 from twilio.request_validator import RequestValidator
 
 from bench._data import bench_app, fill, reset_schema
-from bench._server import Gunicorn
+from bench._server import Gunicorn, p99
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 CONCURRENCY = 8
@@ -113,9 +112,7 @@ class _Result:
     def __init__(self, took: list[float], failures: int, seconds: float):
         self.failures = failures
         self.rate = round(len(took) / seconds, 1) if seconds else 0
-        ordered = sorted(took) or [0.0]
-        self.p99_ms = round(ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))] * 1000)
-        self.p50_ms = round(statistics.median(ordered) * 1000)
+        self.p99_ms = round(p99(took) * 1000)
 
 
 def _drive(call, seconds: float | None, count: int | None) -> _Result:
