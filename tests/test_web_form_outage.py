@@ -8,6 +8,7 @@ import io
 import json
 import re
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -219,6 +220,23 @@ def test_spool_unwritable_gives_the_form_back_as_typed_and_stores_nothing(
     assert list(tmp_path.rglob("*.json")) == [] and list(tmp_path.rglob("*.part")) == []
     client.get("/support")  # the database is back: nothing was half-stored to replay
     assert counts() == {k: 0 for k in counts()}
+
+
+def test_the_outage_page_says_retry_in_a_minute_whatever_the_rate_window(make_app, tmp_path):
+    """The rate limiter's window started with the first post: on the second, a second later,
+    Flask-Limiter would count our 60 s again from its own clock and say 59."""
+    (tmp_path / "a-file").write_text("not a directory")
+    down = make_app(
+        SQLALCHEMY_DATABASE_URI=DATABASES_DOWN["postgresql port with nothing listening"](),
+        SPOOL_DIR=str(tmp_path / "a-file"),
+    ).test_client()
+    waits = []
+    for _ in range(2):
+        response = down.post("/support", data=SUPPORT_FORM)
+        assert response.status_code == 503 and response.headers["X-RateLimit-Limit"]
+        waits.append(response.headers["Retry-After"])
+        time.sleep(1.1)
+    assert waits == ["60", "60"]
 
 
 def test_a_malformed_spool_file_is_set_aside_and_never_stops_the_replay(

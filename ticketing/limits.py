@@ -10,6 +10,7 @@ use fixed windows, so a client can at most double a limit across a window's edge
 
 import logging
 
+from flask import g
 from flask_login import current_user
 from limits import parse
 from redis.exceptions import RedisError
@@ -139,4 +140,24 @@ def init_app(app) -> None:
     app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app.config)
     # Short timeouts, as queues.connection(): a hung Redis must not hold a customer's request.
     app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_timeout": 1, "socket_connect_timeout": 1}
+    # Flask runs after_request hooks last-registered first: the limiter's header hook runs
+    # between these two.
+    app.after_request(_restore_own_retry_after)
     limiter.init_app(app)
+    app.after_request(_note_own_retry_after)
+
+
+def _note_own_retry_after(response):
+    g.own_retry_after = response.headers.get("Retry-After")
+    return response
+
+
+def _restore_own_retry_after(response):
+    """Flask-Limiter rewrites a view's Retry-After as the later of it and the window's reset,
+    in whole seconds counted again after the view ran: the 503 of a database outage, which
+    means "try again in 60 s", came out as 59 or as the end of an hour's window. A view's own
+    value stands; the limiter's stays on everything else (its 429s included)."""
+    own = g.pop("own_retry_after", None)
+    if own is not None:
+        response.headers["Retry-After"] = own
+    return response
