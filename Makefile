@@ -52,7 +52,9 @@ translations: $(STAMP)
 
 # Mutation testing of the follow-up policy, the business-time arithmetic and the service charter
 # (not part of `make test` or CI): mutmut mutates ticketing/followup.py, ticketing/hours.py,
-# ticketing/charter.py and the notify rules (ticketing/loop_guard.py, ticketing/updates.py) in a
+# ticketing/charter.py, the charter targets' units (ticketing/targets.py), the report figures
+# (ticketing/stats/figures.py, ticketing/stats/tags.py) and the notify rules
+# (ticketing/loop_guard.py, ticketing/updates.py) in a
 # copy under mutants/ (with config.py and templates/), runs the tests of [tool.mutmut] in
 # pyproject.toml on each mutant without the project's conftest (the charter's and the notify
 # rules' tests build their own app on a throwaway SQLite file, so no Redis), and prints the

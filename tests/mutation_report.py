@@ -16,6 +16,9 @@ tests/test_notify_rules.py; their equivalents follow the ones of hours.py below.
 ticketing/stats/figures.py (what each report number counts) is killed by
 tests/test_figure_rules.py; it is scored as "stats.figures". FIGURES is built at import, so
 those tests also build its builders again at test time (mutmut switches mutants per call).
+ticketing/stats/tags.py (the report's "By tag" table) is killed by tests/test_tag_figure_rules.py
+and ticketing/targets.py (charter targets in minutes, hours or days) by
+tests/test_target_units.py; neither has an equivalent mutant.
 """
 
 import subprocess

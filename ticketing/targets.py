@@ -36,7 +36,7 @@ def typed_from(department: Department) -> dict[str, Typed]:
     """What the form shows for a department's stored targets."""
     typed = {}
     for priority in Priority:
-        target = department.target_for(priority) if department.id else None
+        target = department.target_for(priority)  # a new department has none
         typed[field(priority, "first")] = shown(target.first_response_minutes if target else None)
         typed[field(priority, "resolution")] = shown(target.resolution_minutes if target else None)
     return typed
@@ -62,10 +62,12 @@ def parse(department: Department, form) -> tuple[dict, dict[str, Typed], dict[st
             continue
         minutes = {}
         for name, value in ((first_name, first), (resolution_name, resolution)):
-            minutes[name], problem = _minutes(value)
-            if problem:
-                errors[name] = problem
-        if not errors.keys() & minutes.keys():
+            counted = _minutes(value)
+            if isinstance(counted, str):
+                errors[name] = counted
+            else:
+                minutes[name] = counted
+        if len(minutes) == 2:
             if minutes[resolution_name] < minutes[first_name]:
                 errors[resolution_name] = "must be no shorter than the first response"
             else:
@@ -73,14 +75,15 @@ def parse(department: Department, form) -> tuple[dict, dict[str, Typed], dict[st
     return found, typed, errors
 
 
-def _minutes(value: Typed) -> tuple[int, str | None]:
+def _minutes(value: Typed) -> int | str:
+    """The value in business minutes, or what is wrong with it (words for the admin)."""
     if value.unit not in UNITS:
-        return 0, "choose minutes, hours or days"
+        return "choose minutes, hours or days"
     if not value.number:
-        return 0, "give a whole number"
+        return "give a whole number"
     if len(value.number) > MAX_DIGITS or not value.number.isdecimal():
-        return 0, "must be a whole number, e.g. 4"
+        return "must be a whole number, e.g. 4"
     minutes = int(value.number) * UNITS[value.unit]
     if not 1 <= minutes <= MOST_MINUTES:
-        return 0, "must be from 1 minute to 365 days"
-    return minutes, None
+        return "must be from 1 minute to 365 days"
+    return minutes

@@ -19,12 +19,12 @@ def by_tag(scope: Scope) -> list[dict]:
     still_open = func.sum(case((Ticket.status.in_(OPEN_STATUSES), 1), else_=0))
     query = (
         select(TicketTag.name, opened, resolved, still_open)
-        .join(Ticket, Ticket.id == TicketTag.ticket_id)
+        .join(TicketTag.ticket)
         .where(*scope.ticket_conditions())
         .group_by(TicketTag.name)
     )
     rows = [
-        {"tag": name, "opened": int(o or 0), "resolved": int(r or 0), "open": int(n or 0)}
+        {"tag": name, "opened": int(o), "resolved": int(r), "open": int(n)}
         for name, o, r, n in db.session.execute(query)
     ]
     rows = [row for row in rows if row["opened"] or row["resolved"] or row["open"]]
