@@ -11,6 +11,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
+from jinja2 import BytecodeCache
 from redis import Redis
 from rq import SimpleWorker
 from sqlalchemy import text
@@ -63,7 +64,58 @@ def _worker_redis(url: str) -> str:
 
 
 DATABASE_URL = _worker_database(os.environ.get("TEST_DATABASE_URL"))
-PASSWORD_HASH = generate_password_hash(PASSWORD)
+# Staff made by the fixtures sign in through the real form hundreds of times a run: a cheap
+# scrypt (n=1024) keeps each check near 1 ms instead of 70. What the app itself stores is
+# pinned at full strength by test_auth.py::test_set_password_stores_a_full_strength_hash.
+FIXTURE_HASH_METHOD = "scrypt:1024:8:1"
+PASSWORD_HASH = generate_password_hash(PASSWORD, method=FIXTURE_HASH_METHOD)
+
+
+def _share_url_builders() -> None:
+    """Every test builds two apps, and 95% of create_app is werkzeug compiling a URL builder
+    for each of ~110 rules (about 30 ms an app, a minute of a run). The compiled function
+    depends only on the rule's parsed trace, its defaults and whether unknown arguments are
+    appended: it reads the converters from the rule it is bound to at call time. So one
+    compilation per distinct rule serves every app of the session. Test-only; if werkzeug
+    changes this private method, the tests just run without the cache."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None:
+        return
+    built: dict = {}
+
+    def shared(rule, append_unknown=True):
+        defaults = tuple(sorted((k, repr(v)) for k, v in (rule.defaults or {}).items()))
+        converters = tuple(sorted((k, type(c).__name__) for k, c in rule._converters.items()))
+        key = (append_unknown, tuple(rule._trace), defaults, converters)
+        if key not in built:
+            built[key] = compile_builder(rule, append_unknown)
+        return built[key]
+
+    Rule._compile_builder = shared
+
+
+_share_url_builders()
+
+
+class _CompiledTemplates(BytecodeCache):
+    """Each test's apps have their own Jinja environment, so each compiled every template it
+    rendered again: one in-memory bytecode cache serves them all (keyed by name and source
+    checksum, so an edited template is compiled afresh)."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES_COMPILED = _CompiledTemplates()
 
 
 @pytest.fixture(scope="session")
@@ -143,7 +195,9 @@ def make_app(_schema, redis_url, request):
     """Build an app with config overrides; the database and Redis start empty."""
 
     def build(**overrides):
-        return create_app(base_config(redis_url, **overrides))
+        built = create_app(base_config(redis_url, **overrides))
+        built.jinja_env.bytecode_cache = TEMPLATES_COMPILED
+        return built
 
     build.redis_url = redis_url
     return build
@@ -372,6 +426,16 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def _close_browser_pages(request):
+    """A page left open keeps polling (the live queue, presence) a server that is gone, and
+    the session's one Chromium spends the rest of the run on it: close them after each test."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in request.getfixturevalue("browser").contexts:
+            context.close()
 
 
 @pytest.fixture(autouse=True)

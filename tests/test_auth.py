@@ -129,3 +129,18 @@ def test_production_refuses_missing_secret_and_console_backends(monkeypatch):
 def test_users_are_stored_with_hashed_passwords(db, otieno):
     stored = db.session.scalar(select(User.password_hash).where(User.id == otieno.id))
     assert PASSWORD not in stored and stored.startswith(("scrypt:", "pbkdf2:"))
+
+
+def test_set_password_stores_a_full_strength_hash(db, otieno):
+    """The fixtures' users carry a cheap hash for speed; what the app stores must not be."""
+    from conftest import FIXTURE_HASH_METHOD
+    from werkzeug.security import check_password_hash
+
+    otieno.set_password("a new long passphrase")
+    db.session.commit()
+    stored = db.session.scalar(select(User.password_hash).where(User.id == otieno.id))
+    method = stored.split("$", 1)[0]
+    assert method != FIXTURE_HASH_METHOD
+    kind, *cost = method.split(":")
+    assert kind == "scrypt" and int(cost[0]) >= 2**15, method
+    assert check_password_hash(stored, "a new long passphrase")
