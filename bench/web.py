@@ -8,6 +8,7 @@ workers' peak resident memory. A ratio, not an absolute rate, is what holds on a
 
 import argparse
 import itertools
+import os
 import re
 import sys
 import threading
@@ -20,7 +21,7 @@ from twilio.request_validator import RequestValidator
 from bench._data import bench_app, fill, reset_schema
 from bench._server import Gunicorn, p99
 
-REDIS_URL = "redis://127.0.0.1:6379/14"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 CONCURRENCY = 8
 FORMS = 2000
 BARE_SECONDS = 10

@@ -1,11 +1,12 @@
 """The service charter on a ticket, to the minute: due times from the targets in business time,
 the clock paused while we wait for the customer, measured business minutes, the queue's due
-time, and `calendar_for`, which keeps one business calendar per database transaction.
+time, and `calendar_for`, which keeps one business calendar per process until the settings
+change (ticketing/settings_cache.py).
 
 No project conftest (`make mutate` runs these with --noconftest): a ticket is a SimpleNamespace
 with the fields ticketing/charter.py reads, a department is a transient `Department` (never
 saved) with its `CharterTarget`s. `calendar_for` reads the app config and the admins' holidays,
-so the module builds its own app on a throwaway SQLite file holding only the holidays table.
+so the module builds its own app on a throwaway SQLite file holding only the settings tables.
 The week is the default Kenyan one: Monday-Friday 08-17, Saturday 09-13, Sunday closed; Monday
 1 June 2026 is Madaraka Day. The machine's own zone must never matter: the process runs in
 America/Lima (UTC-5).
@@ -16,10 +17,19 @@ from datetime import date, datetime, time
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
 
-from ticketing import charter, create_app, hours
+from ticketing import charter, create_app, hours, settings_cache
 from ticketing.extensions import db
-from ticketing.models import CharterTarget, Department, Holiday
+from ticketing.models import (
+    CharterTarget,
+    Department,
+    Holiday,
+    SettingsVersion,
+    User,
+    user_departments,
+)
 from ticketing.models.enums import Priority
 from ticketing.models.people import DEFAULT_WEEK
 
@@ -45,7 +55,9 @@ def app(tmp_path_factory):
         }
     )
     with app.app_context():
-        db.metadata.create_all(db.engine, tables=[Holiday.__table__])
+        models = (User, *settings_cache.SETTINGS_MODELS, SettingsVersion)  # users: supervisors
+        tables = [model.__table__ for model in models] + [user_departments]
+        db.metadata.create_all(db.engine, tables=tables)
     return app
 
 
@@ -57,7 +69,8 @@ def context(app, monkeypatch):
     with app.app_context():
         yield
         db.session.rollback()
-        db.session.execute(Holiday.__table__.delete())
+        for row in db.session.scalars(select(Department)).all() + holidays():
+            db.session.delete(row)  # through the ORM: the settings stamp changes too
         db.session.commit()
     monkeypatch.undo()
     process_time.tzset()
@@ -105,6 +118,17 @@ def add_holiday(day: date, name: str = "Office closed") -> None:
     db.session.commit()
 
 
+def holidays() -> list[Holiday]:
+    return list(db.session.scalars(select(Holiday)))
+
+
+def as_another_process(*rows) -> None:
+    """Rows added and committed by another session, as an admin's request in another worker."""
+    with Session(db.engine) as other:
+        other.add_all(rows)
+        other.commit()
+
+
 # -- targets ------------------------------------------------------------------------------------
 
 
@@ -122,6 +146,15 @@ def test_the_department_target_for_the_priority_wins():
 )
 def test_a_priority_without_a_target_uses_the_fallback(priority, expected):
     assert charter.targets(ticket(priority=priority)) == expected
+
+
+def test_a_saved_department_s_targets_are_the_kept_ones_without_loading_its_own():
+    db.session.add(billing())
+    db.session.commit()
+    saved = db.session.get(Department, 7)
+    assert charter.targets(ticket(department=saved)) == (60, 600)
+    assert charter.targets(ticket(department=saved, priority=Priority.LOW)) == (960, 2880)
+    assert "targets" not in inspect(saved).dict  # the kept values answered: no query
 
 
 def test_a_department_without_targets_uses_the_fallback_for_every_priority():
@@ -318,11 +351,13 @@ def test_the_calendar_comes_from_the_department_the_config_and_the_holidays():
     assert calendar.holiday_name(date(2026, 6, 1)) is not None  # Madaraka Day, from the country
 
 
-def test_one_calendar_per_transaction():
+def test_one_calendar_while_the_settings_stand():
     desk = billing()
     first = charter.calendar_for(desk)
     assert charter.calendar_for(desk) is first
     assert charter.calendar_for(billing()) is first  # same department, same hours
+    db.session.commit()
+    assert charter.calendar_for(billing()) is first  # the next transaction too: nothing changed
 
 
 def test_another_department_or_other_hours_get_their_own_calendar():
@@ -350,13 +385,11 @@ def test_a_holiday_added_in_the_transaction_counts_at_once():
     assert after.extra_holidays == frozenset({date(2026, 6, 2)})
 
 
-def test_a_new_transaction_reads_the_holidays_again():
+def test_a_new_transaction_reads_another_process_s_holidays():
     desk = billing()
     before = charter.calendar_for(desk)
     db.session.commit()
-    # Another admin's holiday, written without this session's ORM (no flush of ours sees it).
-    with db.engine.begin() as connection:
-        connection.execute(Holiday.__table__.insert().values(day=date(2026, 6, 2), name="Move"))
+    as_another_process(Holiday(day=date(2026, 6, 2), name="Move"))
     after = charter.calendar_for(desk)
     assert after is not before
     assert after.extra_holidays == frozenset({date(2026, 6, 2)})
@@ -365,10 +398,20 @@ def test_a_new_transaction_reads_the_holidays_again():
 def test_the_holidays_are_read_once_per_transaction():
     desk = billing()
     charter.calendar_for(desk)
-    with db.engine.begin() as connection:  # not seen until this transaction ends
-        connection.execute(Holiday.__table__.insert().values(day=date(2026, 6, 2), name="Move"))
+    as_another_process(Holiday(day=date(2026, 6, 2), name="Move"))  # seen when this one ends
     other = Department(id=9, name="Field", working_hours={"0": ["09:00", "12:00"]}, targets=[])
     assert charter.calendar_for(other).extra_holidays == frozenset()
+    db.session.commit()
+    assert charter.calendar_for(other).extra_holidays == frozenset({date(2026, 6, 2)})
+
+
+def test_a_holiday_rolled_back_is_never_seen():
+    desk = billing()
+    db.session.add(Holiday(day=date(2026, 6, 2), name="Move"))
+    db.session.flush()
+    assert charter.calendar_for(desk).extra_holidays == frozenset({date(2026, 6, 2)})
+    db.session.rollback()
+    assert charter.calendar_for(desk).extra_holidays == frozenset()
 
 
 def test_a_new_priority_counts_only_the_time_spent_not_the_pause():

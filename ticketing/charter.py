@@ -3,12 +3,10 @@
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import inspect
 
-from ticketing import hours
-from ticketing.extensions import db
-from ticketing.models import Department, Holiday, Ticket
+from ticketing import hours, settings_cache
+from ticketing.models import Department, Ticket
 
 # Used when a department has no target for a priority: (first response, resolution) minutes.
 FALLBACK_TARGETS = {
@@ -20,46 +18,33 @@ FALLBACK_TARGETS = {
 
 
 def calendar_for(department: Department) -> hours.Calendar:
-    """The department's business calendar, built once per transaction: one action asks for it
-    at every step (due times, the paused clock, the next follow-up, quiet hours)."""
-    cache = db.session.info.setdefault(CALENDARS, {})
-    key = (department.id, repr(department.working_hours))
-    if key not in cache:
-        if HOLIDAYS not in db.session.info:
-            db.session.info[HOLIDAYS] = db.session.scalars(select(Holiday.day)).all()
-        cache[key] = hours.Calendar.from_settings(
-            department.working_hours,
-            current_app.config["TIMEZONE"],
-            current_app.config["HOLIDAY_COUNTRY"],
-            db.session.info[HOLIDAYS],
+    """The department's business calendar, built once per process and settings stamp (see
+    ticketing/settings_cache.py): one action asks for it at every step (due times, the
+    paused clock, the next follow-up, quiet hours). Keyed by the hours as the row holds
+    them, so hours changed in this very transaction count at once."""
+    settings = settings_cache.current()
+    config = current_app.config
+    key = (repr(department.working_hours), config["TIMEZONE"], config["HOLIDAY_COUNTRY"])
+    calendar = settings.calendars.get(key)
+    if calendar is None:
+        calendar = settings.calendars[key] = hours.Calendar.from_settings(
+            department.working_hours, key[1], key[2], settings.holidays
         )
-    return cache[key]
-
-
-CALENDARS, HOLIDAYS = "charter.calendars", "charter.holidays"
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_calendars(session: Session, *args) -> None:
-    """A new transaction may see another admin's holidays or hours."""
-    session.info.pop(CALENDARS, None)
-    session.info.pop(HOLIDAYS, None)
-
-
-@event.listens_for(Session, "after_flush")
-def _forget_changed_holidays(session: Session, context) -> None:
-    """Holidays changed in this very transaction count at once."""
-    touched = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(item, Holiday | Department) for item in touched):
-        _forget_calendars(session)
+    return calendar
 
 
 def targets(ticket: Ticket) -> tuple[int, int]:
-    target = ticket.department.target_for(ticket.priority)
-    if target:
-        return target.first_response_minutes, target.resolution_minutes
-    return FALLBACK_TARGETS[ticket.priority.value]
+    """(first response, resolution) business minutes: the department's target for the
+    ticket's priority, else the fallback. The kept targets (no query), unless the
+    department's own are loaded on it: an admin's edit not yet written counts."""
+    department = ticket.department
+    if "targets" in inspect(department).dict:
+        target = department.target_for(ticket.priority)
+        if target:
+            return target.first_response_minutes, target.resolution_minutes
+        return FALLBACK_TARGETS[ticket.priority.value]
+    kept = settings_cache.current().targets.get((department.id, ticket.priority))
+    return kept or FALLBACK_TARGETS[ticket.priority.value]
 
 
 def start_clock(ticket: Ticket, now: datetime) -> None:

@@ -10,9 +10,9 @@ they are the lines of departments that own none.
 """
 
 from flask import current_app
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
+from ticketing import settings_cache
 from ticketing.extensions import db
 from ticketing.models import Department, Line
 from ticketing.models.enums import Channel, Provider
@@ -69,26 +69,13 @@ def with_prefix(address: str) -> str:
     return address if address.startswith(WHATSAPP_PREFIX) else WHATSAPP_PREFIX + address
 
 
-def _rows() -> list[Line]:
-    """Every line row, read once per transaction: one message asks about lines at every step
-    (which channel, which line, is it switched off), and there are a handful of them."""
-    rows = db.session.info.get(ROWS)
-    if rows is None:
-        rows = db.session.info[ROWS] = list(db.session.scalars(select(Line).order_by(Line.id)))
-    return rows
+def _rows() -> tuple[settings_cache.LineRow, ...]:
+    """Every line row, as the settings kept per process hold them (no query): one message
+    asks about lines at every step (which channel, which line, is it switched off)."""
+    return settings_cache.current().lines
 
 
-ROWS = "lines.rows"
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_rows(session: Session, *args) -> None:
-    """A new transaction may see an admin's new or changed lines."""
-    session.info.pop(ROWS, None)
-
-
-def _row(line: str | None) -> Line | None:
+def _row(line: str | None) -> settings_cache.LineRow | None:
     """The row of `line`, enabled or not."""
     if not line:
         return None
@@ -99,7 +86,7 @@ def _row(line: str | None) -> Line | None:
     return next((r for r in _rows() if r.provider == provider and r.address == address), None)
 
 
-def find(line: str | None) -> Line | None:
+def find(line: str | None) -> settings_cache.LineRow | None:
     """The enabled row of `line`, if an admin added one."""
     row = _row(line)
     return row if row is not None and row.is_enabled else None
@@ -108,7 +95,9 @@ def find(line: str | None) -> Line | None:
 def department_of(line: str | None) -> Department | None:
     """The department that owns `line`: its messages are routed there before keyword rules."""
     row = find(line)
-    return row.department if row is not None else None
+    if row is None or row.department_id is None:
+        return None
+    return settings_cache.department(row.department_id)
 
 
 def of_department(department: Department | None, channel: Channel) -> str | None:
@@ -163,7 +152,6 @@ def add(
     )
     db.session.add(row)
     db.session.flush()
-    db.session.info.pop(ROWS, None)
     return row
 
 

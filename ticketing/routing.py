@@ -3,14 +3,16 @@
 import re
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import joinedload
 
+from ticketing import settings_cache
 from ticketing.extensions import db
 from ticketing.models import Department, RoutingRule, Ticket, User, user_departments
 from ticketing.models.enums import OPEN_STATUSES, Category, Channel, Role
 
 
-def rule_matches(rule: RoutingRule, text: str, channel: Channel, category: Category) -> bool:
+def rule_matches(
+    rule: RoutingRule | settings_cache.Rule, text: str, channel: Channel, category: Category
+) -> bool:
     if rule.channel and rule.channel != channel:
         return False
     if rule.category and rule.category != category:
@@ -22,22 +24,16 @@ def rule_matches(rule: RoutingRule, text: str, channel: Channel, category: Categ
 
 
 def pick_department(text: str, channel: Channel, category: Category) -> Department:
-    """The department of the first matching rule, else the default department."""
+    """The department of the first matching rule, else the default department (the first
+    marked default, else the oldest). Rules and departments are the kept settings: no query."""
     haystack = text.lower()
-    rules = db.session.scalars(
-        select(RoutingRule)
-        .options(joinedload(RoutingRule.department))  # the matching rule's department, no query
-        .order_by(RoutingRule.position, RoutingRule.id)
-    )
-    for rule in rules:
+    settings = settings_cache.current()
+    for rule in settings.rules:
         if rule_matches(rule, haystack, channel, category):
-            return rule.department
-    default = db.session.scalar(select(Department).where(Department.is_default))
-    if default is None:
-        default = db.session.scalar(select(Department).order_by(Department.id))
-    if default is None:
+            return settings_cache.department(rule.department_id)
+    if settings.default_department_id is None:
         raise LookupError("no department exists: create one first (flask --app wsgi seed-demo)")
-    return default
+    return settings_cache.department(settings.default_department_id)
 
 
 def pick_assignee(department: Department) -> User | None:

@@ -8,15 +8,13 @@ from datetime import timedelta
 from flask import current_app
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from sqlalchemy import select
 
-from ticketing import hours
+from ticketing import hours, settings_cache
 from ticketing.extensions import db
 from ticketing.models import (
     Customer,
     Department,
     Message,
-    MessageTemplate,
     Promise,
     Ticket,
     User,
@@ -48,18 +46,12 @@ def _render_override(kind, language, channel, context) -> tuple[str, str] | None
     so that a faulty edit falls back to the standard wording instead of losing the message."""
     if language == "staff":
         return None
-    override = db.session.scalar(
-        select(MessageTemplate).where(
-            MessageTemplate.kind == kind,
-            MessageTemplate.language == language,
-            MessageTemplate.channel == channel,
-        )
-    )
+    override = settings_cache.current().templates.get((kind, language, Channel(channel)))
     if override is None:
         return None
     try:
-        subject = render_text(override.subject, context) if channel == Channel.EMAIL else ""
-        return subject, render_text(override.body, context)
+        subject = render_text(override[0], context) if channel == Channel.EMAIL else ""
+        return subject, render_text(override[1], context)
     except Exception:  # noqa: BLE001 - an admin's text must never stop a message
         log.exception(
             "message template %s/%s/%s failed; standard one used", kind, language, channel.value

@@ -33,6 +33,7 @@ from ticketing.models.people import (  # noqa: E402
     user_departments,
 )
 from ticketing.models.saved_views import SavedView  # noqa: E402
+from ticketing.models.settings import SettingsVersion  # noqa: E402
 from ticketing.models.tags import TicketTag  # noqa: E402
 from ticketing.models.tickets import Attachment, Event, Message, Promise, Ticket  # noqa: E402
 
@@ -58,6 +59,7 @@ __all__ = [
     "Promise",
     "RoutingRule",
     "SavedView",
+    "SettingsVersion",
     "Ticket",
     "TicketTag",
     "UssdSession",
