@@ -43,7 +43,7 @@ AGAIN = "Your text is kept below; choose the files again."  # a browser cannot r
 
 @bp.get("/tickets/<int:ticket_id>")
 def page(ticket_id: int):
-    ticket = ticket_for(current_user, ticket_id)
+    ticket = agent_live.ticket_to_act_on(ticket_id)
     return render_template("agent/ticket.html", **_page_context(ticket))
 
 
