@@ -25,8 +25,10 @@ def reply_refused(row: Outbox) -> bool:
     first response, the next agent reply not refused becomes it, or none does and the
     first-response clock (its reminder and breach alert) runs again. False when `row` is no
     refused reply, or this refusal was already recorded (a callback sent twice)."""
+    if row.kind != "reply" or not is_refused(row):
+        return False  # (checked first: every delivery asks, and most are neither)
     message = row.thread_message
-    if message is None or message.author_id is None or not is_refused(row):
+    if message is None or message.author_id is None:
         return False
     ticket = message.ticket
     live.lock(ticket)  # two callbacks at once: the second waits, then sees the first's event
