@@ -270,6 +270,26 @@ def test_bad_tags_are_refused_and_change_nothing(db, api):
     assert api("GET", f"/tickets/{ref}").json["tags"] == []
 
 
+def test_tags_in_any_script_fold_and_emoji_or_invisible_ones_are_refused_by_code(db, api):
+    ref = api("POST", "/tickets", json=NEW).json["reference"]
+    changed = api("PATCH", f"/tickets/{ref}", json={"tags": {"add": ["Friji", "FRIJI", "مرحبا"]}})
+    assert changed.status_code == 200 and changed.json["tags"] == ["friji", "مرحبا"]
+    for typed, code in (("🧊", "tag_emoji"), ("fri\u200bji", "tag_invisible_characters")):
+        response = api("PATCH", f"/tickets/{ref}", json={"tags": {"add": [typed]}})
+        assert response.status_code == 422 and response.json["error"]["code"] == code
+    found = api("GET", "/tickets", query_string={"tag": "ＦＲＩＪＩ"}).json
+    assert [t["reference"] for t in found["tickets"]] == [ref]
+    assert len(tagged_events(db)) == 1
+
+
+def test_an_unknown_query_parameter_is_refused_not_ignored(db, api):
+    """A misspelt filter ("stauts") must not silently list every ticket."""
+    response = api("GET", "/tickets", query_string={"stauts": "new"})
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "unknown_filter"
+    assert api("GET", "/tickets", query_string={"status": "new"}).status_code == 200
+
+
 def test_an_agent_cannot_tag_another_departments_ticket(db, api):
     other = api(
         "POST",

@@ -85,6 +85,12 @@ schemathesis.openapi.format(
     "email",
     st.from_regex(r"\A[A-Za-z0-9]{1,20}(\.[a-z0-9]{1,10})?@[a-z0-9]{1,20}\.(co\.ke|com|org)\Z"),
 )
+# A tag is letters and digits of any script (Unicode's categories, ticketing.tags).
+schemathesis.openapi.format(
+    "tag",
+    st.from_regex(r"\A[A-Za-z0-9_-]{1,30}\Z")
+    | st.sampled_from(["Friji", "FRIJI", "ｆｒｉｊｉ", "café", "مرحبا", "नमस्ते", "malipo_ya-2"]),
+)
 # The document itself, as ticketing.openapi builds it; test_served_document_is_this_one shows
 # the server publishes exactly this, and every request below goes to the live server.
 schema = schemathesis.openapi.from_dict(DOCUMENT, config=CONFIG)

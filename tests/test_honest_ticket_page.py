@@ -38,6 +38,8 @@ def desk(db, department, staff, web, login, clock):
         "a": login(web.test_client(), akinyi),
         "b": login(web.test_client(), baraka),
         "c": login(web.test_client(), chege),
+        "login": login,
+        "web": web,
     }
 
 
@@ -195,6 +197,69 @@ def test_acting_on_a_ticket_moved_away_says_where_and_keeps_the_text(db, desk, c
     assert db.session.scalar(select(Message).where(Message.body == typed)) is None
     note = akinyi.post(f"/agent/tickets/{ticket.id}/note", data={"body": "for the file"})
     assert note.status_code == 409 and "for the file" in note.get_data(as_text=True)
+
+
+def _move_to_sales(desk):
+    ticket = desk["ticket"]
+    moved = desk["b"].post(
+        f"/agent/tickets/{ticket.id}/transfer",
+        data={"department_id": desk["sales"].id, "seen": seen(ticket)},
+    )
+    assert moved.status_code == 302
+    return ticket
+
+
+def test_opening_a_ticket_that_moved_away_says_where_it_went(db, desk, department, staff):
+    ticket = _move_to_sales(desk)
+    answer = desk["a"].get(f"/agent/tickets/{ticket.id}")  # Akinyi had it, in Repairs
+    assert answer.status_code == 200
+    text = page_text(answer.get_data(as_text=True))
+    assert f"{ticket.reference} was moved to Sales by Baraka at 23 Nov 2026, 10:00" in text
+    assert "can no longer open it" in text and "Nothing was done" not in text
+    assert "My fridge is not cooling" not in text  # where it went, not what it holds
+    # someone who never could see it learns nothing, moved or not
+    assert desk["c"].get("/agent/tickets/99999").status_code == 404
+    never = desk["login"](
+        desk["web"].test_client(), staff("wanjiru", departments=[department("Stores")])
+    )
+    answer = never.get(f"/agent/tickets/{ticket.id}")
+    assert answer.status_code == 404 and ticket.reference not in answer.get_data(as_text=True)
+
+
+def test_tagging_or_applying_a_macro_on_a_moved_ticket_says_where_it_went(
+    db, desk, department, staff
+):
+    from ticketing import canned
+    from ticketing.models import CannedScope, TicketTag
+
+    macro = canned.save(
+        None,
+        canned.Fields(
+            scope=CannedScope.EVERYONE,
+            department=None,
+            title="Parts",
+            body_en="Parts ordered.",
+            body_sw="",
+            tags=["parts"],
+        ),
+        by=None,
+    )
+    db.session.commit()
+    ticket = _move_to_sales(desk)
+    for url, data in (
+        (f"/agent/tickets/{ticket.id}/tags", {"add": "parts", "remove": ""}),
+        (f"/agent/tickets/{ticket.id}/canned/{macro.id}/apply", {}),
+    ):
+        answer = desk["a"].post(url, data=data | {"seen": seen(ticket)})
+        assert answer.status_code == 409, url
+        text = page_text(answer.get_data(as_text=True))
+        assert f"{ticket.reference} was moved to Sales by Baraka" in text
+        assert "Nothing was done" in text
+    assert db.session.scalar(select(TicketTag)) is None
+    stores = staff("wanjiru", departments=[department("Stores")])  # never had it
+    stranger = desk["login"](desk["web"].test_client(), stores)
+    answer = stranger.post(f"/agent/tickets/{ticket.id}/tags", data={"add": "x"})
+    assert answer.status_code == 404 and ticket.reference not in answer.get_data(as_text=True)
 
 
 def test_a_stranger_to_the_ticket_still_gets_404(db, desk):

@@ -149,7 +149,7 @@ def test_a_bounce_fails_a_sent_email_once_and_a_delay_only_notes_it(db, owed):
     assert row.status == OutboxStatus.SENT
     ticket = outbox.record_bounce(
         Bounce(message_id=row.message_id, reason="Mailbox full", status="5.2.2")
-    )
+    ).ticket  # the row it failed
     outbox.record_bounce(Bounce(message_id=row.message_id, reason="User unknown", status="5.1.1"))
     db.session.commit()
     assert (row.status, row.error_code, row.last_error) == (

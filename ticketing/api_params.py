@@ -101,6 +101,8 @@ _KEY = Draft202012Validator(IDEMPOTENCY_KEY)
 def check_query(args, params: dict) -> dict:
     """The documented parameters present in `args`, read as their types; Invalid otherwise."""
     values = {}
+    if unknown := sorted(set(args) - set(params)):  # a typo must not widen the answer silently
+        raise Invalid("unknown_filter", unknown[0], f"'{unknown[0]}' is not a parameter here", 400)
     for name, schema in params.items():
         sent = args.getlist(name)
         if len(sent) > 1:

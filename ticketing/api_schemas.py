@@ -49,8 +49,17 @@ def enum(vocabulary) -> dict:
     return {"type": "string", "enum": [getattr(name, "value", name) for name in vocabulary]}
 
 
-# A tag name as ticketing.tags.normalise takes it (it lowercases and trims).
-TAG = {"type": "string", "minLength": 1, "maxLength": 40, "pattern": "^[A-Za-z0-9_-]+$"}
+# A tag name as ticketing.tags.normalise takes it: letters, marks and digits of any script,
+# - and _, case-folded and NFKC-normalised. Which characters are letters is Unicode's to say,
+# which a JSON Schema pattern cannot (422 tag_emoji, tag_invisible_characters... in a body,
+# 400 invalid_filter in a query): so a format, and no pattern.
+TAG = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 40,
+    "format": "tag",
+    "description": "letters and digits of any script, - and _; any case",
+}
 _TAGS = {"type": "array", "items": TAG, "maxItems": 20, "uniqueItems": True}
 
 _TIME = {"type": "string", "format": "date-time"}

@@ -114,6 +114,13 @@ def measure_first_response(ticket: Ticket, now: datetime) -> None:
     refresh_due(ticket)
 
 
+def clear_first_response(ticket: Ticket) -> None:
+    """The reply counted as the answer never reached the customer: unanswered again."""
+    ticket.first_response_at = None
+    ticket.first_response_business_minutes = None
+    refresh_due(ticket)
+
+
 def measure_resolution(ticket: Ticket, now: datetime) -> None:
     calendar = calendar_for(ticket.department)
     ticket.resolution_business_minutes = calendar.minutes_between(ticket.created_at, now)

@@ -17,6 +17,8 @@ def sentence(event: Event, *, at: str = "", quoted: str = "") -> str:
         return f"{actor(event)} wrote{when}: {quoted}"
     if event.kind in MESSAGE_KINDS:
         return _message_sentence(event, data, when) + (f": {quoted}" if quoted else "")
+    if event.kind == "reply_not_delivered":
+        return _not_delivered(data, when)
     by = f"by {event.actor.name}" if event.actor else "automatically"
     return f"{_what(event.kind, data)} {by}{when}"
 
@@ -43,6 +45,18 @@ def _message_sentence(event: Event, data: dict, when: str) -> str:
     if data.get("automated"):
         return f"An automatic reply came in{when}"
     return f"{data.get('sender') or who} wrote{when}"
+
+
+def _not_delivered(data: dict, when: str) -> str:
+    """A reply refused after it was handed over: by which channel, the provider's code, and
+    what became of the first response."""
+    via = f" by {_channel(data)}" if data.get("channel") else ""
+    code = f" (code {data['code']})" if data.get("code") else ""
+    answer = {
+        "moved": "; the next reply is now the first answer",
+        "cleared": "; the first answer is due again",
+    }.get(data.get("first_response"), "")
+    return f"A reply{via} was not delivered{when}{code}{answer}"
 
 
 def _what(kind: str, data: dict) -> str:

@@ -39,7 +39,7 @@ def receive(inbound: Inbound) -> Ticket | None:
     if inbound.channel in PHONE_CHANNELS and not inbound.text and not inbound.attachments:
         return None  # an empty SMS says nothing to answer; its raw row is kept, ignored
     if inbound.bounce is not None:
-        return outbox.record_bounce(inbound.bounce)
+        return _bounced(inbound.bounce)
     if inbound.is_automated and customers.find(**customers.contact(inbound)) is None:
         return None  # automated mail from a stranger threads nowhere and opens nothing
     customer = customers.for_inbound(inbound)
@@ -196,6 +196,16 @@ def guess_category(text: str) -> Category:
     if re.search(r"\b(deliver|order|parcel)", lowered):
         return Category.DELIVERY
     return Category.GENERAL
+
+
+def _bounced(report) -> Ticket | None:
+    """A bounce for mail we sent: its row failed, and a bounced reply is no answer."""
+    row = outbox.record_bounce(report)
+    if row is None:
+        return None
+    if report.is_permanent:
+        lifecycle.reply_refused(row)
+    return row.ticket
 
 
 def _sms_keyword(customer: Customer, word: str, inbound: Inbound):

@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select, true, update
 from ticketing import customers, events, hours, lines, notify, whatsapp
 from ticketing.channels import Bounce, Sent, StatusReport
 from ticketing.extensions import db
-from ticketing.models import Customer, Outbox, Ticket
+from ticketing.models import Customer, Outbox
 from ticketing.models.enums import PHONE_CHANNELS, Channel, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -216,9 +216,10 @@ def record_report(
     return row
 
 
-def record_bounce(report: Bounce) -> Ticket | None:
+def record_bounce(report: Bounce) -> Outbox | None:
     """A delivery report on mail we sent: fail that Outbox row with the reason (a delay is
-    only noted) and tell the ticket's agents. It opens nothing and is never answered."""
+    only noted) and tell the ticket's agents; the row, or None when it names none of ours.
+    It opens nothing and is never answered."""
     if not report.message_id:
         return None  # a report that names no message of ours: kept raw, ignored
     row = db.session.scalar(select(Outbox).where(Outbox.message_id == report.message_id))
@@ -239,7 +240,7 @@ def record_bounce(report: Bounce) -> Ticket | None:
             recipient=recipient,
             reason=report.reason,
         )
-    return ticket
+    return row
 
 
 def _reported_row(channel: Channel, provider_id: str, outbox_id: int | None) -> Outbox | None:

@@ -10,9 +10,12 @@ sent; not found, it goes; the provider unable to say, it waits, and is never sen
 
 A WhatsApp message refused for being outside the 24-hour window (by our own check before
 anything goes, or by Twilio with 63016) is suppressed and its words owed by SMS instead
-(outbox.fall_back_from_whatsapp; the rules are in ticketing/whatsapp.py)."""
+(outbox.fall_back_from_whatsapp; the rules are in ticketing/whatsapp.py).
 
-from ticketing import channels, outbox, updates, whatsapp
+An agent's reply refused here for good (or suppressed at send time) is no answer to the
+customer: lifecycle.reply_refused moves the ticket's first response off it."""
+
+from ticketing import channels, lifecycle, outbox, updates, whatsapp
 from ticketing.extensions import db
 from ticketing.models import Outbox
 from ticketing.models.enums import Channel
@@ -27,6 +30,7 @@ def deliver(outbox_id: int) -> str:
     row = db.session.get(Outbox, outbox_id)
     if row.doubt_since is None or not _settled_by_asking(row):
         _hand_over(row)
+    lifecycle.reply_refused(row)  # a refused reply is no answer (it does nothing otherwise)
     db.session.commit()
     return row.status.value
 

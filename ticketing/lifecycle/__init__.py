@@ -6,6 +6,7 @@ job that calls them does. Callers use the names below; the modules split the wor
 - conversation: opening a ticket, and its thread (customer messages, replies, notes)
 - handling: who handles it and how urgently (assignee, department, priority, product)
 - tagging: the ticket's tags
+- refusals: a reply the provider refused after it was handed over, which is no answer
 - base: what they share (the next follow-up plan, the assignee, the last-change time)
 
 Promises, CCs, follow-up steps and customers' answers are records with modules of their own.
@@ -31,6 +32,7 @@ from ticketing.lifecycle.moves import (
     set_pending,
     set_status,
 )
+from ticketing.lifecycle.refusals import reply_refused
 from ticketing.lifecycle.tagging import tag
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "reopen",
     "replan",
     "reply",
+    "reply_refused",
     "resolve",
     "set_pending",
     "set_priority",

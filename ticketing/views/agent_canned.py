@@ -11,7 +11,7 @@ from ticketing.forms import CannedResponseForm
 from ticketing.models import CannedResponse, CannedScope, Department, User
 from ticketing.models.enums import Priority, Role, Status
 from ticketing.security import ticket_for
-from ticketing.views import audit_hooks
+from ticketing.views import agent_live, audit_hooks
 from ticketing.views.agent_ticket import _changed_meanwhile, _done, _refuse
 
 bp = Blueprint("canned", __name__)  # nested in agent.bp: its sign-in guard applies
@@ -60,7 +60,7 @@ def for_ticket(ticket_id: int):
 
 @bp.post("/tickets/<int:ticket_id>/canned/<int:canned_id>/apply")
 def apply(ticket_id: int, canned_id: int):
-    ticket = ticket_for(current_user, ticket_id)
+    ticket = agent_live.ticket_to_act_on(ticket_id)
     response = canned.offered(current_user, ticket, canned_id) or abort(404)
     if conflict := _changed_meanwhile(ticket, "apply"):
         return conflict

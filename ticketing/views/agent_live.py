@@ -52,9 +52,9 @@ def changed_meanwhile(ticket: Ticket, action: str) -> dict | None:
 
 
 def ticket_to_act_on(ticket_id: int) -> Ticket:
-    """The ticket, when the agent may still see it. When a colleague has just moved it out of
-    one of the agent's departments, a page (409) says where it went and keeps what they typed;
-    anyone else gets the 404 that leaks nothing."""
+    """The ticket, when the agent may still see it. When a colleague has moved it out of one
+    of the agent's departments, a page says where it went (200 to open it, 409 to act on it,
+    keeping what they typed); anyone else gets the 404 that leaks nothing."""
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is not None and can_see(current_user, ticket):
         return ticket
@@ -67,7 +67,7 @@ def ticket_to_act_on(ticket_id: int) -> Ticket:
         if (request.form.get(name) or "").strip()
     ]
     page = render_template("agent/moved.html", ticket=ticket, move=move, drafts=drafts)
-    abort(make_response(page, 409))
+    abort(make_response(page, 200 if request.method == "GET" else 409))
 
 
 def _moved_away_from(user, ticket: Ticket) -> Event | None:

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ticketing import lifecycle, tags
 from ticketing.forms import TagsForm
-from ticketing.security import ticket_for
+from ticketing.views import agent_live
 from ticketing.views.agent_ticket import _changed_meanwhile, _done, _errors, _refuse
 
 bp = Blueprint("tags", __name__)  # nested in agent.bp: its sign-in guard applies
@@ -13,7 +13,7 @@ bp = Blueprint("tags", __name__)  # nested in agent.bp: its sign-in guard applie
 
 @bp.post("/tickets/<int:ticket_id>/tags")
 def change(ticket_id: int):
-    ticket = ticket_for(current_user, ticket_id)
+    ticket = agent_live.ticket_to_act_on(ticket_id)
     form = TagsForm()
     if not form.validate_on_submit():
         return _refuse(ticket, "The tags were not changed: " + _errors(form), tags_form=form)

@@ -27,6 +27,7 @@ from ticketing import (
     promises,
     tags,
     thread,
+    whatsapp,
 )
 from ticketing.extensions import db
 from ticketing.forms import CcForm, NoteForm, ProductForm, PromiseForm, ReplyForm, TagsForm
@@ -43,7 +44,7 @@ AGAIN = "Your text is kept below; choose the files again."  # a browser cannot r
 
 @bp.get("/tickets/<int:ticket_id>")
 def page(ticket_id: int):
-    ticket = ticket_for(current_user, ticket_id)
+    ticket = agent_live.ticket_to_act_on(ticket_id)
     return render_template("agent/ticket.html", **_page_context(ticket))
 
 
@@ -75,6 +76,7 @@ def _page_context(ticket: Ticket, *, conflict=None, seen=None, **forms) -> dict:
         "others_elsewhere": others_elsewhere,
         "customer_events": customers.recent_events(customer),
         "failures": thread.undelivered(ticket),
+        "sent_by_sms": whatsapp.SENT_BY_SMS,  # a WhatsApp reply that went by SMS did arrive
         "agents": agents,
         "departments": db.session.scalars(select(Department).order_by(Department.name)).all(),
         "reply_form": forms.get("reply_form") or ReplyForm(),

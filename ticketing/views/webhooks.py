@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
-from ticketing import inbound, limits, outbox, spool
+from ticketing import inbound, lifecycle, limits, outbox, spool
 from ticketing.channels import email as email_channel
 from ticketing.channels import sms
 from ticketing.extensions import csrf, db
@@ -55,7 +55,9 @@ def twilio_status():
     """A delivery report: the channel reads it, the outbox records it."""
     report = sms.parse_status(request.form)
     row = outbox.record_report(Channel.SMS, report, request.args.get("outbox", type=int))
-    if row is None:
+    if row is not None:
+        lifecycle.reply_refused(row)  # failed or undelivered: that reply is no answer
+    else:
         log.info(
             "status callback %r for %s: no row of ours, or nothing to act on",
             report.description,

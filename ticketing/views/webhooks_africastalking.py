@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from ticketing import customers, limits, lines, outbox
+from ticketing import customers, lifecycle, limits, lines, outbox
 from ticketing.channels import africastalking
 from ticketing.contacts import InvalidContact, normalise_phone
 from ticketing.extensions import csrf, db
@@ -56,7 +56,9 @@ def delivery():
     if not form.get("id") or not form.get("status"):
         abort(400, "A delivery report needs its `id` and `status`")
     report = africastalking.parse_report(form)
-    if outbox.record_report(Channel.SMS, report) is None:
+    if (row := outbox.record_report(Channel.SMS, report)) is not None:
+        lifecycle.reply_refused(row)  # Failed or Rejected: that reply is no answer
+    else:
         log.info("delivery report %r for %s: no row of ours", report.description, form["id"])
     db.session.commit()
     return Response(status=200)
