@@ -1,5 +1,6 @@
 """Ticket queries shared by the agent queue and the API: views, filters, urgency order."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -50,6 +51,71 @@ SORTS = {
     "due": Ticket.due_at,
 }
 DIRECTIONS = ("asc", "desc")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the queue with a capped count: `total` is exact unless `more`, when it is
+    the bound counted to (there are more). Counting every match of a broad search or a big view
+    was most of its time at a million tickets: the queue counts to QUEUE_COUNT_CAP (further on
+    a page past it, so the page the last ticket is on counts exactly) and says "More than"."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+    more: bool
+
+    @property
+    def pages(self) -> int:
+        if self.more:
+            return self.total // self.per_page
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.more or self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    @property
+    def total_words(self) -> str:
+        if self.more:
+            return f"More than {self.total:,} tickets"
+        return f"{self.total:,} ticket{'' if self.total == 1 else 's'}"
+
+    @property
+    def short_total(self) -> str:
+        """For the window's title: "1,000+" or "12"."""
+        return f"{self.total:,}+" if self.more else f"{self.total:,}"
+
+
+def capped_count(query: Select, bound: int | None = None) -> tuple[int, bool]:
+    """How many tickets the query finds, counted up to `bound` (QUEUE_COUNT_CAP); and whether
+    there are more."""
+    bound = bound or current_app.config["QUEUE_COUNT_CAP"]
+    ids = query.order_by(None).with_only_columns(Ticket.id, maintain_column_froms=True)
+    found = db.session.scalar(select(func.count()).select_from(ids.limit(bound + 1).subquery()))
+    return min(found, bound), found > bound
+
+
+def paginate(query: Select, page: int, per_page: int) -> Page:
+    """A page of an ordered ticket query; counted up to QUEUE_COUNT_CAP, or to the end of this
+    page when it lies further, so the last page, once reached, knows the exact total."""
+    page = max(page, 1)
+    total, more = capped_count(query, max(current_app.config["QUEUE_COUNT_CAP"], page * per_page))
+    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items, page, per_page, total, more)
 
 
 def apply_view(query: Select, view: str, user, every_status: bool = False) -> Select:

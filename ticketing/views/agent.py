@@ -46,9 +46,7 @@ def queue():
         selectinload(Ticket.assignee),
         selectinload(Ticket.tags),
     )
-    page = db.paginate(
-        query, per_page=current_app.config["QUEUE_PAGE_SIZE"], error_out=False, max_per_page=100
-    )
+    page = search.paginate(query, *_page_asked())
     departments = db.session.scalars(select(Department).order_by(Department.name)).all()
     # every argument but the page, empty ones too: an empty status= means every status
     args = {k: v for k, v in request.args.items() if k != "page"} | {"view": view}
@@ -92,6 +90,17 @@ def queue_live():
     for item in news["changed"] + news["assigned"]:
         item["url"] = url_for("agent.ticket.page", ticket_id=item["id"])
     return jsonify(news)
+
+
+def _page_asked() -> tuple[int, int]:
+    """?page= and ?per_page= as db.paginate read them: page 1 and QUEUE_PAGE_SIZE when missing
+    or not positive numbers, at most 100 a page."""
+    number = request.args.get("page", type=int)
+    size = request.args.get("per_page", type=int)
+    return (
+        number if number and number > 0 else 1,
+        min(size, 100) if size and size > 0 else current_app.config["QUEUE_PAGE_SIZE"],
+    )
 
 
 def _view() -> str:
