@@ -67,6 +67,19 @@ def test_a_broad_search_says_more_than_the_cap(client, login, nine):
     assert "Page 1 of more than 2" in page_text(first)
     assert re.search(r"<title>\(4\+\) All tickets", first)
     assert len(listed(first)) == 2 and next_link(first)
+    assert "matches more than 4 tickets: only some of them are listed" in text_of(
+        first, "search-broad"
+    )
+    assert text_of(page(client, q="oven"), "search-broad") == ""
+
+
+@CAPPED
+def test_filters_apply_before_the_cap_so_a_filtered_count_is_exact(client, login, nine):
+    login(client, nine["boss"])
+    high = page(client, q="fridge", priority="high")  # four of the nine fridges
+    assert text_of(high, "queue-total") == "4 tickets" and text_of(high, "search-broad") == ""
+    odd = sorted(t.reference for t in nine["fridges"] if t.priority == Priority.HIGH)
+    assert sorted(listed(high) + listed(page(client, q="fridge", priority="high", page=2))) == odd
 
 
 @CAPPED
@@ -90,8 +103,8 @@ def test_the_last_page_knows_the_exact_total(client, login, nine):
     assert len(listed(last)) == 1
 
 
-@CAPPED
-def test_every_page_of_a_capped_search_lists_each_match_once(client, login, nine):
+@pytest.mark.config(QUEUE_COUNT_CAP=20, QUEUE_PAGE_SIZE=2)
+def test_every_page_of_a_search_under_the_cap_lists_each_match_once(client, login, nine):
     login(client, nine["boss"])
     seen, url = [], "/agent/?view=all&status=&q=fridge&sort=customer&dir=desc"
     while url:

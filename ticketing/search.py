@@ -109,11 +109,17 @@ def capped_count(query: Select, bound: int | None = None) -> tuple[int, bool]:
     return min(found, bound), found > bound
 
 
+def counted_to(page: int, per_page: int) -> int:
+    """How far the queue counts (and a search gathers) for this page: the cap, or the end of
+    the page when it lies further."""
+    return max(current_app.config["QUEUE_COUNT_CAP"], max(page, 1) * per_page)
+
+
 def paginate(query: Select, page: int, per_page: int) -> Page:
     """A page of an ordered ticket query; counted up to QUEUE_COUNT_CAP, or to the end of this
     page when it lies further, so the last page, once reached, knows the exact total."""
     page = max(page, 1)
-    total, more = capped_count(query, max(current_app.config["QUEUE_COUNT_CAP"], page * per_page))
+    total, more = capped_count(query, counted_to(page, per_page))
     items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items, page, per_page, total, more)
 
@@ -174,6 +180,35 @@ def apply_filters(
     if q:
         query = query.where(_text_match(_terms(q)))
     return query
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the queue's search box found: at most QUEUE_COUNT_CAP + 1 tickets from each place
+    a ticket can match (reference, contact, subject, name, message). `broad` when a place had
+    more: the ids are then only some of the matches, and the page says so."""
+
+    ids: frozenset[int]
+    broad: bool
+
+
+def gather(query: Select, q: str, limit: int | None = None) -> Found:
+    """The tickets of `query` (its view and filters applied) that a search finds, gathered once
+    with a limit on each place they match: the queue sorts, counts and pages these. Ordering
+    and counting every match of a common word took seconds at a million tickets; a search that
+    finds more than the cap is one to narrow, not to page through. `limit`, QUEUE_COUNT_CAP
+    unless more: a page past the cap gathers as far as its end, as paginate() counts."""
+    terms = _terms(q)
+    conditions = _match_conditions(terms)
+    if not conditions:
+        return Found(frozenset(), False)
+    limit = max(limit or 0, current_app.config["QUEUE_COUNT_CAP"])
+    ids, broad = fulltext.gather(query, conditions, limit, terms.words)
+    return Found(frozenset(ids), broad)
+
+
+def only_found(query: Select, found: Found) -> Select:
+    return query.where(fulltext.among_ids(Ticket.id, found.ids) if found.ids else false())
 
 
 def widen_for_lookup(filters: dict) -> bool:
@@ -245,6 +280,27 @@ def _terms(q: str) -> search_terms.Terms:
 def _text_match(terms: search_terms.Terms):
     """Tickets by reference, by their customer's phone or email, or by words in the subject,
     the customer's name or any message. One union of indexed lookups, never a scan."""
+    found = _match_sources(terms)
+    if not found:
+        return false()
+    return fulltext.among(Ticket.id, found[0] if len(found) == 1 else union(*found))
+
+
+def _match_conditions(terms: search_terms.Terms) -> list:
+    """_match_sources as conditions on Ticket, for gather()."""
+    found = []
+    if terms.reference:
+        found.append(Ticket.reference == terms.reference)
+    if terms.phone or terms.email:
+        contact = Customer.phone == terms.phone if terms.phone else Customer.email == terms.email
+        found.append(Ticket.customer_id.in_(select(WHOSE).where(contact)))
+    if terms.words:
+        found += fulltext.ticket_conditions(terms.words)
+    return found
+
+
+def _match_sources(terms: search_terms.Terms) -> list[Select]:
+    """Queries of the ticket ids each term finds, one per place a ticket can match."""
     found = []
     if terms.reference:
         found.append(select(Ticket.id).where(Ticket.reference == terms.reference))
@@ -253,9 +309,7 @@ def _text_match(terms: search_terms.Terms):
         found.append(select(Ticket.id).where(Ticket.customer_id.in_(select(WHOSE).where(contact))))
     if terms.words:
         found += fulltext.tickets_with_words(terms.words)
-    if not found:
-        return false()
-    return fulltext.among(Ticket.id, found[0] if len(found) == 1 else union(*found))
+    return found
 
 
 def urgency_order(query: Select) -> Select:

@@ -37,7 +37,7 @@ def staff_only():
 @bp.get("/")
 def queue():
     view = _view()
-    query, widened = _queue_query(view)
+    query, widened, found = _queue_query(view)
     query = search.ordered(query, request.args.get("sort"), request.args.get("dir"))
     # a page's customers, departments, assignees and tags in four queries, not four a row
     query = query.options(
@@ -58,6 +58,7 @@ def queue():
         filters=request.args,
         args=args,
         widened=widened,
+        broad=found is not None and found.broad,
         sorts=search.SORTS,
         saved_views=saved_views.listed(current_user),
         save_form=SavedViewForm(args=urlencode(args)),
@@ -112,11 +113,15 @@ def _view() -> str:
 
 def _queue_query(view: str):
     """The tickets of one queue view, as the page's filters narrow it, that the user may see;
-    and whether the search widened it to every status."""
+    whether the search widened it to every status; and what the search found (search.Found)."""
     filters = _filters(request.args)
     widened = search.widen_for_lookup(filters)
     query = search.apply_view(visible_tickets(current_user), view, current_user, widened)
-    return search.apply_filters(query, **filters), widened
+    query = search.apply_filters(query, **(filters | {"q": None}))
+    if not filters["q"]:
+        return query, widened, None
+    found = search.gather(query, filters["q"], search.counted_to(*_page_asked()))
+    return search.only_found(query, found), widened, found
 
 
 def _colleagues() -> list[User]:
