@@ -20,29 +20,14 @@ from sqlalchemy import (
     table,
     text,
     type_coerce,
+    union_all,
 )
 
 from ticketing.extensions import db
 from ticketing.models import Customer, Message, Ticket
 
 _SIMPLE = literal_column("'simple'::regconfig")  # a constant, so the planner uses the index
-FUZZY = 4  # gather(): the sample a common word's GIN scan returns, in times the limit
-
-
-def ticket_conditions(words: tuple[str, ...]) -> list:
-    """Conditions on Ticket, one per place its words can be: subject, customer's name, a
-    message (for gather(), which limits each on its own)."""
-    return [
-        _matches(Ticket.subject, "tickets_fts", Ticket.id, words),
-        Ticket.customer_id.in_(
-            select(Customer.id).where(_matches(Customer.name, "customers_fts", Customer.id, words))
-        ),
-        Ticket.id.in_(
-            select(Message.ticket_id).where(
-                _matches(Message.body, "messages_fts", Message.id, words)
-            )
-        ),
-    ]
+FUZZY = 2  # gather(): the sample a common word's GIN scan returns, in times the limit
 
 
 def tickets_with_words(words: tuple[str, ...]) -> list[Select]:
@@ -61,39 +46,52 @@ def tickets_with_words(words: tuple[str, ...]) -> list[Select]:
 
 
 def gather(
-    query: Select, conditions: list, limit: int, words: tuple[str, ...]
+    query: Select, sources: list[Select], limit: int, words: tuple[str, ...]
 ) -> tuple[set[int], bool]:
-    """The ids of the tickets of `query` that meet each condition, at most `limit` + 1 of each:
-    one UNION ALL query. Returns the ids and whether a condition found more than `limit` (the
-    search is broad, and the ids are only some of its matches).
+    """The ids of the tickets of `query` that each source (a query of ticket ids) finds, at
+    most `limit` + 1 of each: one UNION ALL query. Returns the ids and whether the search is
+    broad (a source found more than `limit`: the ids are only some of its matches).
 
+    Each source is matched on its own first (a materialised CTE): given the LIMIT, the
+    planner otherwise walked every ticket and message in id order to meet a rare word (3 s).
     On PostgreSQL a GIN scan of a common word reads its whole posting list (half a million
-    messages say "haipoi" at a million tickets: 100 ms and more, before any LIMIT applies).
-    For a one-word search gin_fuzzy_search_limit has the index hand back a sample of about
-    FUZZY times `limit` entries instead: a word with fewer matches than that comes back whole,
-    one with more still fills `limit`, so "broad" is told right either way. With several words
-    each word would be sampled on its own and their intersection lost: those scan in full."""
+    messages say "haipoi" at a million tickets: 100 ms and more). For a one-word search
+    gin_fuzzy_search_limit has the index hand back a sample of about FUZZY times `limit`
+    instead: a word with fewer matches comes back whole, one with more is broad whatever the
+    filters keep of the sample (its unfiltered matches are counted too). With several words
+    each would be sampled on its own and their intersection lost: those scan in full."""
     postgres = db.session.get_bind().dialect.name == "postgresql"
     sampled = postgres and len(words) == 1
     ids = query.order_by(None).with_only_columns(Ticket.id, maintain_column_froms=True)
-    parts = [
-        select(literal_column(str(n)).label("source"), part.c.id)
-        for n, part in enumerate(
-            ids.where(condition).limit(limit + 1).subquery() for condition in conditions
-        )
-    ]
-    query = parts[0].union_all(*parts[1:]) if len(parts) > 1 else parts[0]
+    parts = []
+    for n, source in enumerate(sources):
+        found = source.cte(f"found_{n}")
+        if postgres:
+            found = found.prefix_with("MATERIALIZED")
+        kept = ids.where(Ticket.id.in_(select(found.c[0]))).limit(limit + 1).subquery()
+        parts.append(select(literal_column(str(n)).label("source"), kept.c.id))
+        every = select(func.count()).select_from(found).scalar_subquery()
+        parts.append(select(literal_column(str(-1 - n)).label("source"), every))
+    if postgres:  # parallel workers cost more to start than these few index scans take
+        db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     if sampled:
         db.session.execute(text(f"SET LOCAL gin_fuzzy_search_limit = {limit * FUZZY}"))
     try:
-        rows = db.session.execute(query).all()
+        rows = db.session.execute(union_all(*parts)).all()
     finally:
-        if sampled:
-            db.session.execute(text("SET LOCAL gin_fuzzy_search_limit = 0"))
-    counts = [0] * len(conditions)
-    for source, _ in rows:
-        counts[int(source)] += 1
-    return {ticket_id for _, ticket_id in rows}, any(n > limit for n in counts)
+        if postgres:
+            db.session.execute(text("RESET max_parallel_workers_per_gather"))
+            db.session.execute(text("RESET gin_fuzzy_search_limit"))
+    kept_counts = [0] * len(sources)
+    tickets = set()
+    broad = False
+    for source, value in rows:
+        if source >= 0:
+            kept_counts[source] += 1
+            tickets.add(value)
+        elif sampled and value >= limit * FUZZY * 0.8:  # about the sample's size: a sample
+            broad = True
+    return tickets, broad or any(n > limit for n in kept_counts)
 
 
 def among_ids(id_column, ids):

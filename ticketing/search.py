@@ -199,11 +199,11 @@ def gather(query: Select, q: str, limit: int | None = None) -> Found:
     finds more than the cap is one to narrow, not to page through. `limit`, QUEUE_COUNT_CAP
     unless more: a page past the cap gathers as far as its end, as paginate() counts."""
     terms = _terms(q)
-    conditions = _match_conditions(terms)
-    if not conditions:
+    sources = _match_sources(terms)
+    if not sources:
         return Found(frozenset(), False)
     limit = max(limit or 0, current_app.config["QUEUE_COUNT_CAP"])
-    ids, broad = fulltext.gather(query, conditions, limit, terms.words)
+    ids, broad = fulltext.gather(query, sources, limit, terms.words)
     return Found(frozenset(ids), broad)
 
 
@@ -284,19 +284,6 @@ def _text_match(terms: search_terms.Terms):
     if not found:
         return false()
     return fulltext.among(Ticket.id, found[0] if len(found) == 1 else union(*found))
-
-
-def _match_conditions(terms: search_terms.Terms) -> list:
-    """_match_sources as conditions on Ticket, for gather()."""
-    found = []
-    if terms.reference:
-        found.append(Ticket.reference == terms.reference)
-    if terms.phone or terms.email:
-        contact = Customer.phone == terms.phone if terms.phone else Customer.email == terms.email
-        found.append(Ticket.customer_id.in_(select(WHOSE).where(contact)))
-    if terms.words:
-        found += fulltext.ticket_conditions(terms.words)
-    return found
 
 
 def _match_sources(terms: search_terms.Terms) -> list[Select]:
