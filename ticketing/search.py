@@ -199,7 +199,7 @@ def gather(query: Select, q: str, limit: int | None = None) -> Found:
     finds more than the cap is one to narrow, not to page through. `limit`, QUEUE_COUNT_CAP
     unless more: a page past the cap gathers as far as its end, as paginate() counts."""
     terms = _terms(q)
-    sources = _match_sources(terms)
+    sources = _places(terms)
     if not sources:
         return Found(frozenset(), False)
     limit = max(limit or 0, current_app.config["QUEUE_COUNT_CAP"])
@@ -284,6 +284,19 @@ def _text_match(terms: search_terms.Terms):
     if not found:
         return false()
     return fulltext.among(Ticket.id, found[0] if len(found) == 1 else union(*found))
+
+
+def _places(terms: search_terms.Terms) -> list[tuple[Select, object]]:
+    """_match_sources for gather(): (ids found, the ticket column they are) per place."""
+    found = []
+    if terms.reference:
+        found.append((select(Ticket.id).where(Ticket.reference == terms.reference), Ticket.id))
+    if terms.phone or terms.email:
+        contact = Customer.phone == terms.phone if terms.phone else Customer.email == terms.email
+        found.append((select(WHOSE).where(contact), Ticket.customer_id))
+    if terms.words:
+        found += fulltext.places_with_words(terms.words)
+    return found
 
 
 def _match_sources(terms: search_terms.Terms) -> list[Select]:
