@@ -29,7 +29,7 @@ def nine(db, department, staff):
         db.session.add(customer)
         ticket = lifecycle.open_ticket(
             customer,
-            subject=f"Fridge {number}",
+            subject=f"Fridge not cooling {number}",
             body="It does not cool",
             channel=Channel.SMS,
             department=sales,
@@ -76,11 +76,14 @@ def test_a_broad_search_says_more_than_the_cap(client, login, nine):
 @pytest.mark.config(QUEUE_COUNT_CAP=6, QUEUE_PAGE_SIZE=2)
 def test_filters_apply_before_the_cap_so_a_filtered_count_is_exact(client, login, nine):
     login(client, nine["boss"])
-    assert text_of(page(client, q="fridge"), "search-broad")  # nine fridges: broad
-    high = page(client, q="fridge", priority="high")  # four of the nine fridges
+    # two words: a one-word search on PostgreSQL may be a sample of the index (fulltext.gather),
+    # and is broad then whatever the filters keep
+    assert text_of(page(client, q="fridge cooling"), "search-broad")  # nine fridges: broad
+    high = page(client, q="fridge cooling", priority="high")  # four of the nine fridges
     assert text_of(high, "queue-total") == "4 tickets" and text_of(high, "search-broad") == ""
     odd = sorted(t.reference for t in nine["fridges"] if t.priority == Priority.HIGH)
-    assert sorted(listed(high) + listed(page(client, q="fridge", priority="high", page=2))) == odd
+    second = page(client, q="fridge cooling", priority="high", page=2)
+    assert sorted(listed(high) + listed(second)) == odd
 
 
 @CAPPED

@@ -27,7 +27,9 @@ from ticketing.extensions import db
 from ticketing.models import Customer, Message, Ticket
 
 _SIMPLE = literal_column("'simple'::regconfig")  # a constant, so the planner uses the index
-FUZZY = 2  # gather(): the sample a common word's GIN scan returns, in times the limit
+# gather(): the sample a common word's GIN scan returns, in times the limit. A source that
+# came back with 80% of it (more than the limit) was sampled, or had more than the limit.
+FUZZY = 1.25
 
 
 def places_with_words(words: tuple[str, ...]) -> list[tuple[Select, object]]:
@@ -96,7 +98,7 @@ def gather(
     if postgres:  # parallel workers cost more to start than these few index scans take
         db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     if sampled:
-        db.session.execute(text(f"SET LOCAL gin_fuzzy_search_limit = {limit * FUZZY}"))
+        db.session.execute(text(f"SET LOCAL gin_fuzzy_search_limit = {int(limit * FUZZY)}"))
     try:
         rows = db.session.execute(union_all(*parts)).all()
     finally:
@@ -110,7 +112,7 @@ def gather(
         if source >= 0:
             kept_counts[source] += 1
             tickets.add(value)
-        elif sampled and value >= limit * FUZZY * 0.8:  # about the sample's size: a sample
+        elif sampled and value > limit * FUZZY * 0.8:  # about the sample's size: a sample
             broad = True
     return tickets, broad or any(n > limit for n in kept_counts)
 
