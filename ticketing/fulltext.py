@@ -32,20 +32,25 @@ _SIMPLE = literal_column("'simple'::regconfig")  # a constant, so the planner us
 FUZZY = 1.25
 
 
-def places_with_words(words: tuple[str, ...]) -> list[tuple[Select, object]]:
-    """tickets_with_words for gather(): (ids found, the ticket column they are) per place."""
+def places_with_words(words: tuple[str, ...], prefix: bool = True) -> list[tuple[Select, object]]:
+    """tickets_with_words for gather(): (ids found, the ticket column they are) per place.
+    `prefix=False` matches whole words only (PostgreSQL)."""
     return [
         (
-            select(Ticket.id).where(_matches(Ticket.subject, "tickets_fts", Ticket.id, words)),
+            select(Ticket.id).where(
+                _matches(Ticket.subject, "tickets_fts", Ticket.id, words, prefix)
+            ),
             Ticket.id,
         ),
         (
-            select(Customer.id).where(_matches(Customer.name, "customers_fts", Customer.id, words)),
+            select(Customer.id).where(
+                _matches(Customer.name, "customers_fts", Customer.id, words, prefix)
+            ),
             Ticket.customer_id,
         ),
         (
             select(Message.ticket_id).where(
-                _matches(Message.body, "messages_fts", Message.id, words)
+                _matches(Message.body, "messages_fts", Message.id, words, prefix)
             ),
             Ticket.id,
         ),
@@ -133,9 +138,9 @@ def among(id_column, ids: Select):
     return id_column.in_(ids)
 
 
-def _matches(text_column, fts_table: str, id_column, words: tuple[str, ...]):
+def _matches(text_column, fts_table: str, id_column, words: tuple[str, ...], prefix=True):
     if db.session.get_bind().dialect.name == "postgresql":
-        query = " & ".join(f"{word}:*" for word in words)
+        query = " & ".join(f"{word}:*" if prefix else word for word in words)
         return func.to_tsvector(_SIMPLE, text_column).op("@@")(func.to_tsquery(_SIMPLE, query))
     fts = table(fts_table, column("rowid"))
     query = " ".join(f'"{word}"*' for word in words)
