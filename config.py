@@ -106,6 +106,8 @@ class Config:
     REOPEN_WINDOW_DAYS = env_int("REOPEN_WINDOW_DAYS", 14)
     AUTO_MESSAGES_PER_HOUR = env_int("AUTO_MESSAGES_PER_HOUR", 5)
     QUEUE_PAGE_SIZE = 50
+    # the queue counts its tickets this far and then says "More than 1,000" (ticketing/search.py)
+    QUEUE_COUNT_CAP = env_int("QUEUE_COUNT_CAP", 1000)
     LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)  # per email, before delays start
     LOGIN_MAX_DELAY_SECONDS = env_int("LOGIN_MAX_DELAY_SECONDS", 300)  # the delays' cap
     # Reverse proxies in front of the app that set X-Forwarded-For/-Proto: 0 trusts none (the

@@ -1,10 +1,12 @@
 """Run the benchmarks, print one table and write it to bench/results.md with the machine's facts.
 
     python -m bench [--only NAME ...] [--database sqlite|postgresql|URL] [--size N] [--full]
+                    [--reuse]
 
 Each module here with a `run(database_url, size) -> list[dict]` is a benchmark; its rows carry
 bench, database, size, metric, value, unit and target. `--full` (make bench FULL=1) adds the
-million-ticket PostgreSQL run. Each run's rows also go to bench/results/ as JSON.
+million-ticket PostgreSQL run. Each run's rows also go to bench/results/ as JSON. `--reuse`
+keeps the data a benchmark loaded into the database before, at the same size (bench._data).
 """
 
 import argparse
@@ -16,6 +18,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench import _data
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SIZES = {"sqlite": 100_000, "postgresql": 100_000}
@@ -111,7 +115,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--database", nargs="*", default=["sqlite", "postgresql"])
     parser.add_argument("--size", type=int, default=None)
     parser.add_argument("--full", action="store_true")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep data loaded before at the same size"
+    )
     args = parser.parse_args(argv)
+    _data.reuse = args.reuse
     runs = [(kind, args.size or DEFAULT_SIZES.get(kind, 100_000)) for kind in args.database]
     if args.full:
         runs.append(("postgresql", FULL_SIZE))

@@ -6,7 +6,16 @@ import statistics
 
 from sqlalchemy import text
 
-from bench._data import PASSWORD, _chunks, _reference, bench_app, fill, reset_schema
+from bench._data import (
+    PASSWORD,
+    _chunks,
+    _reference,
+    already_loaded,
+    bench_app,
+    fill,
+    mark_loaded,
+    reset_schema,
+)
 from bench.queue import _p95, _time_page
 from ticketing.extensions import db
 from ticketing.models import Message, User
@@ -30,14 +39,16 @@ QUERIES = {
 def run(database_url: str, size: int) -> list[dict]:
     app = bench_app(database_url)
     with app.app_context():
-        reset_schema()
-        fill(size)
-        _name_customers()
-        _add_messages(size)
-        supervisor = User(email="boss@bench.test", name="Boss", role=Role.SUPERVISOR)
-        supervisor.set_password(PASSWORD)
-        db.session.add(supervisor)
-        db.session.commit()
+        if not already_loaded("search", size):
+            reset_schema()
+            # names from a small list, so a name search finds a few hundred customers, as in life
+            fill(size, names=[f"{first} {last}" for first in FIRST for last in LAST])
+            _add_messages(size)
+            supervisor = User(email="boss@bench.test", name="Boss", role=Role.SUPERVISOR)
+            supervisor.set_password(PASSWORD)
+            db.session.add(supervisor)
+            db.session.commit()
+            mark_loaded("search", size)
     kind = database_url.split(":", 1)[0].split("+")[0]
     rows = []
     for name, query in QUERIES.items():
@@ -61,24 +72,10 @@ def run(database_url: str, size: int) -> list[dict]:
     return rows
 
 
-def _name_customers() -> None:
-    """Names from a small list, so a name search finds a few hundred customers, as in life."""
-    names = [f"{first} {last}" for first in FIRST for last in LAST]
-    ids = db.session.scalars(text("SELECT id FROM customers ORDER BY id")).all()
-    for start in range(0, len(ids), 10_000):
-        batch = [{"i": i, "n": names[i % len(names)]} for i in ids[start : start + 10_000]]
-        db.session.execute(text("UPDATE customers SET name = :n WHERE id = :i"), batch)
-        db.session.commit()
-
-
 def _add_messages(size: int) -> None:
-    """One customer message per ticket. On PostgreSQL the GIN index is built after the load,
-    as one would for a bulk import; the SQLite triggers index each row as it goes in."""
+    """One customer message per ticket. On PostgreSQL the GIN index is built after the load
+    (bench._data), as one would for a bulk import; the SQLite triggers index each row."""
     rng = random.Random(11)
-    postgres = db.engine.dialect.name == "postgresql"
-    if postgres:
-        db.session.execute(text("DROP INDEX ix_messages_body_search"))
-        db.session.commit()
     first_ticket = db.session.scalar(text("SELECT min(id) FROM tickets"))
     rows = (
         {
@@ -92,16 +89,3 @@ def _add_messages(size: int) -> None:
         for i in range(size)
     )
     _chunks(Message, rows, size)
-    if postgres:
-        db.session.execute(
-            text(
-                "CREATE INDEX ix_messages_body_search ON messages "
-                "USING gin (to_tsvector('simple', body))"
-            )
-        )
-        # what autovacuum does soon after a bulk load: fold the GIN pending lists in
-        for index in ("ix_tickets_subject_search", "ix_customers_name_search"):
-            db.session.execute(text(f"SELECT gin_clean_pending_list('{index}'::regclass)"))
-        for table in ("messages", "customers", "tickets"):
-            db.session.execute(text(f"ANALYZE {table}"))
-        db.session.commit()

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import Select, func, or_, select
 
-from ticketing import event_words, hours
+from ticketing import event_words, hours, search
 from ticketing.event_words import MESSAGE_KINDS
 from ticketing.extensions import db
 from ticketing.models import Event, Message, Ticket, User
@@ -141,7 +141,7 @@ def parse_since(value: str | None) -> datetime | None:
 def queue_news(query: Select, since: datetime, user: User) -> dict:
     """The queue view's count now, its tickets new or changed since `since`, and the tickets
     given to `user` by someone else (or by routing) since then."""
-    count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    count, more = search.capped_count(query)
     after = since - SLACK
     changed = db.session.scalars(
         query.order_by(None)
@@ -150,7 +150,9 @@ def queue_news(query: Select, since: datetime, user: User) -> dict:
         .limit(QUEUE_ITEMS)
     ).all()
     return {
-        "count": count,
+        "count": count,  # capped like the page's: with "more", at least this many
+        "more": more,
+        "count_words": search.Page([], 1, 1, count, more).total_words,
         "changed": [_ticket_item(ticket, ticket.updated_at) for ticket in changed],
         "assigned": _assigned_to(user, after),
         "now": iso(hours.now()),

@@ -1,5 +1,6 @@
 """Ticket queries shared by the agent queue and the API: views, filters, urgency order."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -50,6 +51,77 @@ SORTS = {
     "due": Ticket.due_at,
 }
 DIRECTIONS = ("asc", "desc")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the queue with a capped count: `total` is exact unless `more`, when it is
+    the bound counted to (there are more). Counting every match of a broad search or a big view
+    was most of its time at a million tickets: the queue counts to QUEUE_COUNT_CAP (further on
+    a page past it, so the page the last ticket is on counts exactly) and says "More than"."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+    more: bool
+
+    @property
+    def pages(self) -> int:
+        if self.more:
+            return self.total // self.per_page
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.more or self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    @property
+    def total_words(self) -> str:
+        if self.more:
+            return f"More than {self.total:,} tickets"
+        return f"{self.total:,} ticket{'' if self.total == 1 else 's'}"
+
+    @property
+    def short_total(self) -> str:
+        """For the window's title: "1,000+" or "12"."""
+        return f"{self.total:,}+" if self.more else f"{self.total:,}"
+
+
+def capped_count(query: Select, bound: int | None = None) -> tuple[int, bool]:
+    """How many tickets the query finds, counted up to `bound` (QUEUE_COUNT_CAP); and whether
+    there are more."""
+    bound = bound or current_app.config["QUEUE_COUNT_CAP"]
+    ids = query.order_by(None).with_only_columns(Ticket.id, maintain_column_froms=True)
+    found = db.session.scalar(select(func.count()).select_from(ids.limit(bound + 1).subquery()))
+    return min(found, bound), found > bound
+
+
+def counted_to(page: int, per_page: int) -> int:
+    """How far the queue counts (and a search gathers) for this page: the cap, or the end of
+    the page when it lies further."""
+    return max(current_app.config["QUEUE_COUNT_CAP"], max(page, 1) * per_page)
+
+
+def paginate(query: Select, page: int, per_page: int) -> Page:
+    """A page of an ordered ticket query; counted up to QUEUE_COUNT_CAP, or to the end of this
+    page when it lies further, so the last page, once reached, knows the exact total."""
+    page = max(page, 1)
+    total, more = capped_count(query, counted_to(page, per_page))
+    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items, page, per_page, total, more)
 
 
 def apply_view(query: Select, view: str, user, every_status: bool = False) -> Select:
@@ -108,6 +180,42 @@ def apply_filters(
     if q:
         query = query.where(_text_match(_terms(q)))
     return query
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the queue's search box found: at most QUEUE_COUNT_CAP + 1 tickets from each place
+    a ticket can match (reference, contact, subject, name, message). `broad` when a place had
+    more: the ids are then only some of the matches, and the page says so."""
+
+    ids: frozenset[int]
+    broad: bool
+
+
+def gather(query: Select, q: str, limit: int | None = None) -> Found:
+    """The tickets of `query` (its view and filters applied) that a search finds, gathered once
+    with a limit on each place they match: the queue sorts, counts and pages these. Ordering
+    and counting every match of a common word took seconds at a million tickets; a search that
+    finds more than the cap is one to narrow, not to page through. `limit`, QUEUE_COUNT_CAP
+    unless more: a page past the cap gathers as far as its end, as paginate() counts."""
+    terms = _terms(q)
+    sources = _places(terms)
+    if not sources:
+        return Found(frozenset(), False)
+    limit = max(limit or 0, current_app.config["QUEUE_COUNT_CAP"])
+    if len(terms.words) == 1 and db.session.get_bind().dialect.name == "postgresql":
+        # A GIN scan of a prefix ("haipoi:*") reads all its posting list, of the whole word
+        # ("haipoi") a sample: a word that is broad whole is broad as a prefix too.
+        whole = _places(terms, prefix=False)
+        ids, broad = fulltext.gather(query, whole, limit, terms.words)
+        if broad:
+            return Found(frozenset(ids), True)
+    ids, broad = fulltext.gather(query, sources, limit, terms.words)
+    return Found(frozenset(ids), broad)
+
+
+def only_found(query: Select, found: Found) -> Select:
+    return query.where(fulltext.among_ids(Ticket.id, found.ids) if found.ids else false())
 
 
 def widen_for_lookup(filters: dict) -> bool:
@@ -179,6 +287,27 @@ def _terms(q: str) -> search_terms.Terms:
 def _text_match(terms: search_terms.Terms):
     """Tickets by reference, by their customer's phone or email, or by words in the subject,
     the customer's name or any message. One union of indexed lookups, never a scan."""
+    found = _match_sources(terms)
+    if not found:
+        return false()
+    return fulltext.among(Ticket.id, found[0] if len(found) == 1 else union(*found))
+
+
+def _places(terms: search_terms.Terms, prefix: bool = True) -> list[tuple[Select, object]]:
+    """_match_sources for gather(): (ids found, the ticket column they are) per place."""
+    found = []
+    if terms.reference:
+        found.append((select(Ticket.id).where(Ticket.reference == terms.reference), Ticket.id))
+    if terms.phone or terms.email:
+        contact = Customer.phone == terms.phone if terms.phone else Customer.email == terms.email
+        found.append((select(WHOSE).where(contact), Ticket.customer_id))
+    if terms.words:
+        found += fulltext.places_with_words(terms.words, prefix)
+    return found
+
+
+def _match_sources(terms: search_terms.Terms) -> list[Select]:
+    """Queries of the ticket ids each term finds, one per place a ticket can match."""
     found = []
     if terms.reference:
         found.append(select(Ticket.id).where(Ticket.reference == terms.reference))
@@ -187,9 +316,7 @@ def _text_match(terms: search_terms.Terms):
         found.append(select(Ticket.id).where(Ticket.customer_id.in_(select(WHOSE).where(contact))))
     if terms.words:
         found += fulltext.tickets_with_words(terms.words)
-    if not found:
-        return false()
-    return fulltext.among(Ticket.id, found[0] if len(found) == 1 else union(*found))
+    return found
 
 
 def urgency_order(query: Select) -> Select:

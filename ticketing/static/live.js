@@ -99,8 +99,10 @@
     const told = new Set();
 
     function show(data) {
-      document.title = '(' + data.count + ') ' + title + ' \u00b7 Fuatilia';
-      if (total) total.textContent = data.count + (data.count === 1 ? ' ticket' : ' tickets');
+      // counted up to a cap, like the page ("More than 1,000 tickets")
+      document.title = '(' + data.count.toLocaleString('en') + (data.more ? '+' : '') + ') ' +
+        title + ' \u00b7 Fuatilia';
+      if (total) total.textContent = data.count_words;
       data.changed.forEach(function (ticket) {
         const key = ticket.id + '@' + ticket.at;
         if (!onPage.has(key)) changed.add(ticket.id);

@@ -37,7 +37,7 @@ def staff_only():
 @bp.get("/")
 def queue():
     view = _view()
-    query, widened = _queue_query(view)
+    query, widened, found = _queue_query(view)
     query = search.ordered(query, request.args.get("sort"), request.args.get("dir"))
     # a page's customers, departments, assignees and tags in four queries, not four a row
     query = query.options(
@@ -46,9 +46,7 @@ def queue():
         selectinload(Ticket.assignee),
         selectinload(Ticket.tags),
     )
-    page = db.paginate(
-        query, per_page=current_app.config["QUEUE_PAGE_SIZE"], error_out=False, max_per_page=100
-    )
+    page = search.paginate(query, *_page_asked())
     departments = db.session.scalars(select(Department).order_by(Department.name)).all()
     # every argument but the page, empty ones too: an empty status= means every status
     args = {k: v for k, v in request.args.items() if k != "page"} | {"view": view}
@@ -60,6 +58,7 @@ def queue():
         filters=request.args,
         args=args,
         widened=widened,
+        broad=found is not None and found.broad,
         sorts=search.SORTS,
         saved_views=saved_views.listed(current_user),
         save_form=SavedViewForm(args=urlencode(args)),
@@ -94,6 +93,17 @@ def queue_live():
     return jsonify(news)
 
 
+def _page_asked() -> tuple[int, int]:
+    """?page= and ?per_page= as db.paginate read them: page 1 and QUEUE_PAGE_SIZE when missing
+    or not positive numbers, at most 100 a page."""
+    number = request.args.get("page", type=int)
+    size = request.args.get("per_page", type=int)
+    return (
+        number if number and number > 0 else 1,
+        min(size, 100) if size and size > 0 else current_app.config["QUEUE_PAGE_SIZE"],
+    )
+
+
 def _view() -> str:
     view = request.args.get("view") or ("departments" if current_user.sees_all else "mine")
     if view not in search.VIEWS:
@@ -103,11 +113,15 @@ def _view() -> str:
 
 def _queue_query(view: str):
     """The tickets of one queue view, as the page's filters narrow it, that the user may see;
-    and whether the search widened it to every status."""
+    whether the search widened it to every status; and what the search found (search.Found)."""
     filters = _filters(request.args)
     widened = search.widen_for_lookup(filters)
     query = search.apply_view(visible_tickets(current_user), view, current_user, widened)
-    return search.apply_filters(query, **filters), widened
+    query = search.apply_filters(query, **(filters | {"q": None}))
+    if not filters["q"]:
+        return query, widened, None
+    found = search.gather(query, filters["q"], search.counted_to(*_page_asked()))
+    return search.only_found(query, found), widened, found
 
 
 def _colleagues() -> list[User]:

@@ -1,0 +1,159 @@
+"""The queue counts up to a cap (QUEUE_COUNT_CAP) and then says "More than": counting every
+match of a broad search at a million tickets was most of its time. The pager says "of more
+than", the page the last ticket is on counts exactly, the live poll counts alike, and every
+filter, the sort and the page survive paging."""
+
+import re
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from harness import page_text, text_of
+
+from ticketing import lifecycle
+from ticketing.models import Customer
+from ticketing.models.enums import Channel, Priority
+
+CAPPED = pytest.mark.config(QUEUE_COUNT_CAP=4, QUEUE_PAGE_SIZE=2)
+
+
+@pytest.fixture
+def nine(db, department, staff):
+    """Nine Sales tickets about a fridge (Wanjiku0..8, high priority on the odd ones), and one
+    about an oven."""
+    sales = department("Sales")
+    boss = staff("boss", role="supervisor", departments=[sales])
+    fridges = []
+    for number in range(9):
+        customer = Customer(name=f"Wanjiku{number}", phone=f"+2547110000{number:02d}")
+        db.session.add(customer)
+        ticket = lifecycle.open_ticket(
+            customer,
+            subject=f"Fridge not cooling {number}",
+            body="It does not cool",
+            channel=Channel.SMS,
+            department=sales,
+        )
+        ticket.priority = Priority.HIGH if number % 2 else Priority.NORMAL
+        fridges.append(ticket)
+    lifecycle.open_ticket(
+        Customer(name="Brian"), subject="Oven", body="Door", channel=Channel.WEB, department=sales
+    )
+    db.session.commit()
+    return {"boss": boss, "fridges": fridges}
+
+
+def listed(html: str) -> list[str]:
+    table = html.split("<tbody>")[-1].split("</tbody>")[0]
+    return re.findall(r'<span class="mono"[^>]*>(FT-\w{5})</span>', table)
+
+
+def next_link(html: str) -> str | None:
+    found = re.search(r'rel="next" href="([^"]+)"', html)
+    return unescape(found.group(1)) if found else None
+
+
+def page(client, **args) -> str:
+    response = client.get("/agent/", query_string={"view": "all", "status": "", **args})
+    assert response.status_code == 200, response.data[:300]
+    return response.get_data(as_text=True)
+
+
+@CAPPED
+def test_a_broad_search_says_more_than_the_cap(client, login, nine):
+    login(client, nine["boss"])
+    first = page(client, q="fridge")
+    assert text_of(first, "queue-total") == "More than 4 tickets"
+    assert "Page 1 of more than 2" in page_text(first)
+    assert re.search(r"<title>\(4\+\) All tickets", first)
+    assert len(listed(first)) == 2 and next_link(first)
+    assert "matches more than 4 tickets: only some of them are listed" in text_of(
+        first, "search-broad"
+    )
+    assert text_of(page(client, q="oven"), "search-broad") == ""
+
+
+@pytest.mark.config(QUEUE_COUNT_CAP=6, QUEUE_PAGE_SIZE=2)
+def test_filters_apply_before_the_cap_so_a_filtered_count_is_exact(client, login, nine):
+    login(client, nine["boss"])
+    # two words: a one-word search on PostgreSQL may be a sample of the index (fulltext.gather),
+    # and is broad then whatever the filters keep
+    assert text_of(page(client, q="fridge cooling"), "search-broad")  # nine fridges: broad
+    high = page(client, q="fridge cooling", priority="high")  # four of the nine fridges
+    assert text_of(high, "queue-total") == "4 tickets" and text_of(high, "search-broad") == ""
+    odd = sorted(t.reference for t in nine["fridges"] if t.priority == Priority.HIGH)
+    second = page(client, q="fridge cooling", priority="high", page=2)
+    assert sorted(listed(high) + listed(second)) == odd
+
+
+@CAPPED
+def test_under_the_cap_the_count_is_exact(client, login, nine):
+    login(client, nine["boss"])
+    high = page(client, q="fridge", priority="high")  # four fridges: the cap, not more
+    assert text_of(high, "queue-total") == "4 tickets"
+    assert "Page 1 of 2" in page_text(high)
+    assert text_of(page(client, q="oven"), "queue-total") == "1 ticket"
+
+
+@CAPPED
+def test_the_last_page_knows_the_exact_total(client, login, nine):
+    login(client, nine["boss"])
+    fourth = page(client, q="fridge", page=4)  # counted to 8: there are more
+    assert text_of(fourth, "queue-total") == "More than 8 tickets"
+    assert "Page 4 of more than 4" in page_text(fourth) and next_link(fourth)
+    last = page(client, q="fridge", page=5)
+    assert text_of(last, "queue-total") == "9 tickets"
+    assert "Page 5 of 5" in page_text(last) and next_link(last) is None
+    assert len(listed(last)) == 1
+
+
+@pytest.mark.config(QUEUE_COUNT_CAP=20, QUEUE_PAGE_SIZE=2)
+def test_every_page_of_a_search_under_the_cap_lists_each_match_once(client, login, nine):
+    login(client, nine["boss"])
+    seen, url = [], "/agent/?view=all&status=&q=fridge&sort=customer&dir=desc"
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        seen += listed(html)
+        url = next_link(html)
+    by_name = sorted(nine["fridges"], key=lambda t: t.customer.name, reverse=True)
+    assert seen == [t.reference for t in by_name]
+
+
+@CAPPED
+def test_filters_the_sort_and_the_page_survive_paging_past_the_cap(client, login, nine):
+    login(client, nine["boss"])
+    first = page(client, q="fridge", priority="normal", sort="customer", dir="asc")
+    assert text_of(first, "queue-total") == "More than 4 tickets"  # five normal fridges
+    second_url = next_link(first)
+    args = parse_qs(urlsplit(second_url).query, keep_blank_values=True)
+    assert args == {
+        "view": ["all"],
+        "status": [""],
+        "q": ["fridge"],
+        "priority": ["normal"],
+        "sort": ["customer"],
+        "dir": ["asc"],
+        "page": ["2"],
+    }
+    normal = [t for t in nine["fridges"] if t.priority == Priority.NORMAL]
+    assert listed(client.get(second_url).get_data(as_text=True)) == [
+        t.reference for t in normal[2:4]
+    ]
+    last = client.get(next_link(client.get(second_url).get_data(as_text=True)))
+    html = last.get_data(as_text=True)
+    assert text_of(html, "queue-total") == "5 tickets" and "Page 3 of 3" in page_text(html)
+
+
+@CAPPED
+def test_the_live_poll_counts_up_to_the_cap_too(client, login, nine):
+    login(client, nine["boss"])
+    since = "2020-01-01T00:00:00Z"
+    broad = client.get(
+        "/agent/queue/live",
+        query_string={"view": "all", "status": "", "q": "fridge", "since": since},
+    ).get_json()
+    assert (broad["count"], broad["more"], broad["count_words"]) == (4, True, "More than 4 tickets")
+    narrow = client.get(
+        "/agent/queue/live", query_string={"view": "all", "status": "", "q": "oven", "since": since}
+    ).get_json()
+    assert (narrow["count"], narrow["more"], narrow["count_words"]) == (1, False, "1 ticket")
