@@ -4,16 +4,19 @@ database (a reused Message-ID gets a variant key that fits its column), retried 
 import ast
 import email
 import email.parser
+import threading
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
 
 from ticketing import channels, inbound, queues
 from ticketing.channels import email as email_channel
-from ticketing.models import InboundRaw, MailboxState
+from ticketing.models import Department, InboundRaw, MailboxState, Ticket
 from ticketing.models.enums import Channel, InboundStatus, Role
 from workers import mail
+from workers.inbound import process_inbound
 
 AUTH = {"Authorization": "Bearer inbound-secret"}
 KEY_LENGTH = InboundRaw.__table__.c.external_id.type.length
@@ -163,3 +166,37 @@ def test_the_admin_retry_requeues_a_failed_row_once(db, client, run_jobs, staff,
     db.session.refresh(row)
     assert (row.status, row.attempts) == (InboundStatus.FAILED, 2) and row.error
     assert client.post("/admin/inbound/999999/retry").status_code == 404
+
+
+def test_a_row_another_worker_is_filing_is_left_to_it_and_filed_once(db, app):
+    """The sweep queued a pending row again while its first job ran: the second copy must
+    neither file it again nor mark the filed text failed. The first job is a connection of
+    its own holding the row, as a worker filing it does (PostgreSQL: SQLite has one writer)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL only")
+    db.session.add(Department(name="General", is_default=True))
+    payload = urlencode(
+        {"From": "+254711000001", "Body": "Fridge not cooling", "MessageSid": "SM1"}
+    )
+    inbound.store(Channel.SMS, "SM1", payload.encode(), "test")
+    db.session.commit()
+    raw_id = stored(db)[0].id
+    second = {}
+
+    def second_copy():
+        with app.app_context():
+            second["status"] = process_inbound(raw_id)
+
+    with db.engine.connect() as first:
+        first.execute(select(InboundRaw.id).where(InboundRaw.id == raw_id).with_for_update())
+        thread = threading.Thread(target=second_copy)
+        thread.start()
+        thread.join(timeout=5)
+        waited = thread.is_alive()  # filing it again, blocked on the first job's lock
+        first.rollback()  # the first job dies: its lock goes, the row stays pending
+    thread.join()
+    assert not waited and second == {"status": "already handled"}
+    assert db.session.scalar(select(func.count(Ticket.id))) == 0
+    assert process_inbound(raw_id) == "done"  # the sweep's next copy files it, once
+    assert db.session.scalar(select(func.count(Ticket.id))) == 1
+    assert process_inbound(raw_id) == "already handled"

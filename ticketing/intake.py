@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from ticketing import answers, customers, events, hours, lifecycle, lines, notify, outbox
 from ticketing.channels import Inbound, web
@@ -110,10 +110,8 @@ def thread(customer: Customer, inbound: Inbound) -> Ticket | None:
         return None  # a new email subject without a reference is a new request
     mine = select(Ticket).where(Ticket.customer_id == customer.id, Ticket.merged_into_id.is_(None))
     newest = (Ticket.updated_at.desc(), Ticket.id.desc())
-    in_progress = db.session.scalar(
-        mine.where(Ticket.status.in_(ACTIVE_STATUSES)).order_by(*newest)
-    )
-    return in_progress or db.session.scalar(mine.order_by(*newest).limit(1))
+    in_progress_first = case((Ticket.status.in_(ACTIVE_STATUSES), 0), else_=1)
+    return db.session.scalar(mine.order_by(in_progress_first, *newest).limit(1))
 
 
 def _is_on(ticket: Ticket, customer: Customer, inbound: Inbound) -> bool:
@@ -176,6 +174,8 @@ def _note_mentions(ticket: Ticket, inbound: Inbound) -> None:
     named = {
         f"FT-{m.group(1).upper()}" for m in REFERENCE.finditer(f"{inbound.subject} {inbound.text}")
     }
+    if not named:
+        return
     found = db.session.scalars(
         select(Ticket.reference).where(
             Ticket.reference.in_(sorted(named)[:10]), Ticket.id != ticket.id

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, true, update
+from sqlalchemy import case, func, literal, or_, select, true, update
 
 from ticketing import customers, events, hours, lines, notify, whatsapp
 from ticketing.channels import Bounce, Sent, StatusReport
@@ -78,6 +78,51 @@ def claim(outbox_id: int) -> bool:
     return result.rowcount == 1
 
 
+def claim_due(limit: int, *, besides: int) -> tuple[list[int], object]:
+    """Claim up to `limit` more due pending rows no worker holds, in one UPDATE, for a worker
+    that hands over a batch (PostgreSQL: the candidates are locked SKIP LOCKED, so two workers
+    take different rows). Each claim is the one claim() takes, doubt included. Returns their
+    ids, oldest first, and the claim's time (for release)."""
+    now = hours.now()
+    due = (
+        Outbox.status == OutboxStatus.PENDING,
+        or_(Outbox.not_before.is_(None), Outbox.not_before <= now),
+        unclaimed(now),
+    )
+    candidates = (
+        select(Outbox.id)
+        .where(Outbox.id != besides, *due)
+        .order_by(Outbox.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = db.session.scalars(
+        update(Outbox)
+        .where(Outbox.id.in_(candidates.scalar_subquery()), *due)
+        .values(claimed_at=now, attempts=Outbox.attempts + 1, doubt_since=DOUBT_FROM_CLAIM)
+        .returning(Outbox.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted(claimed), now
+
+
+def release(ids: list[int], claimed_at) -> None:
+    """Give back claims taken by claim_due and never attempted (the batch ran out of time, or
+    stopped on an error): the rows are due again for any worker, as if never claimed. A row
+    taken over from a dead worker keeps its doubt."""
+    if ids:
+        db.session.execute(
+            update(Outbox)
+            .where(
+                Outbox.id.in_(ids),
+                Outbox.claimed_at == claimed_at,
+                Outbox.status == OutboxStatus.PENDING,
+            )
+            .values(claimed_at=None, attempts=Outbox.attempts - 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def is_opted_out(row: Outbox) -> bool:
     """An SMS or WhatsApp message to a customer who has told its line STOP since it was owed."""
     if row.channel not in PHONE_CHANNELS or row.customer_id is None:
@@ -120,16 +165,23 @@ def record_sent(row: Outbox, sent: Sent) -> None:
     attempt); its first word on the status counts only if no delivery callback got in first
     (they may overtake this commit), so a status never goes back."""
     now = hours.now()
-    _write(
-        row, true(), provider_id=sent.provider_id, sent_at=now, claimed_at=None, doubt_since=None
-    )
-    _move(
+    first_word = Outbox.status == OutboxStatus.PENDING  # every SET reads the row as it was
+    delivered_at = now if sent.status == OutboxStatus.DELIVERED else None
+
+    def if_first(value, column):
+        return case((first_word, literal(value, column.type)), else_=column)
+
+    _write(  # one UPDATE: the id always, the status part only from pending
         row,
-        sent.status,
-        only_from=(OutboxStatus.PENDING,),
-        last_error=None,
-        error_code=None,
-        delivered_at=now if sent.status == OutboxStatus.DELIVERED else None,
+        true(),
+        provider_id=sent.provider_id,
+        sent_at=now,
+        claimed_at=None,
+        doubt_since=None,
+        status=if_first(sent.status, Outbox.status),
+        last_error=if_first(None, Outbox.last_error),
+        error_code=if_first(None, Outbox.error_code),
+        delivered_at=if_first(delivered_at, Outbox.delivered_at),
     )
 
 

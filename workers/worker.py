@@ -28,9 +28,12 @@ from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Queue, SimpleWorker, worker_registration
+from rq.utils import now
+from rq.worker import WorkerStatus
 
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
 FIRST_DELAY, MAX_DELAY = 1.0, 30.0
+HEARTBEAT_EVERY = 1.0  # seconds: at most one beat between jobs per second
 
 
 class RedisOutage:
@@ -108,6 +111,8 @@ class ResilientWorker(SimpleWorker):
     def set_state(self, state, pipeline=None):
         if pipeline is not None:  # a pipeline only buffers: its execute() is what may fail
             return super().set_state(state, pipeline)
+        if state == self._state and state == WorkerStatus.IDLE:
+            return None  # rq says idle after a job and again before the next: once is enough
         return self.outage.retry(super().set_state, state, stop=self._stopping)
 
     def check_for_suspension(self, burst: bool):
@@ -117,9 +122,23 @@ class ResilientWorker(SimpleWorker):
         self.outage.retry(super().run_maintenance_tasks, stop=self._stopping)
 
     def heartbeat(self, timeout=None, pipeline=None):
+        """rq beats twice around every dequeue, three round trips each; the worker's key lives
+        worker_ttl + 60 s (420 s by default): between jobs, one beat a second is plenty, and
+        the three commands go in one pipeline."""
         if pipeline is not None:
             return super().heartbeat(timeout, pipeline)
-        return self.outage.retry(super().heartbeat, timeout, stop=self._stopping)
+        if timeout is None and self._beat_recently():
+            return None
+        return self.outage.retry(self._beat, timeout, stop=self._stopping)
+
+    def _beat_recently(self) -> bool:
+        last = self.last_heartbeat
+        return last is not None and (now() - last).total_seconds() < HEARTBEAT_EVERY
+
+    def _beat(self, timeout) -> None:
+        with self.connection.pipeline() as pipeline:
+            super().heartbeat(timeout, pipeline)
+            pipeline.execute()
 
     def execute_job(self, job, queue):
         """A connection error here comes before the job ran (its row is still due, and the
