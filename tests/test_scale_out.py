@@ -48,7 +48,7 @@ from ticketing.models.people import DEFAULT_POLICY
 SMS = int(os.environ.get("SCALE_OUT_SMS", 2000))
 EMAILS = int(os.environ.get("SCALE_OUT_EMAILS", 500))
 FOLLOW_UPS = int(os.environ.get("SCALE_OUT_FOLLOW_UPS", 300))
-BUDGET = float(os.environ.get("SCALE_OUT_BUDGET", 540))  # seconds, start to last count
+BUDGET = float(os.environ.get("SCALE_OUT_BUDGET", 420))  # seconds, start to last count
 RETRIED = 0.05  # share of webhooks the provider sends twice
 THREADS = 8
 SECRET = "inbound-secret"
