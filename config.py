@@ -75,6 +75,11 @@ class Config:
     # (after asking the provider whether the dead one's attempt got through). It must outlast
     # the longest live send, which RQ's job timeout (180 s by default) bounds.
     OUTBOX_CLAIM_SECONDS = env_int("OUTBOX_CLAIM_SECONDS", 300)
+    # The scheduler's tick for the follow-up pass and the sweep, and how long an inbound or
+    # outbox row stays pending before the sweep queues it again (a lost or killed job). Tests
+    # with real processes set them to seconds; production keeps a minute.
+    SCHEDULE_INTERVAL_SECONDS = env_int("SCHEDULE_INTERVAL_SECONDS", 60)
+    SWEEP_GRACE_SECONDS = env_int("SWEEP_GRACE_SECONDS", 60)
 
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")
     SMTP_HOST = os.environ.get("SMTP_HOST", "")

@@ -4,34 +4,17 @@ a ticket acknowledged through them, and one Ctrl-C stopping every process."""
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
+from fakes.processes import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 FLASK = str(Path(sys.executable).parent / "flask")
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(check, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError("timed out")
 
 
 def test_run_all_serves_delivers_and_stops_on_one_ctrl_c(tmp_path):
@@ -58,7 +41,7 @@ def test_run_all_serves_delivers_and_stops_on_one_ctrl_c(tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        health = wait_for(lambda: _get(f"{base}/healthz"))
+        health = wait_for(lambda: _get(f"{base}/healthz"), 30, "run-all to answer")
         assert health.json()["redis"] == "ok" and health.json()["database"] == "ok"
         session = requests.Session()
         form = session.get(f"{base}/support").text
@@ -77,7 +60,11 @@ def test_run_all_serves_delivers_and_stops_on_one_ctrl_c(tmp_path):
         )
         reference = re.search(r"Your reference is (FT-\w{5})", posted.text).group(1)
         acknowledged = re.compile(rf"Ref {reference}\..*?</td>\s*<td[^>]*>.*?delivered", re.S)
-        wait_for(lambda: acknowledged.search(session.get(f"{base}/dev/outbox").text))
+        wait_for(
+            lambda: acknowledged.search(session.get(f"{base}/dev/outbox").text),
+            30,
+            "the acknowledgment delivered",
+        )
     finally:
         os.killpg(process.pid, signal.SIGINT)
         output = process.communicate(timeout=30)[0]

@@ -7,7 +7,6 @@ What each test counts, and wants 0 of: texts lost (no ticket), texts filed twice
 acknowledgments missing or duplicated at the Twilio stub."""
 
 import os
-import sys
 import time
 from collections import Counter
 from contextlib import ExitStack
@@ -16,11 +15,16 @@ import pytest
 import requests
 from fakes.processes import (
     BIN,
+    SCHEDULER,
+    WORKER,
     PostgresCluster,
     RedisServer,
     Service,
     free_port,
+    gunicorn,
+    healthy,
     postgres_bin,
+    process_env,
     wait_for,
 )
 from fakes.twilio_stub import inbound_sms_params, sign
@@ -36,33 +40,9 @@ from workers.app_job import AppJob
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
-WORKER = [sys.executable, "-m", "workers.worker"]
-SCHEDULER = [sys.executable, "-m", "workers.scheduler"]
-
 
 def numbers(count: int, first: int = 0) -> list[str]:
     return [f"+2547110{index:05d}" for index in range(first, first + count)]
-
-
-def process_env(tmp_path, twilio, database_url: str, redis_url: str, **extra) -> dict:
-    """What production sets, pointing at this test's database, Redis and Twilio stub."""
-    return dict(
-        os.environ,
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        SECRET_KEY="test-secret",
-        FUATILIA_INSTANCE=str(tmp_path / "instance"),
-        SPOOL_DIR=str(tmp_path / "spool"),
-        PUBLIC_BASE_URL="http://fuatilia.test",
-        SMS_BACKEND="twilio",
-        TWILIO_API_BASE=twilio.base_url,
-        TWILIO_ACCOUNT_SID=twilio.account_sid,
-        TWILIO_AUTH_TOKEN=twilio.auth_token,
-        TWILIO_FROM=OUR_NUMBER,
-        TWILIO_TIMEOUT="5",
-        AUTO_MESSAGES_PER_HOUR="50",
-        **extra,
-    )
 
 
 def tally(sent_to: list[str]) -> dict:
@@ -219,14 +199,13 @@ def test_a_database_stop_of_30_seconds_loses_no_text_and_no_process(twilio, tmp_
         db.session.add(Department(name="General", is_default=True))
         db.session.commit()
 
-        gunicorn = [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}"]
-        services = [Service("web", [*gunicorn, "wsgi:app"], env, tmp_path)]
+        services = [Service("web", gunicorn(port), env, tmp_path)]
         services += [Service(f"worker{i}", WORKER, env, tmp_path) for i in (1, 2)]
         services.append(Service("scheduler", SCHEDULER, env, tmp_path))
         for service in services:
             stack.callback(service.stop)
             service.start()
-        wait_for(lambda: _healthy(base_url), 30, "gunicorn to answer")
+        wait_for(lambda: healthy(base_url), 30, "gunicorn to answer")
 
         before, during, after = numbers(8), numbers(8, 100), numbers(8, 200)
         answers = [post_sms(base_url, twilio.auth_token, n, f"Before {n}") for n in before]
@@ -248,10 +227,3 @@ def test_a_database_stop_of_30_seconds_loses_no_text_and_no_process(twilio, tmp_
         assert not list((tmp_path / "spool").glob("*.json"))
         for service in services:
             assert service.alive(), f"{service.name} died:\n{service.output()[-3000:]}"
-
-
-def _healthy(base_url: str) -> bool:
-    try:
-        return requests.get(base_url + "/healthz", timeout=2).status_code == 200
-    except requests.RequestException:
-        return False

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import or_, select
 
 from ticketing import hours, outbox, queues
@@ -9,20 +10,21 @@ from ticketing.extensions import db
 from ticketing.models import InboundRaw, Outbox
 from ticketing.models.enums import InboundStatus, OutboxStatus
 
-GRACE = timedelta(minutes=1)
 BATCH = 500
 
 
 def sweep_stuck() -> dict:
-    """Re-enqueue due pending outbox rows and pending inbound rows older than a minute. A row
-    whose claim is stale belongs to a dead worker: the next claim puts it in doubt."""
+    """Re-enqueue due pending outbox rows and pending inbound rows older than the grace period
+    (SWEEP_GRACE_SECONDS, a minute). A row whose claim is stale belongs to a dead worker: the
+    next claim puts it in doubt."""
     now = hours.now()
+    grace = timedelta(seconds=current_app.config["SWEEP_GRACE_SECONDS"])
     outbox_ids = db.session.scalars(
         select(Outbox.id)
         .where(
             Outbox.status == OutboxStatus.PENDING,
             or_(Outbox.not_before.is_(None), Outbox.not_before <= now),
-            or_(Outbox.not_before.is_not(None), Outbox.created_at <= now - GRACE),
+            or_(Outbox.not_before.is_not(None), Outbox.created_at <= now - grace),
             outbox.unclaimed(now),
         )
         .order_by(Outbox.id)
@@ -30,7 +32,7 @@ def sweep_stuck() -> dict:
     ).all()
     inbound_ids = db.session.scalars(
         select(InboundRaw.id)
-        .where(InboundRaw.status == InboundStatus.PENDING, InboundRaw.created_at <= now - GRACE)
+        .where(InboundRaw.status == InboundStatus.PENDING, InboundRaw.created_at <= now - grace)
         .order_by(InboundRaw.id)
         .limit(BATCH)
     ).all()

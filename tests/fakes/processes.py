@@ -16,8 +16,52 @@ import tempfile
 import time
 from pathlib import Path
 
+import requests
+from harness import OUR_NUMBER
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+WORKER = [sys.executable, "-m", "workers.worker"]  # deploy/Procfile's worker
+SCHEDULER = [sys.executable, "-m", "workers.scheduler"]  # deploy/Procfile's scheduler
+
+
+def gunicorn(port: int, workers: int = 2) -> list[str]:
+    """deploy/Procfile's web process on `port`."""
+    return [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}"] + [
+        "wsgi:app"
+    ]
+
+
+def process_env(tmp_path, twilio, database_url: str, redis_url: str, **extra) -> dict:
+    """What production sets, pointing at a test's database, Redis and Twilio stub; `extra`
+    adds or overrides settings."""
+    return (
+        dict(
+            os.environ,
+            DATABASE_URL=database_url,
+            REDIS_URL=redis_url,
+            SECRET_KEY="test-secret",
+            FUATILIA_INSTANCE=str(tmp_path / "instance"),
+            SPOOL_DIR=str(tmp_path / "spool"),
+            PUBLIC_BASE_URL="http://fuatilia.test",
+            SMS_BACKEND="twilio",
+            TWILIO_API_BASE=twilio.base_url,
+            TWILIO_ACCOUNT_SID=twilio.account_sid,
+            TWILIO_AUTH_TOKEN=twilio.auth_token,
+            TWILIO_FROM=OUR_NUMBER,
+            TWILIO_TIMEOUT="5",
+            AUTO_MESSAGES_PER_HOUR="50",
+            PYTHONUNBUFFERED="1",  # logs reach the file line by line, as a test reads them
+        )
+        | extra
+    )
+
+
+def healthy(base_url: str) -> bool:
+    try:
+        return requests.get(base_url + "/healthz", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
 
 
 def free_port() -> int:
@@ -69,6 +113,13 @@ class Service:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL the whole group at once, as the OOM killer or a lost host would: whatever
+        job it was running dies half done."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
 
     def stop(self, timeout: float = 10) -> None:
         """SIGTERM (a warm shutdown), then SIGKILL for the whole group."""
