@@ -4,6 +4,7 @@ database (a reused Message-ID gets a variant key that fits its column), retried 
 import ast
 import email
 import email.parser
+import threading
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,53 @@ def test_the_admin_retry_requeues_a_failed_row_once(db, client, run_jobs, staff,
     db.session.refresh(row)
     assert (row.status, row.attempts) == (InboundStatus.FAILED, 2) and row.error
     assert client.post("/admin/inbound/999999/retry").status_code == 404
+
+
+def test_a_second_copy_of_a_job_waits_for_the_first_and_files_nothing(db, app, client, department):
+    """The sweep queues a row again while its first job runs (a backlog longer than the grace):
+    the two copies run at once on two workers. Both are held at the customer insert by a lock
+    taken here until both have started; the second must then find the row handled, not fail on
+    the message the first filed (and mark a filed email failed)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("two workers at once need PostgreSQL; SQLite runs one writer at a time")
+    from fakes.processes import wait_for
+    from sqlalchemy import text
+
+    from ticketing.models import Ticket
+    from workers.inbound import process_inbound
+
+    department("General")
+    assert post(client, a_mail("<race-1@example.test>")) == "stored"
+    raw_id = stored(db)[0].id
+    db.session.rollback()
+    results = []
+
+    def copy():
+        with app.app_context():
+            results.append(process_inbound(raw_id))
+            db.session.remove()
+
+    def waiting() -> int:
+        with db.engine.connect() as connection:
+            return connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND datname = current_database()"
+                )
+            )
+
+    blocker = db.engine.connect()
+    held = blocker.begin()
+    blocker.execute(text("LOCK TABLE customers IN SHARE ROW EXCLUSIVE MODE"))
+    copies = [threading.Thread(target=copy) for _ in range(2)]
+    for count, thread in enumerate(copies, 1):
+        thread.start()
+        wait_for(lambda count=count: waiting() >= count, 10, f"copy {count} to wait")
+    held.rollback()
+    blocker.close()
+    for thread in copies:
+        thread.join(30)
+
+    assert sorted(results) == ["already handled", "done"]
+    assert stored(db)[0].status == InboundStatus.DONE
+    assert db.session.scalar(select(func.count(Ticket.id))) == 1

@@ -13,8 +13,12 @@ log = logging.getLogger(__name__)
 
 
 def process_inbound(raw_id: int) -> str:
-    """File one raw inbound message; mark it done, ignored or failed with the reason."""
-    raw = db.session.get(InboundRaw, raw_id)
+    """File one raw inbound message; mark it done, ignored or failed with the reason.
+
+    The row is locked until the commit (PostgreSQL): a second copy of the job (the sweep queues
+    a row still pending while its first job runs) waits, then finds it handled, instead of
+    failing on the message the first copy filed and marking a filed text failed."""
+    raw = db.session.get(InboundRaw, raw_id, with_for_update=True)
     if raw is None or raw.status != InboundStatus.PENDING:
         return "already handled"
     try:
