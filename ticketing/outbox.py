@@ -78,51 +78,6 @@ def claim(outbox_id: int) -> bool:
     return result.rowcount == 1
 
 
-def claim_due(limit: int, *, besides: int) -> tuple[list[int], object]:
-    """Claim up to `limit` more due pending rows no worker holds, in one UPDATE, for a worker
-    that hands over a batch (PostgreSQL: the candidates are locked SKIP LOCKED, so two workers
-    take different rows). Each claim is the one claim() takes, doubt included. Returns their
-    ids, oldest first, and the claim's time (for release)."""
-    now = hours.now()
-    due = (
-        Outbox.status == OutboxStatus.PENDING,
-        or_(Outbox.not_before.is_(None), Outbox.not_before <= now),
-        unclaimed(now),
-    )
-    candidates = (
-        select(Outbox.id)
-        .where(Outbox.id != besides, *due)
-        .order_by(Outbox.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    claimed = db.session.scalars(
-        update(Outbox)
-        .where(Outbox.id.in_(candidates.scalar_subquery()), *due)
-        .values(claimed_at=now, attempts=Outbox.attempts + 1, doubt_since=DOUBT_FROM_CLAIM)
-        .returning(Outbox.id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    return sorted(claimed), now
-
-
-def release(ids: list[int], claimed_at) -> None:
-    """Give back claims taken by claim_due and never attempted (the batch ran out of time, or
-    stopped on an error): the rows are due again for any worker, as if never claimed. A row
-    taken over from a dead worker keeps its doubt."""
-    if ids:
-        db.session.execute(
-            update(Outbox)
-            .where(
-                Outbox.id.in_(ids),
-                Outbox.claimed_at == claimed_at,
-                Outbox.status == OutboxStatus.PENDING,
-            )
-            .values(claimed_at=None, attempts=Outbox.attempts - 1)
-            .execution_options(synchronize_session=False)
-        )
-
-
 def is_opted_out(row: Outbox) -> bool:
     """An SMS or WhatsApp message to a customer who has told its line STOP since it was owed."""
     if row.channel not in PHONE_CHANNELS or row.customer_id is None:

@@ -15,60 +15,24 @@ anything goes, or by Twilio with 63016) is suppressed and its words owed by SMS 
 An agent's reply refused here for good (or suppressed at send time) is no answer to the
 customer: lifecycle.reply_refused moves the ticket's first response off it."""
 
-import time
-
 from ticketing import channels, lifecycle, outbox, updates, whatsapp
 from ticketing.extensions import db
 from ticketing.models import Outbox
 from ticketing.models.enums import Channel
 
-BATCH = 20  # rows one job hands over on PostgreSQL: its own and up to 19 more due
-BUDGET_SECONDS = 30  # then the batch gives back what it has not tried, far inside a claim's life
-
 
 def deliver(outbox_id: int) -> str:
-    """Hand one owed message to its channel and record what the provider said; on PostgreSQL
-    also hand over up to BATCH - 1 more due rows, claimed with it in one commit, so that RQ's
-    per-job bookkeeping and the claim's commit are paid once per batch. Each row is still
-    recorded and committed as soon as it went, so a crash leaves at most one row in doubt
-    besides the claims never tried, which are given back on an error and otherwise go stale
-    and are put in doubt, as any dead worker's claim is."""
+    """Hand one owed message to its channel and record what the provider said."""
     claimed = outbox.claim(outbox_id)
-    more, claimed_at = [], None
-    if claimed and db.engine.dialect.name == "postgresql":
-        more, claimed_at = outbox.claim_due(BATCH - 1, besides=outbox_id)
-    db.session.commit()  # every other worker sees the claims before we send
+    db.session.commit()  # every other worker sees the claim before we send
     if not claimed:
         return "not due or already handled"
-    started = time.monotonic()
-    rows = [outbox_id, *more]
-    for index, row_id in enumerate(rows):
-        if index and time.monotonic() - started > BUDGET_SECONDS:
-            _give_back(rows[index:], claimed_at)
-            break
-        try:
-            status = _deliver_claimed(row_id)
-        except Exception:
-            db.session.rollback()
-            _give_back(rows[index + 1 :], claimed_at)  # this one may have gone: left in doubt
-            raise
-        if index == 0:
-            first = status
-    return first
-
-
-def _deliver_claimed(outbox_id: int) -> str:
     row = db.session.get(Outbox, outbox_id)
     if row.doubt_since is None or not _settled_by_asking(row):
         _hand_over(row)
     lifecycle.reply_refused(row)  # a refused reply is no answer (it does nothing otherwise)
     db.session.commit()
     return row.status.value
-
-
-def _give_back(ids: list[int], claimed_at) -> None:
-    outbox.release(ids, claimed_at)
-    db.session.commit()
 
 
 def _settled_by_asking(row: Outbox) -> bool:
