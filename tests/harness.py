@@ -422,6 +422,7 @@ def build_week(app, db, department, staff, clock, run_jobs, twilio, monkeypatch)
 
     w.open("T10", "2026-10-20 10:00", after, Channel.SMS, sms[3], Category.AFTER_SALE)
     w.do("2026-10-21 08:30", lifecycle.reply, t["T10"], by=otieno, body="Will call")
+    w.deliver("2026-10-21 08:31")  # it reached him before his STOP: an answer
     promise = w.do(
         "2026-10-21 08:35",
         promises.add_promise,

@@ -22,7 +22,8 @@ delivers through the Twilio stub at the end, and one number is scripted to fail.
     T7  Billing, email    created Tue 20 09:30 (holiday), answered Wed 21 11:00, waiting
     T8  Billing, web      created Wed 21 10:00, never answered: in breach since 14:00
     T9  After-sales, web  created Thu 22 12:30, first answer due 14:30: about to breach
-    T10 After-sales, SMS  created Tue 20 10:00, answered Wed 21 08:30, promise missed Wed
+    T10 After-sales, SMS  created Tue 20 10:00, answered Wed 21 08:30 (delivered 08:31),
+                          promise missed Wed
                           15:05, customer texts STOP 16:00; resolution was due Thu 09:00
     T11 Billing, email    created Fri 16 08:00, answered 16:00 (late), resolved Wed 21 10:00
                           (late), closed 10:30, asked to rate 10:35, rates 2 with a comment

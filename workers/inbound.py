@@ -2,10 +2,11 @@
 
 The row is locked while it is filed (SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL), so a
 second copy of the job (the sweep queued a row again while its first job ran) finds it held
-or done and files nothing: a raw row is filed once. It is filed inside a SAVEPOINT, so a
-failure is marked on the row, with its reason, while the lock still holds. A worker killed
-mid-job commits nothing: its lock goes with its connection, the row stays pending, and the
-sweep queues it again. SQLite has one writer, so there the lock clause is not needed.
+or done and files nothing: a raw row is filed once. A failure is rolled back, then marked on
+the row with its reason (the row taken again first). A worker killed mid-job commits nothing:
+its lock goes with its connection, the row stays pending, and the sweep queues it again.
+No SAVEPOINT: on SQLite it would open the transaction before the reads, and a writer that
+committed meanwhile would make this one fail at its first write instead of waiting.
 
 One row a job, not a batch: batches of 50 were measured (issue 14) and gained nothing
 measurable end to end (the time is in filing each message, not in RQ), while one message that
@@ -30,20 +31,18 @@ log = logging.getLogger(__name__)
 def process_inbound(raw_id: int) -> str:
     """File raw row `raw_id`; its status, or "already handled" when it was filed already or
     another worker is filing it."""
-    raw = db.session.scalars(
-        select(InboundRaw)
-        .options(undefer(InboundRaw.payload))
-        .where(InboundRaw.id == raw_id, InboundRaw.status == InboundStatus.PENDING)
-        .with_for_update(skip_locked=True)
-    ).first()
+    raw = _take(raw_id)
     if raw is None:
         db.session.rollback()
         return "already handled"
     try:
-        with db.session.begin_nested():
-            ticket = _file(raw)
+        ticket = _file(raw)
     except Exception as error:  # noqa: BLE001 - any failure must be kept, not lost
-        log.exception("inbound %s failed", raw.id)
+        db.session.rollback()  # (the lock goes with it: taken again to mark the row)
+        log.exception("inbound %s failed", raw_id)
+        raw = _take(raw_id)
+        if raw is None:
+            return "already handled"
         inbound.mark_failed(raw, f"{error.__class__.__name__}: {error}")
     else:
         if ticket is None:
@@ -52,6 +51,17 @@ def process_inbound(raw_id: int) -> str:
             inbound.mark_done(raw, ticket)
     db.session.commit()
     return raw.status.value
+
+
+def _take(raw_id: int) -> InboundRaw | None:
+    """The row while it is pending, locked until the commit; None when it is handled or
+    another worker holds it (PostgreSQL; SQLite, one writer, ignores the lock clause)."""
+    return db.session.scalars(
+        select(InboundRaw)
+        .options(undefer(InboundRaw.payload))
+        .where(InboundRaw.id == raw_id, InboundRaw.status == InboundStatus.PENDING)
+        .with_for_update(skip_locked=True)
+    ).first()
 
 
 def _file(raw: InboundRaw) -> Ticket | None:
