@@ -27,30 +27,24 @@ from ticketing.extensions import db
 from ticketing.models import Customer, Message, Ticket
 
 _SIMPLE = literal_column("'simple'::regconfig")  # a constant, so the planner uses the index
-# gather(): the sample a common word's GIN scan returns, in times the limit. A source that
-# came back with 80% of it (more than the limit) was sampled, or had more than the limit.
-FUZZY = 1.25
+# gather(): a source of ticket ids first walks the newest WINDOW times the limit of tickets
+WINDOW = 4
 
 
-def places_with_words(words: tuple[str, ...], prefix: bool = True) -> list[tuple[Select, object]]:
-    """tickets_with_words for gather(): (ids found, the ticket column they are) per place.
-    `prefix=False` matches whole words only (PostgreSQL)."""
+def places_with_words(words: tuple[str, ...]) -> list[tuple[Select, object]]:
+    """tickets_with_words for gather(): (ids found, the ticket column they are) per place."""
     return [
         (
-            select(Ticket.id).where(
-                _matches(Ticket.subject, "tickets_fts", Ticket.id, words, prefix)
-            ),
+            select(Ticket.id).where(_matches(Ticket.subject, "tickets_fts", Ticket.id, words)),
             Ticket.id,
         ),
         (
-            select(Customer.id).where(
-                _matches(Customer.name, "customers_fts", Customer.id, words, prefix)
-            ),
+            select(Customer.id).where(_matches(Customer.name, "customers_fts", Customer.id, words)),
             Ticket.customer_id,
         ),
         (
             select(Message.ticket_id).where(
-                _matches(Message.body, "messages_fts", Message.id, words, prefix)
+                _matches(Message.body, "messages_fts", Message.id, words)
             ),
             Ticket.id,
         ),
@@ -73,53 +67,93 @@ def tickets_with_words(words: tuple[str, ...]) -> list[Select]:
 
 
 def gather(
-    query: Select, sources: list[tuple[Select, object]], limit: int, words: tuple[str, ...]
-) -> tuple[set[int], bool]:
-    """The ids of the tickets of `query` that each source finds, at most `limit` + 1 of each:
-    one UNION ALL query. A source is a query of ids and the ticket column they are (Ticket.id,
-    or Ticket.customer_id: a name finds 5,000 customers, who have 15,000 tickets). Returns the ids and whether the search is
-    broad (a source found more than `limit`: the ids are only some of its matches).
+    query: Select, sources: list[tuple[Select, object]], limit: int
+) -> tuple[list[int], bool]:
+    """The newest `limit` + 1 tickets of `query` (highest id first) that any source finds, and
+    whether there are more than `limit` (the search is broad: only the newest are kept). Each
+    source's newest `limit` + 1, then the newest `limit` + 1 of those. A source is a query of
+    ids and the ticket column they are (Ticket.id, or Ticket.customer_id: a name finds 5,000
+    customers, who have 15,000 tickets). The same tickets come back on every load, so paging
+    a broad search neither repeats nor skips one.
 
-    Each source is matched on its own first (a materialised CTE): given the LIMIT, the
-    planner otherwise walked every ticket and message in id order to meet a rare word (3 s).
-    On PostgreSQL a GIN scan of a common word reads its whole posting list (half a million
-    messages say "haipoi" at a million tickets: 100 ms and more). For a one-word search
-    gin_fuzzy_search_limit has the index hand back a sample of about FUZZY times `limit`
-    instead: a word with fewer matches comes back whole, one with more is broad whatever the
-    filters keep of the sample (its unfiltered matches are counted too). With several words
-    each would be sampled on its own and their intersection lost: those scan in full."""
+    On PostgreSQL the planner, given ORDER BY id DESC LIMIT, walked a million tickets
+    backwards to meet a rare word (10 s), or read a common word's whole posting list (half a
+    million messages say "haipoi" at a million tickets). So a source of ticket ids first walks
+    the newest WINDOW times `limit` tickets only (no GIN scan): a common word finds its
+    `limit` + 1 there. One that found a sixteenth of that walks again as far back as it then
+    should need, twice over. A source still short, and a name (its customers are few), is
+    matched on its own first (a materialised CTE: the GIN scan of a rare word)."""
     postgres = db.session.get_bind().dialect.name == "postgresql"
-    sampled = postgres and len(words) == 1
     ids = query.order_by(None).with_only_columns(Ticket.id, maintain_column_froms=True)
-    parts = []
-    for n, (source, ticket_column) in enumerate(sources):
-        found = source.cte(f"found_{n}")
-        if postgres:
-            found = found.prefix_with("MATERIALIZED")
-        kept = ids.where(ticket_column.in_(select(found.c[0]))).limit(limit + 1).subquery()
-        parts.append(select(literal_column(str(n)).label("source"), kept.c.id))
-        every = select(func.count()).select_from(found).scalar_subquery()
-        parts.append(select(literal_column(str(-1 - n)).label("source"), every))
-    if postgres:  # parallel workers cost more to start than these few index scans take
-        db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-    if sampled:
-        db.session.execute(text(f"SET LOCAL gin_fuzzy_search_limit = {int(limit * FUZZY)}"))
+    if not postgres:
+        return _newest([_kept(ids, source, column, limit) for source, column in sources], limit)
+    db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))  # costs more
     try:
-        rows = db.session.execute(union_all(*parts)).all()
+        return _newest(_walked(ids, sources, limit), limit)
     finally:
-        if postgres:
-            db.session.execute(text("RESET max_parallel_workers_per_gather"))
-            db.session.execute(text("RESET gin_fuzzy_search_limit"))
-    kept_counts = [0] * len(sources)
-    tickets = set()
-    broad = False
-    for source, value in rows:
-        if source >= 0:
-            kept_counts[source] += 1
-            tickets.add(value)
-        elif sampled and value > limit * FUZZY * 0.8:  # about the sample's size: a sample
-            broad = True
-    return tickets, broad or any(n > limit for n in kept_counts)
+        db.session.execute(text("RESET max_parallel_workers_per_gather"))
+
+
+def _walked(ids: Select, sources, limit: int) -> list[list[int]]:
+    """gather() on PostgreSQL: each source's newest `limit` + 1 ticket ids."""
+    newest_id = db.session.scalar(select(func.max(Ticket.id))) or 0
+    found, short, window = [], list(sources), WINDOW * (limit + 1)
+    while short and window:
+        walks = [(s, c) for s, c in short if c is Ticket.id]
+        floor = newest_id - window
+        if not walks or floor <= 0:
+            break
+        db.session.execute(text("SET LOCAL enable_bitmapscan = off"))  # walk, no GIN scan
+        try:
+            walked = _run([_kept(ids, s, c, limit, floor) for s, c in walks])
+        finally:
+            db.session.execute(text("RESET enable_bitmapscan"))
+        fewest = limit + 1
+        for place, kept in zip(walks, walked, strict=True):
+            if len(kept) > limit:
+                short.remove(place)
+                found.append(kept)
+            else:
+                fewest = min(fewest, len(kept))
+        # again as far back as the sparsest source should need, twice over; once only
+        last, window = window, 0
+        if fewest * 16 > limit + 1 and last == WINDOW * (limit + 1):
+            window = last * 2 * (limit + 1) // fewest
+    if short:
+        found += _run([_kept(ids, s, c, limit, materialised=True) for s, c in short])
+    return found
+
+
+def _kept(ids, source, ticket_column, limit, floor=None, materialised=False) -> Select:
+    """The newest `limit` + 1 ids of `ids` that `source` finds, from after `floor` only."""
+    if floor is not None:
+        source = source.where(source.selected_columns[0] > floor)
+        ids = ids.where(Ticket.id > floor)
+    if materialised:
+        found = source.cte().prefix_with("MATERIALIZED")
+        source = select(found.c[0])
+    kept = ids.where(ticket_column.in_(source)).order_by(Ticket.id.desc()).limit(limit + 1)
+    return select(kept.subquery().c.id)
+
+
+def _run(parts: list[Select]) -> list[list[int]]:
+    """Each part's ids, in one UNION ALL query."""
+    tagged = [
+        select(literal_column(str(n)).label("part"), *part.subquery().c)
+        for n, part in enumerate(parts)
+    ]
+    found = [[] for _ in parts]
+    for n, ticket_id in db.session.execute(union_all(*tagged)):
+        found[n].append(ticket_id)
+    return found
+
+
+def _newest(found, limit: int) -> tuple[list[int], bool]:
+    """The newest `limit` + 1 of the ids found, and whether there were more than `limit`."""
+    if found and isinstance(found[0], Select):
+        found = _run(found)
+    tickets = sorted({ticket_id for kept in found for ticket_id in kept}, reverse=True)
+    return tickets[: limit + 1], len(tickets) > limit
 
 
 def among_ids(id_column, ids):
@@ -138,9 +172,9 @@ def among(id_column, ids: Select):
     return id_column.in_(ids)
 
 
-def _matches(text_column, fts_table: str, id_column, words: tuple[str, ...], prefix=True):
+def _matches(text_column, fts_table: str, id_column, words: tuple[str, ...]):
     if db.session.get_bind().dialect.name == "postgresql":
-        query = " & ".join(f"{word}:*" if prefix else word for word in words)
+        query = " & ".join(f"{word}:*" for word in words)
         return func.to_tsvector(_SIMPLE, text_column).op("@@")(func.to_tsquery(_SIMPLE, query))
     fts = table(fts_table, column("rowid"))
     query = " ".join(f'"{word}"*' for word in words)
