@@ -2,7 +2,8 @@
 match of a broad search at a million tickets was most of its time. The pager says "of more
 than", the page the last ticket is on counts exactly, the live poll counts alike, and every
 filter, the sort and the page survive paging. A broad search (more matches than the cap) lists
-the newest QUEUE_COUNT_CAP, the same ones on every page and every reload."""
+the newest QUEUE_COUNT_CAP, the same ones on every page and every reload; a name more customers
+have than the cap, the newest tickets of its newest customers."""
 
 import re
 from html import unescape
@@ -68,7 +69,7 @@ def test_a_broad_search_says_more_than_the_cap(client, login, nine):
     assert "Page 1 of 2" in page_text(first)  # only 4 are listed
     assert re.search(r"<title>\(4\+\) All tickets", first)
     assert len(listed(first)) == 2 and next_link(first)
-    assert "matches more than 4 tickets: only 4 of the newest are listed" in text_of(
+    assert "matches more than 4 tickets: only 4 are listed: the newest" in text_of(
         first, "search-broad"
     )
     assert text_of(page(client, q="oven"), "search-broad") == ""
@@ -181,3 +182,51 @@ def test_the_live_poll_counts_up_to_the_cap_too(client, login, nine):
         "/agent/queue/live", query_string={"view": "all", "status": "", "q": "oven", "since": since}
     ).get_json()
     assert (narrow["count"], narrow["more"], narrow["count_words"]) == (1, False, "1 ticket")
+
+
+@pytest.fixture
+def zawadis(db, department, staff):
+    """Six customers called Zawadi (Zawadi1, the oldest, to Zawadi6) with a ticket each; then
+    Zawadi1 opens four more, urgent ones."""
+    sales = department("Sales")
+    boss = staff("boss", role="supervisor", departments=[sales])
+    customers = [Customer(name=f"Zawadi{number}") for number in range(1, 7)]
+    tickets = {}
+    for customer in customers:
+        db.session.add(customer)
+        db.session.flush()  # ids in this order: Zawadi6 is the newest customer
+        tickets[customer.name] = [
+            lifecycle.open_ticket(
+                customer, subject="Oven", body="Door", channel=Channel.WEB, department=sales
+            )
+        ]
+    for _ in range(4):
+        ticket = lifecycle.open_ticket(
+            customers[0], subject="Oven", body="Door", channel=Channel.WEB, department=sales
+        )
+        ticket.priority = Priority.URGENT
+        tickets["Zawadi1"].append(ticket)
+    db.session.commit()
+    return {"boss": boss, "tickets": tickets}
+
+
+@CAPPED
+def test_a_name_more_customers_have_than_the_cap_lists_its_newest_customers(client, login, zawadis):
+    login(client, zawadis["boss"])
+    # the newest five customers' tickets (Zawadi2..6), not the newest tickets (Zawadi1's four):
+    # finding those walked 130,000 tickets for a common name at a million
+    seen = walk(client, "/agent/?view=all&status=&q=zawadi&sort=customer&dir=desc")
+    assert seen == [zawadis["tickets"][f"Zawadi{n}"][0].reference for n in (6, 5, 4, 3)]
+    assert "only 4 are listed" in text_of(page(client, q="zawadi"), "search-broad")
+
+
+@CAPPED
+def test_a_name_whose_newest_customers_have_too_few_of_the_tickets_finds_older_ones(
+    client, login, zawadis
+):
+    login(client, zawadis["boss"])
+    urgent = page(client, q="zawadi", priority="urgent")  # only Zawadi1, the oldest, has them
+    assert text_of(urgent, "queue-total") == "4 tickets"
+    assert text_of(urgent, "search-broad") == ""
+    seen = walk(client, "/agent/?view=all&status=&q=zawadi&priority=urgent")
+    assert sorted(seen) == sorted(t.reference for t in zawadis["tickets"]["Zawadi1"][1:])
