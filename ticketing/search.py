@@ -199,8 +199,9 @@ def apply_filters(
 @dataclass(frozen=True)
 class Found:
     """What the queue's search box found: the newest QUEUE_COUNT_CAP + 1 tickets (highest id)
-    that match in any place (reference, contact, subject, name, message). `broad` when more
-    match: the ids are then only the newest, the same on every load, and the page says so."""
+    that match in any place (reference, contact, subject, name, message; a name more customers
+    have than the cap, of its newest customers: fulltext.gather). `broad` when more match: the
+    ids are then only some, the same on every load, and the page says so."""
 
     ids: frozenset[int]
     broad: bool
