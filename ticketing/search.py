@@ -58,17 +58,24 @@ class Page:
     """One page of the queue with a capped count: `total` is exact unless `more`, when it is
     the bound counted to (there are more). Counting every match of a broad search or a big view
     was most of its time at a million tickets: the queue counts to QUEUE_COUNT_CAP (further on
-    a page past it, so the page the last ticket is on counts exactly) and says "More than"."""
+    a page past it, so the page the last ticket is on counts exactly) and says "More than".
+    `ends`: a broad search lists only `total` (more match), and its pages end there."""
 
     items: list
     page: int
     per_page: int
     total: int
     more: bool
+    ends: bool = False
+
+    @property
+    def more_pages(self) -> bool:
+        """Whether pages past `pages` may list more: "Page 3 of more than 50"."""
+        return self.more and not self.ends
 
     @property
     def pages(self) -> int:
-        if self.more:
+        if self.more_pages:
             return self.total // self.per_page
         return max(1, -(-self.total // self.per_page))
 
@@ -78,7 +85,7 @@ class Page:
 
     @property
     def has_next(self) -> bool:
-        return self.more or self.page < self.pages
+        return self.more_pages or self.page < self.pages
 
     @property
     def prev_num(self) -> int:
@@ -110,18 +117,25 @@ def capped_count(query: Select, bound: int | None = None) -> tuple[int, bool]:
 
 
 def counted_to(page: int, per_page: int) -> int:
-    """How far the queue counts (and a search gathers) for this page: the cap, or the end of
-    the page when it lies further."""
+    """How far the queue counts for this page: the cap, or the end of the page when it lies
+    further."""
     return max(current_app.config["QUEUE_COUNT_CAP"], max(page, 1) * per_page)
 
 
-def paginate(query: Select, page: int, per_page: int) -> Page:
+def paginate(query: Select, page: int, per_page: int, listed: int | None = None) -> Page:
     """A page of an ordered ticket query; counted up to QUEUE_COUNT_CAP, or to the end of this
-    page when it lies further, so the last page, once reached, knows the exact total."""
+    page when it lies further, so the last page, once reached, knows the exact total.
+    `listed`: a broad search (Found.broad) lists the first `listed` of the query only, whose
+    pages end there: a page past them would gather more and reorder the ones listed."""
     page = max(page, 1)
-    total, more = capped_count(query, counted_to(page, per_page))
-    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items, page, per_page, total, more)
+    start = (page - 1) * per_page
+    size = per_page
+    if listed is None:
+        total, more = capped_count(query, counted_to(page, per_page))
+    else:
+        total, more, size = listed, True, max(0, min(per_page, listed - start))
+    items = db.session.scalars(query.limit(size).offset(start)).all() if size else []
+    return Page(items, page, per_page, total, more, ends=listed is not None)
 
 
 def apply_view(query: Select, view: str, user, every_status: bool = False) -> Select:
@@ -184,33 +198,27 @@ def apply_filters(
 
 @dataclass(frozen=True)
 class Found:
-    """What the queue's search box found: at most QUEUE_COUNT_CAP + 1 tickets from each place
-    a ticket can match (reference, contact, subject, name, message). `broad` when a place had
-    more: the ids are then only some of the matches, and the page says so."""
+    """What the queue's search box found: the newest QUEUE_COUNT_CAP + 1 tickets (highest id)
+    that match in any place (reference, contact, subject, name, message; a name more customers
+    have than the cap, of its newest customers: fulltext.gather). `broad` when more match: the
+    ids are then only some, the same on every load, and the page says so."""
 
     ids: frozenset[int]
     broad: bool
 
 
-def gather(query: Select, q: str, limit: int | None = None) -> Found:
-    """The tickets of `query` (its view and filters applied) that a search finds, gathered once
-    with a limit on each place they match: the queue sorts, counts and pages these. Ordering
+def gather(query: Select, q: str) -> Found:
+    """The newest tickets of `query` (its view and filters applied) that a search finds,
+    gathered once up to a limit: the queue sorts, counts and pages these. Ordering
     and counting every match of a common word took seconds at a million tickets; a search that
-    finds more than the cap is one to narrow, not to page through. `limit`, QUEUE_COUNT_CAP
-    unless more: a page past the cap gathers as far as its end, as paginate() counts."""
+    finds more than the cap is one to narrow, not to page through: every page of it lists
+    the same newest QUEUE_COUNT_CAP + 1 (the queue shows the first QUEUE_COUNT_CAP of them in
+    its order), so paging and reloading neither repeat nor skip a ticket."""
     terms = _terms(q)
     sources = _places(terms)
     if not sources:
         return Found(frozenset(), False)
-    limit = max(limit or 0, current_app.config["QUEUE_COUNT_CAP"])
-    if len(terms.words) == 1 and db.session.get_bind().dialect.name == "postgresql":
-        # A GIN scan of a prefix ("haipoi:*") reads all its posting list, of the whole word
-        # ("haipoi") a sample: a word that is broad whole is broad as a prefix too.
-        whole = _places(terms, prefix=False)
-        ids, broad = fulltext.gather(query, whole, limit, terms.words)
-        if broad:
-            return Found(frozenset(ids), True)
-    ids, broad = fulltext.gather(query, sources, limit, terms.words)
+    ids, broad = fulltext.gather(query, sources, current_app.config["QUEUE_COUNT_CAP"])
     return Found(frozenset(ids), broad)
 
 
@@ -293,7 +301,7 @@ def _text_match(terms: search_terms.Terms):
     return fulltext.among(Ticket.id, found[0] if len(found) == 1 else union(*found))
 
 
-def _places(terms: search_terms.Terms, prefix: bool = True) -> list[tuple[Select, object]]:
+def _places(terms: search_terms.Terms) -> list[tuple[Select, object]]:
     """_match_sources for gather(): (ids found, the ticket column they are) per place."""
     found = []
     if terms.reference:
@@ -302,7 +310,7 @@ def _places(terms: search_terms.Terms, prefix: bool = True) -> list[tuple[Select
         contact = Customer.phone == terms.phone if terms.phone else Customer.email == terms.email
         found.append((select(WHOSE).where(contact), Ticket.customer_id))
     if terms.words:
-        found += fulltext.places_with_words(terms.words, prefix)
+        found += fulltext.places_with_words(terms.words)
     return found
 
 
@@ -320,8 +328,11 @@ def _match_sources(terms: search_terms.Terms) -> list[Select]:
 
 
 def urgency_order(query: Select) -> Select:
-    """Breached and about-to-breach first (earliest deadline), then priority, then age."""
-    return query.order_by(Ticket.due_at.is_(None), Ticket.due_at, PRIORITY_ORDER, Ticket.created_at)
+    """Breached and about-to-breach first (earliest deadline), then priority, then age (then id:
+    tickets opened together keep one order, so paging neither repeats nor skips one)."""
+    return query.order_by(
+        Ticket.due_at.is_(None), Ticket.due_at, PRIORITY_ORDER, Ticket.created_at, Ticket.id
+    )
 
 
 def _owed_callbacks() -> Select:

@@ -46,7 +46,8 @@ def queue():
         selectinload(Ticket.assignee),
         selectinload(Ticket.tags),
     )
-    page = search.paginate(query, *_page_asked())
+    listed = current_app.config["QUEUE_COUNT_CAP"] if found is not None and found.broad else None
+    page = search.paginate(query, *_page_asked(), listed)
     departments = db.session.scalars(select(Department).order_by(Department.name)).all()
     # every argument but the page, empty ones too: an empty status= means every status
     args = {k: v for k, v in request.args.items() if k != "page"} | {"view": view}
@@ -120,7 +121,7 @@ def _queue_query(view: str):
     query = search.apply_filters(query, **(filters | {"q": None}))
     if not filters["q"]:
         return query, widened, None
-    found = search.gather(query, filters["q"], search.counted_to(*_page_asked()))
+    found = search.gather(query, filters["q"])
     return search.only_found(query, found), widened, found
 
 
