@@ -15,8 +15,10 @@ from harness import (
     counts,
     newest_ticket,
     outbox_rows,
+    page_text,
     raw_rows,
     serving,
+    text_of,
 )
 from sqlalchemy import select
 from twilio.base.exceptions import TwilioRestException
@@ -24,7 +26,7 @@ from twilio.rest import Client
 
 from ticketing import customers, lifecycle, whatsapp
 from ticketing.extensions import db
-from ticketing.models import Customer, Event, Outbox
+from ticketing.models import Customer, Event, Outbox, Ticket
 from ticketing.models.enums import Channel, InboundStatus, OutboxStatus
 from workers.sweep import sweep_stuck
 
@@ -251,6 +253,71 @@ def test_a_63016_status_callback_falls_back_to_sms_once(
     assert wa_row.last_error == whatsapp.SENT_BY_SMS
     [sms] = outbox_rows(channel=Channel.SMS)
     assert sms.status == OutboxStatus.QUEUED and twilio.sent_to(CUSTOMER) == [sent["body"]]
+
+
+def by_sms_outside_the_window(ticket, desk, run_jobs, clock) -> tuple[Outbox, Outbox]:
+    """An agent's reply owed on WhatsApp after the window closed (no template): the WhatsApp
+    row, and the SMS row that carries the reply instead (handed to Twilio)."""
+    clock.advance(hours=25)
+    owed = reply(ticket, desk, "Please send the serial number.")
+    assert db.session.get(Ticket, ticket.id).first_response_at is not None  # SMS can reach her
+    run_jobs()
+    [sms] = outbox_rows(channel=Channel.SMS, kind="reply")
+    assert fresh(owed).last_error == whatsapp.SENT_BY_SMS
+    return fresh(owed), sms
+
+
+def refusals(ticket) -> list[Event]:
+    db.session.expire_all()
+    kind = lifecycle.refusals.KIND
+    query = select(Event).where(Event.ticket_id == ticket.id, Event.kind == kind)
+    return db.session.scalars(query).all()
+
+
+def test_a_reply_that_went_by_sms_and_failed_there_is_no_answer(
+    wa_app, ticket, desk, run_jobs, twilio, clock, login
+):
+    twilio.script(CUSTOMER, ("http", 400, 21211, "The 'To' number is not a valid phone number."))
+    wa_row, sms = by_sms_outside_the_window(ticket, desk, run_jobs, clock)
+    assert (sms.status, sms.error_code) == (OutboxStatus.FAILED, "21211")
+    assert db.session.get(Ticket, ticket.id).first_response_at is None  # the clock runs again
+    [event] = refusals(ticket)
+    assert event.data["outbox"] == sms.id and event.data["first_response"] == "cleared"
+    html = agent_page(wa_app, login, desk, ticket)
+    [message] = [m for m in db.session.get(Ticket, ticket.id).messages if m.author_id]
+    assert message.outbox_id == sms.id  # the SMS carries the reply now
+    why = text_of(html, f"why-{message.id}")
+    assert why.startswith("Not delivered: ") and "(code 21211)" in why
+    assert "so it is no answer" in why and f'id="undelivered-{sms.id}"' in html
+    assert f'id="automatic-{wa_row.id}"' not in html  # the reply is shown once
+
+
+def test_a_reply_that_went_by_sms_then_reported_undelivered_is_no_answer(
+    wa_app, ticket, desk, run_jobs, twilio, clock, login
+):
+    with serving(wa_app) as base:
+        wa_app.config["PUBLIC_BASE_URL"] = base
+        _, sms = by_sms_outside_the_window(ticket, desk, run_jobs, clock)
+        assert sms.status == OutboxStatus.QUEUED
+        assert twilio.send_status(sms.provider_id, "undelivered", error_code=30003) == 204
+    assert db.session.get(Ticket, ticket.id).first_response_at is None
+    [event] = refusals(ticket)
+    assert (event.data["outbox"], event.data["code"]) == (sms.id, "30003")
+    assert "Not delivered" in page_text(agent_page(wa_app, login, desk, ticket))
+
+
+def test_a_reply_that_went_by_sms_and_was_delivered_stays_the_answer(
+    wa_app, ticket, desk, run_jobs, twilio, clock, login
+):
+    with serving(wa_app) as base:
+        wa_app.config["PUBLIC_BASE_URL"] = base
+        _, sms = by_sms_outside_the_window(ticket, desk, run_jobs, clock)
+        answered = db.session.get(Ticket, ticket.id).first_response_at
+        assert twilio.send_status(sms.provider_id, "delivered") == 204
+    assert db.session.get(Ticket, ticket.id).first_response_at == answered
+    assert refusals(ticket) == [] and fresh(sms).status == OutboxStatus.DELIVERED
+    text = page_text(agent_page(wa_app, login, desk, ticket))
+    assert "Not delivered" not in text and "sent by SMS" in text
 
 
 # -- media --------------------------------------------------------------------------------------

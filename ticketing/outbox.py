@@ -107,11 +107,18 @@ def suppress(row: Outbox, reason: str) -> None:
 def fall_back_from_whatsapp(row: Outbox, code: str | None = whatsapp.WINDOW_CODE) -> bool:
     """A WhatsApp row that may not go free-form (outside the 24-hour window, no template; or
     Twilio said 63016): suppressed, and its words owed by SMS when SMS can reach the customer
-    (the reason says which). The move comes first, so that the SMS is owed once however many
-    workers or callbacks get here; False when another writer settled the row first."""
+    (the reason says which); an agent's reply is then carried by the SMS row, whose delivery
+    is the reply's. The move comes first, so that the SMS is owed once however many workers
+    or callbacks get here; False when another writer settled the row first."""
+    from ticketing.lifecycle import conversation  # above us (it imports this module)
+
     if not _move(row, OutboxStatus.SUPPRESSED, last_error=whatsapp.CLOSED, error_code=code):
         return False
-    _write(row, true(), last_error=whatsapp.fall_back(row), claimed_at=None, doubt_since=None)
+    sms = notify.by_sms_instead(row)
+    reason = whatsapp.SENT_BY_SMS if sms is not None else whatsapp.NOT_BY_SMS
+    _write(row, true(), last_error=reason, claimed_at=None, doubt_since=None)
+    if sms is not None:
+        conversation.carried_by(row, sms)
     return True
 
 

@@ -35,6 +35,12 @@ def entries(ticket: Ticket) -> list[Entry]:
             Outbox.user_id.is_(None),  # staff alerts are not part of the conversation
             Outbox.id.not_in(filed),
             or_(Outbox.last_error.is_(None), Outbox.last_error.not_like(f"{NOTHING_NEW}%")),
+            # a reply's WhatsApp row whose words went by SMS: the reply is shown, carried by SMS
+            or_(
+                Outbox.kind != "reply",
+                Outbox.last_error.is_(None),
+                Outbox.last_error != whatsapp.SENT_BY_SMS,
+            ),
         )
         .order_by(Outbox.id)
     ).all()

@@ -4,7 +4,8 @@ WhatsApp takes free-form messages from a business only within 24 hours of the cu
 message to it. Outside the window only a template Meta has approved may go:
 WHATSAPP_CONTENT_SIDS ("received=HX...,reply=HX...") names the Twilio Content template of each
 kind of message, and VARIABLES says what fills each template's numbered placeholders. A kind
-without a template goes by SMS instead (`fall_back`); when SMS cannot reach the customer
+without a template goes by SMS instead (outbox.fall_back_from_whatsapp: an agent's reply is
+then carried by the SMS row, whose delivery is the reply's); when SMS cannot reach the customer
 either, the WhatsApp row stays suppressed with the reason, and the agent's ticket page shows it.
 
 Decided at send time, not when owed (a message held through quiet hours may leave the window
@@ -141,8 +142,3 @@ VALUES = {
 def is_window_refusal(row: Outbox, code: str | None) -> bool:
     """Twilio's (or our) refusal of a free-form WhatsApp message outside the window."""
     return row.channel == Channel.WHATSAPP and code == WINDOW_CODE
-
-
-def fall_back(row: Outbox) -> str:
-    """Owe `row`'s words by SMS, since they cannot go on WhatsApp; the reason to keep on it."""
-    return SENT_BY_SMS if notify.by_sms_instead(row) is not None else NOT_BY_SMS

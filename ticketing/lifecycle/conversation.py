@@ -7,7 +7,7 @@ from ticketing import ccs, charter, events, hours, lines, notify, outbox, routin
 from ticketing.errors import TransitionError
 from ticketing.extensions import db
 from ticketing.lifecycle import base, moves
-from ticketing.models import Attachment, Customer, Department, Message, Ticket, User
+from ticketing.models import Attachment, Customer, Department, Message, Outbox, Ticket, User
 from ticketing.models.enums import Category, Channel, Direction, Outcome, Priority, Status
 from ticketing.models.tickets import new_reference
 
@@ -213,6 +213,15 @@ def file_answer(
     events.record(ticket, "customer_message", channel=channel.value, answer=True)
     ticket.last_customer_message_at = hours.now()
     return message
+
+
+def carried_by(row: Outbox, instead: Outbox) -> None:
+    """The reply `row` was to carry (if it was one) is carried by `instead` from now on: a
+    WhatsApp message owed by SMS (outbox.fall_back_from_whatsapp). The thread then shows the
+    SMS's delivery, and an SMS the provider refuses is no answer (refusals.reply_refused)."""
+    message = row.thread_message
+    if message is not None:
+        message.outbox = instead
 
 
 def add_message(
