@@ -473,16 +473,32 @@ def smtp_server():
     server.stop()
 
 
+def smtp_settings(server) -> dict:
+    """The app config that sends email through the test's SMTP server."""
+    return {
+        "MAIL_BACKEND": "smtp",
+        "SMTP_HOST": server.host,
+        "SMTP_PORT": server.port,
+        "SMTP_STARTTLS": False,
+        "SMTP_USER": "",
+        "MAIL_FROM": "Fuatilia Support <support@fuatilia.test>",
+    }
+
+
+@pytest.fixture(scope="session")
+def at_stub():
+    """The local Africa's Talking bulk SMS server (tests/fakes/africastalking_stub.py)."""
+    from fakes.africastalking_stub import AtStub
+
+    with AtStub() as stub:
+        yield stub
+
+
 @pytest.fixture
 def mail_app(app, dovecot, smtp_server):
     """The app reading the Dovecot mailbox by IMAP and sending through the SMTP server."""
     app.config.update(
-        MAIL_BACKEND="smtp",
-        SMTP_HOST=smtp_server.host,
-        SMTP_PORT=smtp_server.port,
-        SMTP_STARTTLS=False,
-        SMTP_USER="",
-        MAIL_FROM="Fuatilia Support <support@fuatilia.test>",
+        **smtp_settings(smtp_server),
         IMAP_HOST=dovecot.host,
         IMAP_PORT=dovecot.port,
         IMAP_USER=dovecot.user,

@@ -7,7 +7,6 @@ from fakes.africastalking_stub import (
     DEFAULT_API_KEY,
     DEFAULT_USERNAME,
     SHORTCODE,
-    AtStub,
     Gateway,
     app_config,
     inbound_params,
@@ -35,12 +34,6 @@ SECRET = "at-callback-secret"
 AT_LINE = f"africastalking:{SHORTCODE}"
 TWILIO_LINE = f"twilio:{OUR_NUMBER}"
 WANJIKU = CUSTOMER
-
-
-@pytest.fixture(scope="session")
-def at_stub():
-    with AtStub() as stub:
-        yield stub
 
 
 @pytest.fixture

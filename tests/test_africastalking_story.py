@@ -4,7 +4,7 @@ the ticket page, STATUS, resolved, "1", a rating of 4, and STOP to the shortcode
 line only. Through the callbacks with our key, real RQ workers and the AT stub."""
 
 import pytest
-from fakes.africastalking_stub import SHORTCODE, AtStub, Gateway, app_config
+from fakes.africastalking_stub import SHORTCODE, Gateway, app_config
 from harness import CUSTOMER, Phone, eat, seen
 from sqlalchemy import select
 
@@ -17,12 +17,6 @@ from workers.sweep import sweep_stuck
 
 SECRET = "at-story-secret"
 WANJIKU = CUSTOMER
-
-
-@pytest.fixture(scope="module")
-def at_stub():
-    with AtStub() as stub:
-        yield stub
 
 
 @pytest.fixture

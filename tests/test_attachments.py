@@ -6,6 +6,7 @@ import io
 import re
 
 import pytest
+from conftest import smtp_settings
 from harness import PASSWORD, SUPPORT_FORM, counts, seen, tiny_png
 from sqlalchemy import select
 
@@ -39,14 +40,7 @@ def desk(department, staff):
 @pytest.fixture
 def mailer(app, smtp_server):
     """Jobs send email through the real SMTP server."""
-    app.config.update(
-        MAIL_BACKEND="smtp",
-        SMTP_HOST=smtp_server.host,
-        SMTP_PORT=smtp_server.port,
-        SMTP_STARTTLS=False,
-        SMTP_USER="",
-        MAIL_FROM="Fuatilia Support <support@fuatilia.test>",
-    )
+    app.config.update(smtp_settings(smtp_server))
     return smtp_server
 
 

@@ -5,7 +5,8 @@ to the next reply that was not refused (or clear it, so its clock and alerts run
 the ticket page says the reply was not delivered and how else to reach the customer."""
 
 import pytest
-from fakes.africastalking_stub import AtStub, Gateway, app_config
+from conftest import smtp_settings
+from fakes.africastalking_stub import Gateway, app_config
 from harness import CUSTOMER, MONDAY_10_NAIROBI, outbox_rows, page_text, serving, sms_ticket
 from sqlalchemy import select
 
@@ -163,12 +164,6 @@ def test_a_delivered_reply_stays_the_answer(live, run_jobs, twilio, clock):
 SECRET = "at-callback-secret"
 
 
-@pytest.fixture(scope="module")
-def at_stub():
-    with AtStub() as stub:
-        yield stub
-
-
 @pytest.fixture
 def gateway(app, make_app, at_stub, twilio, department, clock):
     at_stub.clear()
@@ -206,14 +201,7 @@ BRIAN = "brian@example.test"
 @pytest.fixture
 def mail(app, make_app, smtp_server, department, staff, clock):
     clock.set(MONDAY_10_NAIROBI)
-    mail_app = make_app(
-        MAIL_BACKEND="smtp",
-        SMTP_HOST=smtp_server.host,
-        SMTP_PORT=smtp_server.port,
-        SMTP_STARTTLS=False,
-        SMTP_USER="",
-        MAIL_FROM="Fuatilia Support <support@fuatilia.test>",
-    )
+    mail_app = make_app(**smtp_settings(smtp_server))
     with mail_app.app_context():
         agent = staff("otieno", departments=[department("General")])
         person = Customer(name="Brian", email=BRIAN)

@@ -14,6 +14,7 @@ from email import message_from_bytes
 from pathlib import Path
 
 import pytest
+from conftest import smtp_settings
 from harness import CUSTOMER, MONDAY_10_NAIROBI, OUR_NUMBER, SERVICE_SID, serving, sms_ticket
 from sqlalchemy import select
 
@@ -311,13 +312,7 @@ def test_email_has_no_lookup_so_a_doubtful_mail_goes_again_with_its_message_id(
 ):
     """The remaining risk, pinned: SMTP cannot be asked what it took. A worker that died
     after the server took the mail leaves a second copy, with the same Message-ID."""
-    app.config.update(
-        MAIL_BACKEND="smtp",
-        SMTP_HOST=smtp_server.host,
-        SMTP_PORT=smtp_server.port,
-        SMTP_STARTTLS=False,
-        SMTP_USER="",
-    )
+    app.config.update(smtp_settings(smtp_server))
     clock.set(MONDAY_10_NAIROBI)
     staff("otieno", departments=[department("General")])
     person = Customer(name="Brian", email="brian@mail.example")
