@@ -166,6 +166,7 @@ def test_an_agent_works_the_queue_and_a_ticket_from_the_keyboard(
     page.keyboard.type("Relay ordered, arrives Friday.")
     page.keyboard.press("Control+Enter")
     page.wait_for_selector("text=Note added.")
+    page.wait_for_load_state()  # the shortcuts' script runs at load, after the flash shows
     page.keyboard.press("r")
     page.keyboard.type("The technician comes at 10.")
     page.keyboard.press("Meta+Enter")
