@@ -116,6 +116,20 @@ def test_a_conflict_rolls_back_only_its_savepoint_not_the_callers_work(db):
     assert len(stored(db)) == 1
 
 
+def test_jobs_are_queued_at_the_commit_not_when_a_savepoint_is_released(db):
+    """Each store() releases a SAVEPOINT, which SQLAlchemy also calls a commit: a job queued
+    then would look for a row no other connection can see yet, find none and end, leaving
+    the text to the sweep a minute later. Nor may a duplicate's rolled-back SAVEPOINT drop
+    what the transaction owed before it."""
+    queue = queues.get_queue(queues.PROCESS_INBOUND.queue)
+    for number in range(3):
+        assert inbound.store(Channel.SMS, f"SM{number}", b"Body=hello", "test") == "stored"
+    assert inbound.store(Channel.SMS, "SM0", b"Body=hello", "test") == "duplicate"
+    assert queue.count == 0
+    db.session.commit()
+    assert sorted(queue.job_ids) == sorted(f"inbound-{row.id}" for row in stored(db))
+
+
 def test_a_spooled_mail_reusing_a_message_id_is_replayed_under_a_variant(db, app):
     from ticketing import spool
 

@@ -87,10 +87,18 @@ def enqueue_now(job: JobRef, *args, **options) -> bool:
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_pending(session: Session) -> None:
+    """SQLAlchemy says "after_commit" for a released SAVEPOINT too: those jobs wait for the
+    real commit, or a worker would look for rows nobody else can see yet."""
+    if session.in_nested_transaction():
+        return
     for job, args, options in session.info.pop("after_commit", []):
         enqueue_now(job, *args, **options)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_pending(session: Session) -> None:
+    """A whole transaction rolled back owes nothing. A SAVEPOINT rolled back keeps what was owed
+    before it; a job it added finds no row and ends (every job reads its row first)."""
+    if session.in_nested_transaction():
+        return
     session.info.pop("after_commit", None)
