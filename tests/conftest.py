@@ -494,6 +494,47 @@ def at_stub():
         yield stub
 
 
+AT_SECRET = "at-callback-secret"
+
+
+@pytest.fixture
+def at_app(app, make_app, at_stub, twilio, department, clock):
+    """SMS through Africa's Talking (the Twilio line, through the Twilio stub, beside it), on a
+    Monday at 10:00 in Nairobi, with a General department."""
+    from fakes.africastalking_stub import app_config
+    from harness import MONDAY_10_NAIROBI
+
+    at_stub.clear()
+    twilio.clear()
+    clock.set(MONDAY_10_NAIROBI)
+    department("General")
+    stubbed = make_app(**app_config(at_stub, twilio, AT_SECRET))
+    with stubbed.app_context():
+        yield stubbed
+        _db.session.remove()
+
+
+@pytest.fixture
+def at_gateway(at_app):
+    """Africa's Talking's side of the callbacks to `at_app`, with our key."""
+    from fakes.africastalking_stub import Gateway
+
+    return Gateway(at_app.test_client(), AT_SECRET)
+
+
+@pytest.fixture
+def live_sms(sms_app, department, staff, clock):
+    """The SMS app served over HTTP (Twilio's signed callbacks reach it) and an SMS ticket not yet
+    acknowledged: (base URL, agent, ticket)."""
+    from harness import MONDAY_10_NAIROBI, serving, sms_ticket
+
+    clock.set(MONDAY_10_NAIROBI)
+    agent, ticket = sms_ticket(department, staff, acknowledge=False)
+    with serving(sms_app) as base:
+        sms_app.config["PUBLIC_BASE_URL"] = base
+        yield base, agent, ticket
+
+
 @pytest.fixture
 def mail_app(app, dovecot, smtp_server):
     """The app reading the Dovecot mailbox by IMAP and sending through the SMTP server."""

@@ -3,17 +3,16 @@ real app with our `?key=`, and sending through its bulk SMS API, spoken by a loc
 our real HTTP client talks to. Every refusal changes nothing; every send happens at most once."""
 
 import pytest
+from conftest import AT_SECRET
 from fakes.africastalking_stub import (
     DEFAULT_API_KEY,
     DEFAULT_USERNAME,
     SHORTCODE,
     Gateway,
-    app_config,
     inbound_params,
 )
 from harness import (
     CUSTOMER,
-    MONDAY_10_NAIROBI,
     OUR_NUMBER,
     Phone,
     counts,
@@ -30,28 +29,9 @@ from ticketing.models import Customer, Message
 from ticketing.models.enums import OutboxStatus
 from workers.sweep import sweep_stuck
 
-SECRET = "at-callback-secret"
 AT_LINE = f"africastalking:{SHORTCODE}"
 TWILIO_LINE = f"twilio:{OUR_NUMBER}"
 WANJIKU = CUSTOMER
-
-
-@pytest.fixture
-def at_app(app, make_app, at_stub, twilio, department, clock):
-    """SMS through Africa's Talking (the Twilio line, through the Twilio stub, beside it)."""
-    at_stub.clear()
-    twilio.clear()
-    clock.set(MONDAY_10_NAIROBI)
-    department("General")
-    stubbed = make_app(**app_config(at_stub, twilio, SECRET))
-    with stubbed.app_context():
-        yield stubbed
-        db.session.remove()
-
-
-@pytest.fixture
-def gateway(at_app):
-    return Gateway(at_app.test_client(), SECRET)
 
 
 def wanjiku() -> Customer:
@@ -59,9 +39,9 @@ def wanjiku() -> Customer:
     return db.session.scalar(select(Customer).where(Customer.phone == WANJIKU))
 
 
-def first_text(gateway, run_jobs, text="Friji yangu haipoi", **fields):
+def first_text(at_gateway, run_jobs, text="Friji yangu haipoi", **fields):
     """Wanjiku's first text to the shortcode, filed and acknowledged (or attempted)."""
-    gateway.texts(WANJIKU, text, **fields)
+    at_gateway.texts(WANJIKU, text, **fields)
     run_jobs()
     return outbox_rows()[0]
 
@@ -70,10 +50,10 @@ def first_text(gateway, run_jobs, text="Friji yangu haipoi", **fields):
 
 
 def test_an_inbound_text_is_kept_raw_answered_empty_and_filed_on_the_shortcodes_line(
-    gateway, run_jobs, at_stub
+    at_gateway, run_jobs, at_stub
 ):
     params = inbound_params(from_="0712 345 678", text="Friji yangu haipoi", link_id="L-77")
-    response = gateway.post("sms", params)
+    response = at_gateway.post("sms", params)
     assert (response.status_code, response.data) == (200, b"")
     [raw] = raw_rows()
     assert raw.external_id == params["id"]
@@ -87,12 +67,12 @@ def test_an_inbound_text_is_kept_raw_answered_empty_and_filed_on_the_shortcodes_
 
 
 def test_a_repeated_callback_is_one_message_one_ticket_one_acknowledgment(
-    gateway, run_jobs, at_stub
+    at_gateway, run_jobs, at_stub
 ):
     params = inbound_params(from_=WANJIKU, text="Friji yangu haipoi")
-    assert gateway.post("sms", params).status_code == 200
+    assert at_gateway.post("sms", params).status_code == 200
     run_jobs()
-    assert gateway.post("sms", params).status_code == 200
+    assert at_gateway.post("sms", params).status_code == 200
     run_jobs()
     assert (counts()["inbound_raw"], counts()["tickets"], counts()["messages"]) == (1, 1, 1)
     assert len(at_stub.sent_to(WANJIKU)) == 1
@@ -106,57 +86,59 @@ def test_a_repeated_callback_is_one_message_one_ticket_one_acknowledgment(
         {"id": "   "},
     ],
 )
-def test_an_inbound_text_without_its_id_or_sender_is_refused_and_nothing_is_kept(gateway, fields):
+def test_an_inbound_text_without_its_id_or_sender_is_refused_and_nothing_is_kept(
+    at_gateway, fields
+):
     before = counts()
-    response = gateway.post("sms", inbound_params(from_=WANJIKU, text="Habari") | fields)
+    response = at_gateway.post("sms", inbound_params(from_=WANJIKU, text="Habari") | fields)
     assert response.status_code == 400
     assert b"`id` and `from`" in response.data
     assert counts() == before
 
 
-def test_a_twilio_shaped_field_in_an_at_message_is_refused(gateway):
+def test_a_twilio_shaped_field_in_an_at_message_is_refused(at_gateway):
     params = inbound_params(from_=WANJIKU, text="Habari") | {"MessageSid": "SM" + "0" * 32}
-    assert gateway.post("sms", params).status_code == 400
+    assert at_gateway.post("sms", params).status_code == 400
     assert counts()["inbound_raw"] == 0
 
 
 @pytest.mark.parametrize("path", ["sms", "delivery", "optout"])
-@pytest.mark.parametrize("key", ["", "wrong-secret", SECRET + "x"])
-def test_a_callback_without_our_secret_is_refused(gateway, path, key):
+@pytest.mark.parametrize("key", ["", "wrong-secret", AT_SECRET + "x"])
+def test_a_callback_without_our_secret_is_refused(at_gateway, path, key):
     before = counts()
     params = inbound_params(from_=WANJIKU, text="STOP") | {"senderId": SHORTCODE}
-    assert gateway.post(path, params, key=key).status_code == 403
+    assert at_gateway.post(path, params, key=key).status_code == 403
     assert counts() == before
 
 
-def test_callbacks_are_refused_503_until_a_secret_is_configured(gateway, at_app):
+def test_callbacks_are_refused_503_until_a_secret_is_configured(at_gateway, at_app):
     at_app.config["AT_WEBHOOK_SECRET"] = ""
-    response = gateway.post("sms", inbound_params(from_=WANJIKU, text="Habari"), key="")
+    response = at_gateway.post("sms", inbound_params(from_=WANJIKU, text="Habari"), key="")
     assert response.status_code == 503 and b"AT_WEBHOOK_SECRET" in response.data
     assert counts()["inbound_raw"] == 0
 
 
-def test_only_the_allowed_networks_may_call_when_they_are_set(gateway, at_app):
+def test_only_the_allowed_networks_may_call_when_they_are_set(at_gateway, at_app):
     at_app.config["AT_ALLOWED_NETWORKS"] = "196.201.214.0/24, 10.0.0.0/8"
     params = inbound_params(from_=WANJIKU, text="Habari")
-    assert gateway.post("sms", params).status_code == 403
-    outside = gateway.post("sms", params, environ_base={"REMOTE_ADDR": "196.201.214.9"})
+    assert at_gateway.post("sms", params).status_code == 403
+    outside = at_gateway.post("sms", params, environ_base={"REMOTE_ADDR": "196.201.214.9"})
     assert outside.status_code == 200
     assert len(raw_rows()) == 1
 
 
-def test_an_oversized_text_or_body_is_refused_413_and_nothing_is_kept(gateway):
-    text = gateway.post("sms", inbound_params(from_=WANJIKU, text="x" * 5001))
+def test_an_oversized_text_or_body_is_refused_413_and_nothing_is_kept(at_gateway):
+    text = at_gateway.post("sms", inbound_params(from_=WANJIKU, text="x" * 5001))
     assert text.status_code == 413
-    body = gateway.post("sms", inbound_params(from_=WANJIKU, text="hi") | {"pad": "y" * 40_000})
+    body = at_gateway.post("sms", inbound_params(from_=WANJIKU, text="hi") | {"pad": "y" * 40_000})
     assert body.status_code == 413
     assert counts()["inbound_raw"] == 0
 
 
 def test_a_sender_that_is_not_a_phone_number_is_kept_and_failed_never_answered(
-    gateway, run_jobs, at_stub
+    at_gateway, run_jobs, at_stub
 ):
-    gateway.texts("not-a-number", "Habari")
+    at_gateway.texts("not-a-number", "Habari")
     run_jobs()
     [raw] = raw_rows()
     assert raw.status.value == "failed" and "phone number" in raw.error
@@ -166,8 +148,8 @@ def test_a_sender_that_is_not_a_phone_number_is_kept_and_failed_never_answered(
 # -- sending ---------------------------------------------------------------------------------
 
 
-def test_a_taken_message_keeps_its_message_id_and_first_status(gateway, run_jobs, at_stub):
-    row = first_text(gateway, run_jobs)
+def test_a_taken_message_keeps_its_message_id_and_first_status(at_gateway, run_jobs, at_stub):
+    row = first_text(at_gateway, run_jobs)
     [sent] = at_stub.messages
     assert row.provider_id == sent["messageId"] and row.provider_id.startswith("ATXid_")
     assert row.status == OutboxStatus.SENT and row.line == AT_LINE
@@ -176,8 +158,8 @@ def test_a_taken_message_keeps_its_message_id_and_first_status(gateway, run_jobs
     assert "linkId" not in sent
 
 
-def test_a_premium_reply_answers_in_the_customers_session(gateway, run_jobs, at_stub):
-    first_text(gateway, run_jobs, link_id="SampleLinkId123")
+def test_a_premium_reply_answers_in_the_customers_session(at_gateway, run_jobs, at_stub):
+    first_text(at_gateway, run_jobs, link_id="SampleLinkId123")
     [sent] = at_stub.messages
     assert (sent["linkId"], sent["bulkSMSMode"]) == ("SampleLinkId123", "0")
 
@@ -194,10 +176,10 @@ def test_a_premium_reply_answers_in_the_customers_session(gateway, run_jobs, at_
     ],
 )
 def test_a_refusal_that_a_retry_cannot_change_fails_the_row_with_its_reason(
-    gateway, run_jobs, at_stub, clock, code, name
+    at_gateway, run_jobs, at_stub, clock, code, name
 ):
     at_stub.script(WANJIKU, ("status", code))
-    row = first_text(gateway, run_jobs)
+    row = first_text(at_gateway, run_jobs)
     assert (row.status, row.error_code) == (OutboxStatus.FAILED, str(code))
     assert name in row.last_error and "Africa's Talking" in row.last_error
     clock.advance(minutes=30)
@@ -207,19 +189,21 @@ def test_a_refusal_that_a_retry_cannot_change_fails_the_row_with_its_reason(
 
 
 def test_a_blacklisted_recipient_fails_and_is_opted_out_of_that_line_only(
-    gateway, run_jobs, at_stub
+    at_gateway, run_jobs, at_stub
 ):
     at_stub.script(WANJIKU, ("status", 406))
-    row = first_text(gateway, run_jobs)
+    row = first_text(at_gateway, run_jobs)
     assert (row.status, row.error_code) == (OutboxStatus.FAILED, "406")
     assert customers.is_opted_out(wanjiku(), AT_LINE)
     assert not customers.is_opted_out(wanjiku(), TWILIO_LINE)
 
 
 @pytest.mark.parametrize("code", [405, 500, 501, 502])
-def test_a_refusal_for_now_is_retried_and_then_sent_once(gateway, run_jobs, at_stub, clock, code):
+def test_a_refusal_for_now_is_retried_and_then_sent_once(
+    at_gateway, run_jobs, at_stub, clock, code
+):
     at_stub.script(WANJIKU, ("status", code))
-    row = first_text(gateway, run_jobs)
+    row = first_text(at_gateway, run_jobs)
     assert (row.status, row.error_code, row.provider_id) == (OutboxStatus.PENDING, str(code), None)
     assert row.not_before is not None and row.doubt_since is None
     clock.advance(minutes=2)
@@ -231,10 +215,10 @@ def test_a_refusal_for_now_is_retried_and_then_sent_once(gateway, run_jobs, at_s
 
 
 def test_rejected_credentials_wait_for_an_operator_then_go(
-    gateway, run_jobs, at_stub, at_app, clock
+    at_gateway, run_jobs, at_stub, at_app, clock
 ):
     at_app.config["AT_API_KEY"] = "an-old-key"
-    row = first_text(gateway, run_jobs)
+    row = first_text(at_gateway, run_jobs)
     assert (row.status, row.error_code) == (OutboxStatus.PENDING, "http-401")
     assert "AT_API_KEY" in row.last_error and at_stub.rejected[0]["http_status"] == 401
     at_app.config["AT_API_KEY"] = DEFAULT_API_KEY
@@ -244,26 +228,28 @@ def test_rejected_credentials_wait_for_an_operator_then_go(
     assert outbox_rows()[0].status == OutboxStatus.SENT and len(at_stub.messages) == 1
 
 
-def test_a_request_at_refuses_as_malformed_fails_with_its_words(gateway, run_jobs, at_stub):
+def test_a_request_at_refuses_as_malformed_fails_with_its_words(at_gateway, run_jobs, at_stub):
     at_stub.script(WANJIKU, ("http", 400, "Invalid senderId"))
-    row = first_text(gateway, run_jobs)
+    row = first_text(at_gateway, run_jobs)
     assert (row.status, row.error_code) == (OutboxStatus.FAILED, "http-400")
     assert "Invalid senderId" in row.last_error
 
 
-def test_an_answer_that_names_no_recipient_is_classified_by_its_message(gateway, run_jobs, at_stub):
+def test_an_answer_that_names_no_recipient_is_classified_by_its_message(
+    at_gateway, run_jobs, at_stub
+):
     nobody = {"SMSMessageData": {"Message": "InvalidSenderId", "Recipients": []}}
     at_stub.script(WANJIKU, ("http", 201, nobody))
-    row = first_text(gateway, run_jobs)
+    row = first_text(at_gateway, run_jobs)
     assert (row.status, row.error_code) == (OutboxStatus.FAILED, "402")
     assert "sender id is not allowed" in row.last_error
 
 
 def test_an_outage_keeps_the_row_and_it_goes_once_when_at_is_back(
-    gateway, run_jobs, at_stub, clock
+    at_gateway, run_jobs, at_stub, clock
 ):
     at_stub.go_down()
-    row = first_text(gateway, run_jobs)
+    row = first_text(at_gateway, run_jobs)
     assert (row.status, row.error_code, row.doubt_since) == (OutboxStatus.PENDING, "http-503", None)
     at_stub.come_back()
     clock.advance(minutes=2)
@@ -272,9 +258,9 @@ def test_an_outage_keeps_the_row_and_it_goes_once_when_at_is_back(
     assert outbox_rows()[0].status == OutboxStatus.SENT and len(at_stub.messages) == 1
 
 
-def test_an_unreachable_gateway_is_retried_without_doubt(gateway, run_jobs, at_app):
+def test_an_unreachable_gateway_is_retried_without_doubt(at_gateway, run_jobs, at_app):
     at_app.config["AT_API_BASE"] = "http://127.0.0.1:9"  # nothing listens: never connected
-    row = first_text(gateway, run_jobs)
+    row = first_text(at_gateway, run_jobs)
     assert row.status == OutboxStatus.PENDING and row.doubt_since is None
     assert "unreachable" in row.last_error
 
@@ -290,10 +276,10 @@ def test_an_unreachable_gateway_is_retried_without_doubt(gateway, run_jobs, at_a
     ],
 )
 def test_a_send_whose_answer_was_lost_is_failed_for_the_agent_never_sent_again(
-    gateway, run_jobs, at_stub, clock, login, staff, action
+    at_gateway, run_jobs, at_stub, clock, login, staff, action
 ):
     at_stub.script(WANJIKU, action)
-    row = first_text(gateway, run_jobs)
+    row = first_text(at_gateway, run_jobs)
     assert (row.status, row.error_code) == (OutboxStatus.FAILED, "answer-lost")
     assert row.last_error.startswith(LOST_ANSWER)
     clock.advance(hours=2)
@@ -301,16 +287,16 @@ def test_a_send_whose_answer_was_lost_is_failed_for_the_agent_never_sent_again(
     run_jobs()
     assert len(at_stub.messages) == (1 if action[0] == "hang" else 0)
     assert outbox_rows()[0].status == OutboxStatus.FAILED
-    agent = login(gateway.client, staff("otieno", departments=[row.ticket.department]))
+    agent = login(at_gateway.client, staff("otieno", departments=[row.ticket.department]))
     page = agent.get(f"/agent/tickets/{row.ticket_id}").get_data(as_text=True)
     assert "it may have been delivered" in page
 
 
 def test_a_row_a_dead_worker_held_is_never_sent_blind_and_the_agent_sees_it(
-    gateway, run_jobs, at_stub, clock
+    at_gateway, run_jobs, at_stub, clock
 ):
     at_stub.go_down()
-    row = first_text(gateway, run_jobs)
+    row = first_text(at_gateway, run_jobs)
     at_stub.come_back()
     clock.advance(minutes=2)
     assert outbox.claim(row.id)  # a worker takes it, and dies before any answer
@@ -327,10 +313,10 @@ def test_a_row_a_dead_worker_held_is_never_sent_blind_and_the_agent_sees_it(
 
 
 def test_an_at_line_sends_through_at_while_twilio_is_the_backend(
-    gateway, run_jobs, at_stub, at_app, twilio
+    at_gateway, run_jobs, at_stub, at_app, twilio
 ):
     at_app.config["SMS_BACKEND"] = "twilio"
-    first_text(gateway, run_jobs)
+    first_text(at_gateway, run_jobs)
     assert len(at_stub.sent_to(WANJIKU)) == 1 and twilio.sent_to(WANJIKU) == []
     assert newest_ticket().line == AT_LINE
 
@@ -338,21 +324,23 @@ def test_an_at_line_sends_through_at_while_twilio_is_the_backend(
 # -- delivery reports --------------------------------------------------------------------------
 
 
-def test_delivery_reports_move_a_row_forward_only(gateway, run_jobs):
-    row = first_text(gateway, run_jobs)
-    assert gateway.delivery(row.provider_id, "Success", phone=WANJIKU).status_code == 200
+def test_delivery_reports_move_a_row_forward_only(at_gateway, run_jobs):
+    row = first_text(at_gateway, run_jobs)
+    assert at_gateway.delivery(row.provider_id, "Success", phone=WANJIKU).status_code == 200
     assert outbox_rows()[0].status == OutboxStatus.DELIVERED
     for late in ("Buffered", "Sent", "Failed"):
-        assert gateway.delivery(row.provider_id, late, reason="DeliveryFailure").status_code == 200
+        assert (
+            at_gateway.delivery(row.provider_id, late, reason="DeliveryFailure").status_code == 200
+        )
     [row] = outbox_rows()
     assert row.status == OutboxStatus.DELIVERED and row.delivered_at is not None
 
 
-def test_a_failed_delivery_is_recorded_and_a_blacklisting_opts_out_that_line(gateway, run_jobs):
-    row = first_text(gateway, run_jobs)
-    gateway.delivery(row.provider_id, "Buffered")
+def test_a_failed_delivery_is_recorded_and_a_blacklisting_opts_out_that_line(at_gateway, run_jobs):
+    row = first_text(at_gateway, run_jobs)
+    at_gateway.delivery(row.provider_id, "Buffered")
     assert outbox_rows()[0].status == OutboxStatus.SENT
-    gateway.delivery(row.provider_id, "Rejected", reason="UserInBlackList", phone=WANJIKU)
+    at_gateway.delivery(row.provider_id, "Rejected", reason="UserInBlackList", phone=WANJIKU)
     [row] = outbox_rows()
     assert (row.status, row.error_code) == (OutboxStatus.FAILED, "UserInBlackList")
     assert row.last_error == "Africa's Talking Rejected (UserInBlackList)"
@@ -360,36 +348,37 @@ def test_a_failed_delivery_is_recorded_and_a_blacklisting_opts_out_that_line(gat
     assert not customers.is_opted_out(wanjiku(), TWILIO_LINE)
 
 
-def test_a_report_about_no_message_of_ours_changes_nothing(gateway, run_jobs):
-    row = first_text(gateway, run_jobs)
+def test_a_report_about_no_message_of_ours_changes_nothing(at_gateway, run_jobs):
+    row = first_text(at_gateway, run_jobs)
     assert (
-        gateway.delivery("ATXid_" + "0" * 32, "Failed", reason="UserInBlackList").status_code == 200
+        at_gateway.delivery("ATXid_" + "0" * 32, "Failed", reason="UserInBlackList").status_code
+        == 200
     )
-    assert gateway.delivery(row.provider_id, "Teleported").status_code == 200
+    assert at_gateway.delivery(row.provider_id, "Teleported").status_code == 200
     [row] = outbox_rows()
     assert row.status == OutboxStatus.SENT and not customers.is_opted_out(wanjiku(), AT_LINE)
 
 
 @pytest.mark.parametrize("missing", ["id", "status"])
-def test_a_report_without_its_id_or_status_is_refused(gateway, run_jobs, missing):
-    row = first_text(gateway, run_jobs)
+def test_a_report_without_its_id_or_status_is_refused(at_gateway, run_jobs, missing):
+    row = first_text(at_gateway, run_jobs)
     params = {"id": row.provider_id, "status": "Success"} | {missing: ""}
-    assert gateway.post("delivery", params).status_code == 400
+    assert at_gateway.post("delivery", params).status_code == 400
     assert outbox_rows()[0].status == OutboxStatus.SENT
 
 
 # -- opt-outs --------------------------------------------------------------------------------
 
 
-def test_an_at_opt_out_silences_that_sender_id_only(gateway, run_jobs, at_stub, twilio, at_app):
-    first_text(gateway, run_jobs)
-    assert gateway.opt_out("0712345678", sender_id=SHORTCODE).status_code == 200
+def test_an_at_opt_out_silences_that_sender_id_only(at_gateway, run_jobs, at_stub, twilio, at_app):
+    first_text(at_gateway, run_jobs)
+    assert at_gateway.opt_out("0712345678", sender_id=SHORTCODE).status_code == 200
     customer = wanjiku()
     assert customers.is_opted_out(customer, AT_LINE)
     assert not customers.is_opted_out(customer, "africastalking:FUATILIA")
     assert not customers.is_opted_out(customer, TWILIO_LINE)
     assert customer.opt_outs[0].source == "Africa's Talking opt-out"
-    gateway.texts(WANJIKU, "HELP")
+    at_gateway.texts(WANJIKU, "HELP")
     Phone(at_app.test_client(), WANJIKU).text("HELP")  # to the Twilio number
     run_jobs()
     assert len(at_stub.sent_to(WANJIKU)) == 1  # the acknowledgment only
@@ -397,14 +386,14 @@ def test_an_at_opt_out_silences_that_sender_id_only(gateway, run_jobs, at_stub, 
 
 
 def test_a_stop_to_the_shortcode_leaves_the_twilio_line_speaking(
-    gateway, run_jobs, at_stub, twilio, at_app
+    at_gateway, run_jobs, at_stub, twilio, at_app
 ):
-    first_text(gateway, run_jobs)
-    gateway.texts(WANJIKU, "STOP")
+    first_text(at_gateway, run_jobs)
+    at_gateway.texts(WANJIKU, "STOP")
     run_jobs()
     assert customers.is_opted_out(wanjiku(), AT_LINE)
     assert not customers.is_opted_out(wanjiku(), TWILIO_LINE)
-    gateway.texts(WANJIKU, "HELP")
+    at_gateway.texts(WANJIKU, "HELP")
     Phone(at_app.test_client(), WANJIKU).text("HELP")
     run_jobs()
     assert len(at_stub.sent_to(WANJIKU)) == 1 and len(twilio.sent_to(WANJIKU)) == 1
@@ -420,20 +409,20 @@ def test_a_stop_to_the_shortcode_leaves_the_twilio_line_speaking(
     ],
 )
 def test_an_opt_out_that_names_no_customer_of_ours_changes_nothing(
-    gateway, run_jobs, params, status
+    at_gateway, run_jobs, params, status
 ):
-    first_text(gateway, run_jobs)
-    assert gateway.post("optout", params).status_code == status
+    first_text(at_gateway, run_jobs)
+    assert at_gateway.post("optout", params).status_code == status
     assert wanjiku().opt_outs == [] and counts()["customers"] == 1
 
 
-def test_the_inbound_message_keeps_no_link_id_when_at_sends_none(gateway, run_jobs):
-    first_text(gateway, run_jobs)
+def test_the_inbound_message_keeps_no_link_id_when_at_sends_none(at_gateway, run_jobs):
+    first_text(at_gateway, run_jobs)
     assert db.session.scalar(select(Message.link_id)) is None
 
 
 def test_a_departments_own_shortcode_answers_from_that_shortcode(
-    gateway, run_jobs, at_stub, at_app, department
+    at_gateway, run_jobs, at_stub, at_app, department
 ):
     from ticketing import lines
     from ticketing.models.enums import Channel, Provider
@@ -442,7 +431,7 @@ def test_a_departments_own_shortcode_answers_from_that_shortcode(
     billing = department("Billing")
     lines.add(Provider.AFRICASTALKING, Channel.SMS, "40404", department=billing)
     db.session.commit()
-    Gateway(gateway.client, SECRET, shortcode="40404").texts(WANJIKU, "Nimelipa mara mbili")
+    Gateway(at_gateway.client, AT_SECRET, shortcode="40404").texts(WANJIKU, "Nimelipa mara mbili")
     run_jobs()
     ticket = newest_ticket()
     assert (ticket.line, ticket.department.name) == ("africastalking:40404", "Billing")

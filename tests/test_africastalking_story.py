@@ -4,7 +4,7 @@ the ticket page, STATUS, resolved, "1", a rating of 4, and STOP to the shortcode
 line only. Through the callbacks with our key, real RQ workers and the AT stub."""
 
 import pytest
-from fakes.africastalking_stub import SHORTCODE, Gateway, app_config
+from fakes.africastalking_stub import SHORTCODE
 from harness import CUSTOMER, Phone, eat, seen
 from sqlalchemy import select
 
@@ -15,24 +15,12 @@ from ticketing.models.enums import Direction, OutboxStatus, Status
 from workers.followups import run_due_followups
 from workers.sweep import sweep_stuck
 
-SECRET = "at-story-secret"
 WANJIKU = CUSTOMER
-
-
-@pytest.fixture
-def at_app(app, make_app, at_stub, twilio):
-    at_stub.clear()
-    twilio.clear()
-    stubbed = make_app(**app_config(at_stub, twilio, SECRET))
-    with stubbed.app_context():
-        yield stubbed
-        db.session.remove()
 
 
 @pytest.fixture
 def otieno(at_app, department, staff, clock):
     clock.set(eat(2026, 11, 23, 9, 0))  # Monday
-    department("General")
     return staff("otieno", departments=[department("After-sales service", keywords="friji")])
 
 
@@ -55,12 +43,11 @@ def ticket_now(ticket_id: int) -> Ticket:
 
 
 def test_wanjiku_is_served_entirely_over_the_africas_talking_shortcode(
-    at_app, otieno, at_stub, twilio, run_jobs, clock, login, scheduler
+    at_app, at_gateway, otieno, at_stub, twilio, run_jobs, clock, login, scheduler
 ):
-    gateway = Gateway(at_app.test_client(), SECRET)
     agent = login(at_app.test_client(), otieno)
 
-    gateway.texts(WANJIKU, "Friji yangu haipoi tangu jana")
+    at_gateway.texts(WANJIKU, "Friji yangu haipoi tangu jana")
     run_jobs()
     ticket = db.session.scalar(select(Ticket))
     [ack] = at_stub.sent_to(WANJIKU)
@@ -75,10 +62,10 @@ def test_wanjiku_is_served_entirely_over_the_africas_talking_shortcode(
     run_jobs()
     assert at_stub.sent_to(WANJIKU)[-1] == f"{ticket.reference}: Fundi atakuja kesho."
     reply = db.session.scalars(select(Ticket).where(Ticket.id == ticket.id)).one().messages[-1]
-    assert gateway.delivery(reply.outbox.provider_id, "Success").status_code == 200
+    assert at_gateway.delivery(reply.outbox.provider_id, "Success").status_code == 200
     assert ticket_now(ticket.id).messages[-1].outbox.status == OutboxStatus.DELIVERED
 
-    gateway.texts(WANJIKU, "Sawa, asante.")
+    at_gateway.texts(WANJIKU, "Sawa, asante.")
     run_jobs()
     assert [m.direction for m in ticket_now(ticket.id).messages] == [
         Direction.INBOUND,
@@ -88,7 +75,7 @@ def test_wanjiku_is_served_entirely_over_the_africas_talking_shortcode(
     assert len(at_stub.sent_to(WANJIKU)) == 2  # no second acknowledgment for a reply
 
     clock.set(eat(2026, 11, 25, 11, 0))  # Wednesday she asks for the status
-    gateway.texts(WANJIKU, "STATUS")
+    at_gateway.texts(WANJIKU, "STATUS")
     run_jobs()
     assert ticket.reference in at_stub.sent_to(WANJIKU)[-1]
 
@@ -100,19 +87,19 @@ def test_wanjiku_is_served_entirely_over_the_africas_talking_shortcode(
     assert "Jibu 1 kama ndiyo, 2 kama bado" in at_stub.sent_to(WANJIKU)[-1]
 
     clock.set(eat(2026, 11, 26, 10, 0))
-    gateway.texts(WANJIKU, "1")
+    at_gateway.texts(WANJIKU, "1")
     run_jobs()
     assert ticket_now(ticket.id).status == Status.CLOSED
     scheduler(eat(2026, 11, 26, 12, 0))  # the one rating question
     assert "1 (vibaya) hadi 5 (vizuri sana)" in at_stub.sent_to(WANJIKU)[-1]
     clock.set(eat(2026, 11, 26, 12, 10))
-    gateway.texts(WANJIKU, "4")
+    at_gateway.texts(WANJIKU, "4")
     run_jobs()
     rated = ticket_now(ticket.id)
     assert (rated.satisfaction_score, rated.status) == (4, Status.CLOSED)
     sent = len(at_stub.sent_to(WANJIKU))
 
-    gateway.texts(WANJIKU, "STOP")
+    at_gateway.texts(WANJIKU, "STOP")
     run_jobs()
     agent.post(
         f"/agent/tickets/{ticket.id}/reply",

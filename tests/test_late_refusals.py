@@ -6,8 +6,7 @@ the ticket page says the reply was not delivered and how else to reach the custo
 
 import pytest
 from conftest import smtp_settings
-from fakes.africastalking_stub import Gateway, app_config
-from harness import CUSTOMER, MONDAY_10_NAIROBI, outbox_rows, page_text, serving, sms_ticket
+from harness import CUSTOMER, MONDAY_10_NAIROBI, outbox_rows, page_text
 from sqlalchemy import select
 
 from ticketing import customers, lifecycle, lines
@@ -38,20 +37,10 @@ def reply(ticket: Ticket, agent, body: str, run_jobs) -> Outbox:
     return db.session.get(Outbox, row_id)
 
 
-@pytest.fixture
-def live(sms_app, department, staff, clock, run_jobs, twilio):
-    """The app served over HTTP (Twilio's signed callbacks reach it) and Wanjiku's SMS ticket."""
-    clock.set(MONDAY_10_NAIROBI)
-    agent, ticket = sms_ticket(department, staff, acknowledge=False)
-    with serving(sms_app) as base:
-        sms_app.config["PUBLIC_BASE_URL"] = base
-        yield agent, ticket
-
-
 def test_a_reply_twilio_reports_undelivered_is_no_answer_and_its_clock_runs_again(
-    live, run_jobs, twilio, clock, login, sms_app
+    live_sms, run_jobs, twilio, clock, login, sms_app
 ):
-    agent, ticket = live
+    _, agent, ticket = live_sms
     due = ticket.first_response_due_at
     clock.advance(minutes=5)
     row = reply(ticket, agent, "A technician comes tomorrow", run_jobs)
@@ -91,8 +80,8 @@ def test_a_reply_twilio_reports_undelivered_is_no_answer_and_its_clock_runs_agai
     assert kinds & {"breach_noted", "nobody_to_alert"}, kinds
 
 
-def test_the_next_reply_that_arrived_becomes_the_first_response(live, run_jobs, twilio, clock):
-    agent, ticket = live
+def test_the_next_reply_that_arrived_becomes_the_first_response(live_sms, run_jobs, twilio, clock):
+    _, agent, ticket = live_sms
     clock.advance(minutes=5)
     first = reply(ticket, agent, "We are on it", run_jobs)
     clock.advance(minutes=15)
@@ -111,8 +100,8 @@ def test_the_next_reply_that_arrived_becomes_the_first_response(live, run_jobs, 
     assert [e.data["first_response"] for e in refusals(ticket)] == ["moved", "cleared"]
 
 
-def test_a_refused_reply_that_was_never_the_answer_moves_nothing(live, run_jobs, twilio, clock):
-    agent, ticket = live
+def test_a_refused_reply_that_was_never_the_answer_moves_nothing(live_sms, run_jobs, twilio, clock):
+    _, agent, ticket = live_sms
     clock.advance(minutes=5)
     reply(ticket, agent, "We are on it", run_jobs)
     clock.advance(minutes=15)
@@ -124,8 +113,8 @@ def test_a_refused_reply_that_was_never_the_answer_moves_nothing(live, run_jobs,
     assert "first_response" not in event.data  # recorded, but the answer stands
 
 
-def test_a_permanent_send_error_is_no_answer(live, run_jobs, twilio, clock):
-    agent, ticket = live
+def test_a_permanent_send_error_is_no_answer(live_sms, run_jobs, twilio, clock):
+    _, agent, ticket = live_sms
     twilio.script(CUSTOMER, ("http", 400, 21211, "The 'To' number is not a valid phone number."))
     clock.advance(minutes=5)
     row = reply(ticket, agent, "We are on it", run_jobs)
@@ -134,8 +123,8 @@ def test_a_permanent_send_error_is_no_answer(live, run_jobs, twilio, clock):
     assert [e.data["code"] for e in refusals(ticket)] == ["21211"]
 
 
-def test_a_reply_suppressed_at_send_time_after_a_stop_is_no_answer(live, run_jobs, clock):
-    agent, ticket = live
+def test_a_reply_suppressed_at_send_time_after_a_stop_is_no_answer(live_sms, run_jobs, clock):
+    _, agent, ticket = live_sms
     clock.advance(minutes=5)
     message = lifecycle.reply(fresh(ticket), by=agent, body="We are on it")
     db.session.commit()
@@ -151,8 +140,8 @@ def test_a_reply_suppressed_at_send_time_after_a_stop_is_no_answer(live, run_job
     assert [e.data["status"] for e in refusals(ticket)] == ["suppressed"]
 
 
-def test_a_delivered_reply_stays_the_answer(live, run_jobs, twilio, clock):
-    agent, ticket = live
+def test_a_delivered_reply_stays_the_answer(live_sms, run_jobs, twilio, clock):
+    _, agent, ticket = live_sms
     clock.advance(minutes=5)
     row = reply(ticket, agent, "We are on it", run_jobs)
     assert twilio.send_status(row.provider_id, "delivered") == 204
@@ -161,26 +150,12 @@ def test_a_delivered_reply_stays_the_answer(live, run_jobs, twilio, clock):
 
 # -- Africa's Talking ---------------------------------------------------------------------------
 
-SECRET = "at-callback-secret"
-
-
-@pytest.fixture
-def gateway(app, make_app, at_stub, twilio, department, clock):
-    at_stub.clear()
-    twilio.clear()
-    clock.set(MONDAY_10_NAIROBI)
-    department("General")
-    stubbed = make_app(**app_config(at_stub, twilio, SECRET))
-    with stubbed.app_context():
-        yield Gateway(stubbed.test_client(), SECRET)
-        db.session.remove()
-
 
 @pytest.mark.parametrize("status, reason", [("Failed", "DeliveryFailure"), ("Rejected", "")])
 def test_an_africas_talking_failed_or_rejected_report_is_no_answer(
-    gateway, run_jobs, staff, clock, status, reason
+    at_gateway, run_jobs, staff, clock, status, reason
 ):
-    gateway.texts(CUSTOMER, "Friji yangu haipoi")
+    at_gateway.texts(CUSTOMER, "Friji yangu haipoi")
     run_jobs()
     ticket = db.session.scalar(select(Ticket))
     agent = staff("otieno", departments=[ticket.department])
@@ -188,7 +163,7 @@ def test_an_africas_talking_failed_or_rejected_report_is_no_answer(
     row = reply(ticket, agent, "Tunashughulikia", run_jobs)
     assert row.status == OutboxStatus.SENT and fresh(ticket).first_response_at is not None
     for _ in range(2):
-        assert gateway.delivery(row.provider_id, status, reason=reason).status_code == 200
+        assert at_gateway.delivery(row.provider_id, status, reason=reason).status_code == 200
     assert fresh(ticket).first_response_at is None
     assert len(refusals(ticket)) == 1
 

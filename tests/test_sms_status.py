@@ -1,13 +1,9 @@
 """Delivery status callbacks, sent by the stub over real HTTP: signed, idempotent, monotonic,
 and safe when they overtake our own record of the send."""
 
-import pytest
 from harness import (
-    MONDAY_10_NAIROBI,
     STATUS,
     outbox_rows,
-    serving,
-    sms_ticket,
 )
 from sqlalchemy import func, select
 
@@ -17,18 +13,8 @@ from ticketing.models import OptOut, Outbox
 from ticketing.models.enums import OutboxStatus
 
 
-@pytest.fixture
-def live(sms_app, department, staff, clock, run_jobs, twilio):
-    """The app served over HTTP (Twilio's callbacks reach it) and an SMS ticket."""
-    clock.set(MONDAY_10_NAIROBI)
-    agent, ticket = sms_ticket(department, staff, acknowledge=False)
-    with serving(sms_app) as base:
-        sms_app.config["PUBLIC_BASE_URL"] = base
-        yield base, agent, ticket
-
-
-def send_reply(live, run_jobs, body: str) -> Outbox:
-    _, agent, ticket = live
+def send_reply(live_sms, run_jobs, body: str) -> Outbox:
+    _, agent, ticket = live_sms
     message = lifecycle.reply(ticket, by=agent, body=body)
     db.session.commit()
     run_jobs()
@@ -41,10 +27,10 @@ def fresh(row: Outbox) -> Outbox:
 
 
 def test_callbacks_out_of_order_or_twice_never_move_a_message_back(
-    live, run_jobs, twilio, clock, login, sms_app
+    live_sms, run_jobs, twilio, clock, login, sms_app
 ):
-    good = send_reply(live, run_jobs, "A technician comes tomorrow")
-    bad = send_reply(live, run_jobs, "Please confirm")
+    good = send_reply(live_sms, run_jobs, "A technician comes tomorrow")
+    bad = send_reply(live_sms, run_jobs, "Please confirm")
     for status in ("sent", "delivered", "sent", "queued"):
         assert twilio.send_status(good.provider_id, status) == 204
         if status == "delivered":
@@ -61,17 +47,17 @@ def test_callbacks_out_of_order_or_twice_never_move_a_message_back(
     assert failed.last_error == "Twilio undelivered (error 30003)"
 
     html = (
-        login(sms_app.test_client(), live[1])
-        .get(f"/agent/tickets/{live[2].id}")
+        login(sms_app.test_client(), live_sms[1])
+        .get(f"/agent/tickets/{live_sms[2].id}")
         .get_data(as_text=True)
     )
     assert 'class="ticks delivered"' in html and 'class="ticks failed"' in html
     assert "(code 30003)" in html
 
 
-def test_unknown_forged_and_unsigned_callbacks(live, run_jobs, twilio):
-    row = send_reply(live, run_jobs, "Hello")
-    base = live[0]
+def test_unknown_forged_and_unsigned_callbacks(live_sms, run_jobs, twilio):
+    row = send_reply(live_sms, run_jobs, "Hello")
+    base = live_sms[0]
     twilio._resources["SMunknown"] = dict(twilio._resources[row.provider_id], sid="SMunknown")
     assert twilio.send_status("SMunknown", "delivered", url=base + STATUS) == 204
     assert twilio.send_status(row.provider_id, "delivered", signature="forged") == 403
@@ -81,17 +67,17 @@ def test_unknown_forged_and_unsigned_callbacks(live, run_jobs, twilio):
     assert fresh(row).status == OutboxStatus.QUEUED
 
 
-def test_a_callback_for_another_rows_id_never_touches_it(live, run_jobs, twilio):
-    first = send_reply(live, run_jobs, "First")
-    second = send_reply(live, run_jobs, "Second")
-    url = live[0] + STATUS + f"?outbox={second.id}"
+def test_a_callback_for_another_rows_id_never_touches_it(live_sms, run_jobs, twilio):
+    first = send_reply(live_sms, run_jobs, "First")
+    second = send_reply(live_sms, run_jobs, "Second")
+    url = live_sms[0] + STATUS + f"?outbox={second.id}"
     assert twilio.send_status(first.provider_id, "delivered", url=url) == 204
     assert fresh(first).status == OutboxStatus.DELIVERED  # found by its own SID
     assert fresh(second).status == OutboxStatus.QUEUED
 
 
 def test_callbacks_that_overtake_our_record_of_the_send_still_count(
-    live, run_jobs, twilio, monkeypatch
+    live_sms, run_jobs, twilio, monkeypatch
 ):
     accept = twilio._accept
 
@@ -103,18 +89,18 @@ def test_callbacks_that_overtake_our_record_of_the_send_still_count(
         return reply
 
     monkeypatch.setattr(twilio, "_accept", report_before_answering)
-    row = send_reply(live, run_jobs, "Quick news")
+    row = send_reply(live_sms, run_jobs, "Quick news")
     assert row.status == OutboxStatus.DELIVERED  # the API's later "queued" did not undo it
     assert row.provider_id == twilio.messages[0]["sid"]
     assert row.claimed_at is None and row.attempts == 1
 
 
-def test_a_21610_failure_callback_marks_the_customer_opted_out(live, run_jobs, twilio):
-    row = send_reply(live, run_jobs, "Hello")
+def test_a_21610_failure_callback_marks_the_customer_opted_out(live_sms, run_jobs, twilio):
+    row = send_reply(live_sms, run_jobs, "Hello")
     assert twilio.send_status(row.provider_id, "failed", error_code=21610) == 204
     db.session.expire_all()
     assert db.session.scalar(select(func.count(OptOut.id))) == 1
-    later = send_reply(live, run_jobs, "Anyone there?")
+    later = send_reply(live_sms, run_jobs, "Anyone there?")
     assert later.status == OutboxStatus.SUPPRESSED and len(twilio.messages) == 1
     assert [r.status for r in outbox_rows(kind="reply")] == [
         OutboxStatus.FAILED,
