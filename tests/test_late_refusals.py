@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ticketing import customers, lifecycle, lines
 from ticketing.extensions import db
 from ticketing.models import Customer, Event, Outbox, Ticket
-from ticketing.models.enums import Channel, FollowUpStep, OutboxStatus
+from ticketing.models.enums import Channel, FollowUpStep, OutboxStatus, Status
 from workers.followups import run_due_followups
 
 KIND = "reply_not_delivered"
@@ -29,8 +29,8 @@ def refusals(ticket: Ticket) -> list[Event]:
     return db.session.scalars(query.order_by(Event.id)).all()
 
 
-def reply(ticket: Ticket, agent, body: str, run_jobs) -> Outbox:
-    message = lifecycle.reply(fresh(ticket), by=agent, body=body)
+def reply(ticket: Ticket, agent, body: str, run_jobs, status: Status | None = None) -> Outbox:
+    message = lifecycle.reply(fresh(ticket), by=agent, body=body, status=status)
     db.session.commit()
     row_id = message.outbox_id
     run_jobs()
@@ -111,6 +111,41 @@ def test_a_refused_reply_that_was_never_the_answer_moves_nothing(live_sms, run_j
     assert ticket.first_response_business_minutes == 5
     [event] = refusals(ticket)
     assert "first_response" not in event.data  # recorded, but the answer stands
+
+
+def test_a_ticket_waiting_on_a_reply_that_never_arrived_is_open_again(
+    live_sms, run_jobs, twilio, clock, login, sms_app
+):
+    _, agent, ticket = live_sms
+    clock.advance(minutes=5)
+    row = reply(ticket, agent, "Which model is it?", run_jobs, status=Status.PENDING_CUSTOMER)
+    assert fresh(ticket).status == Status.PENDING_CUSTOMER
+    assert twilio.send_status(row.provider_id, "undelivered", error_code=30003) == 204
+    ticket = fresh(ticket)
+    assert ticket.status == Status.OPEN and ticket.status_changed_at == clock.moment
+    moved = db.session.scalars(
+        select(Event).where(Event.ticket_id == ticket.id, Event.kind == "status")
+    ).all()[-1]
+    assert moved.data == {"old": "pending_customer", "new": "open", "because": KIND}
+    text = page_text(
+        login(sms_app.test_client(), agent)
+        .get(f"/agent/tickets/{ticket.id}")
+        .get_data(as_text=True)
+    )
+    assert "Status set to Open, as the reply it waited on was not delivered" in text
+
+
+def test_a_ticket_waits_on_when_a_later_reply_reached_the_customer(
+    live_sms, run_jobs, twilio, clock
+):
+    _, agent, ticket = live_sms
+    clock.advance(minutes=5)
+    first = reply(ticket, agent, "Which model is it?", run_jobs)
+    clock.advance(minutes=1)
+    reply(ticket, agent, "Or a photo of its label", run_jobs, status=Status.PENDING_CUSTOMER)
+    assert twilio.send_status(first.provider_id, "failed", error_code=30005) == 204
+    assert fresh(ticket).status == Status.PENDING_CUSTOMER
+    assert len(refusals(ticket)) == 1
 
 
 def test_a_permanent_send_error_is_no_answer(live_sms, run_jobs, twilio, clock):

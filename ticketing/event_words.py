@@ -61,7 +61,10 @@ def _not_delivered(data: dict, when: str) -> str:
 
 def _what(kind: str, data: dict) -> str:
     simple = {
-        "status": lambda: f"Status set to {_status_label(data.get('new'))}",
+        "status": lambda: (
+            f"Status set to {_status_label(data.get('new'))}"
+            + (", as the reply it waited on was not delivered" if data.get("because") else "")
+        ),
         "assigned": lambda: f"Assigned to {data['new']}" if data.get("new") else "Unassigned",
         "transferred": lambda: (
             f"Transferred to {data.get('new', 'another department')}"

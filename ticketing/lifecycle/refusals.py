@@ -1,15 +1,16 @@
 """A reply the provider refused after we handed it over (a permanent send error, a failed or
 undelivered status callback, an SMTP 5xx, a bounce): the customer never had it, so it is no
-answer. One entry point, called wherever such news lands (workers/deliver.py, the status
-webhooks, intake's bounces), after ticketing/outbox.py has moved the row."""
+answer, and a ticket waiting for the customer's answer to it waits for nothing. One entry
+point, called wherever such news lands (workers/deliver.py, the status webhooks, intake's
+bounces), after ticketing/outbox.py has moved the row."""
 
 from sqlalchemy import select
 
 from ticketing import charter, events, hours, live, whatsapp
 from ticketing.extensions import db
-from ticketing.lifecycle import base
+from ticketing.lifecycle import base, moves
 from ticketing.models import Event, Message, Outbox, Ticket
-from ticketing.models.enums import Direction, OutboxStatus
+from ticketing.models.enums import Direction, OutboxStatus, Status
 
 KIND = "reply_not_delivered"
 REFUSED = (OutboxStatus.FAILED, OutboxStatus.SUPPRESSED)
@@ -23,8 +24,10 @@ def is_refused(row: Outbox) -> bool:
 def reply_refused(row: Outbox) -> bool:
     """Record once that an agent's reply never reached the customer; when it was the ticket's
     first response, the next agent reply not refused becomes it, or none does and the
-    first-response clock (its reminder and breach alert) runs again. False when `row` is no
-    refused reply, or this refusal was already recorded (a callback sent twice)."""
+    first-response clock (its reminder and breach alert) runs again. A ticket left waiting for
+    the customer on this reply, with no later reply that reached them, is open again: nobody
+    would otherwise chase an answer to a question the customer never saw. False when `row` is
+    no refused reply, or this refusal was already recorded (a callback sent twice)."""
     if row.kind != "reply" or not is_refused(row):
         return False  # (checked first: every delivery asks, and most are neither)
     message = row.thread_message
@@ -45,8 +48,18 @@ def reply_refused(row: Outbox) -> bool:
         code=row.error_code,
         first_response=answer,
     )
-    base.plan(ticket, hours.now())
+    if ticket.status == Status.PENDING_CUSTOMER and not _reached_since(ticket, message):
+        moves.move(ticket, Status.OPEN, by=None, because=KIND)
+    else:
+        base.plan(ticket, hours.now())
     return True
+
+
+def _reached_since(ticket: Ticket, refused: Message) -> bool:
+    """An agent reply after `refused` that was not refused: the customer has the later words."""
+    return any(
+        m.created_at >= refused.created_at and m.id != refused.id for m in _agent_replies(ticket)
+    )
 
 
 def _first_response_after(ticket: Ticket, refused: Message) -> str | None:
