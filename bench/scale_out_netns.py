@@ -9,11 +9,13 @@ exactly-once counts are tests/test_scale_out.py's (SCALE_OUT_SMS, SCALE_OUT_EMAI
 SCALE_OUT_FOLLOW_UPS; 2,000, 500 and 300 by default): every count must end at 0.
 
 Needs root, `ip` (iproute2) and `socat`. Namespaces, veths and forwarders are removed before
-the run (a run killed earlier may have left them) and after it, whatever happened.
+the run (a run killed earlier may have left them) and after it, whatever happened (SIGTERM
+included; after a SIGKILL, the next run's start removes the namespaces, not the processes).
 """
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -53,6 +55,8 @@ BUDGET = float(os.environ.get("SCALE_OUT_BUDGET", 900))
 
 
 def run(database_url: str, size: int) -> list[dict]:
+    # SIGTERM (a `timeout`, a CI cancel) unwinds like an exception, so the clean-up runs
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     app = bench_app(database_url)
     with app.app_context():
         reset_schema()
