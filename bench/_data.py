@@ -13,6 +13,7 @@ applied to them).
 import enum
 import itertools
 import json
+import os
 import random
 from datetime import timedelta
 
@@ -29,6 +30,8 @@ CHUNK = 10_000
 LOADED = "bench_loaded"  # which benchmark's data, at which size, this database holds
 reuse = False  # set by `python -m bench --reuse`
 PASSWORD = "bench-password"
+# Each benchmark flushes the database it uses: never point this at a Redis others rely on.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 STATUS_MIX = (
     [Status.CLOSED] * 60
     + [Status.RESOLVED] * 10
@@ -38,7 +41,7 @@ STATUS_MIX = (
 )
 
 
-def bench_app(database_url: str, redis_url: str = "redis://127.0.0.1:6379/13"):
+def bench_app(database_url: str, redis_url: str = REDIS_URL):
     return create_app(
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
@@ -59,6 +62,17 @@ def reset_schema() -> None:
     db.session.execute(text(f"DROP TABLE IF EXISTS {LOADED}"))
     db.session.commit()
     upgrade(directory=str(current_app.config["MIGRATIONS_DIR"]))
+
+
+def database_mib() -> float:
+    """What the current database takes on disk, tables and indexes, in MiB."""
+    if db.engine.dialect.name == "postgresql":
+        size = db.session.scalar(text("SELECT pg_database_size(current_database())"))
+    else:
+        size = db.session.scalar(text("PRAGMA page_count")) * db.session.scalar(
+            text("PRAGMA page_size")
+        )
+    return round(size / 2**20, 1)
 
 
 def already_loaded(name: str, size: int) -> bool:

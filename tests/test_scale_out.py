@@ -146,6 +146,23 @@ def in_flight(log: str) -> str | None:
     return running
 
 
+def make_due(phones: list[str]) -> list[str]:
+    """Set the tickets of `phones` pending the customer, their first reminder due a minute
+    ago (as if a day had passed); returns `phones`, whose reminders `counts` then expects."""
+    tickets = db.session.scalars(select(Ticket).join(Customer).where(Customer.phone.in_(phones)))
+    tickets = tickets.all()
+    for ticket in tickets:
+        lifecycle.set_pending(ticket, by=None, quiet=True)  # a reminder planned in a day
+    db.session.commit()
+    db.session.execute(  # ... and a day has passed
+        update(Ticket)
+        .where(Ticket.id.in_([ticket.id for ticket in tickets]))
+        .values(next_follow_up_at=hours.now() - timedelta(minutes=1))
+    )
+    db.session.commit()
+    return phones
+
+
 def counts(twilio, smtp_server, chased: set[str]) -> dict:
     """Everything that should be 0 once the run has settled, counted from the database, the
     Twilio stub and the SMTP server."""
@@ -286,20 +303,7 @@ def test_two_web_and_three_worker_processes_file_and_answer_everything_once(
         phases["sent"] = round(time.monotonic() - started, 1)
         settle("every text and email filed and acknowledged once")
 
-        chosen = phone_numbers(SMS)[:FOLLOW_UPS]
-        tickets = db.session.scalars(
-            select(Ticket).join(Customer).where(Customer.phone.in_(chosen))
-        ).all()
-        for ticket in tickets:
-            lifecycle.set_pending(ticket, by=None, quiet=True)  # a reminder planned in a day
-        db.session.commit()
-        db.session.execute(  # ... and a day has passed
-            update(Ticket)
-            .where(Ticket.id.in_([ticket.id for ticket in tickets]))
-            .values(next_follow_up_at=hours.now() - timedelta(minutes=1))
-        )
-        db.session.commit()
-        chased.update(chosen)
+        chased.update(make_due(phone_numbers(SMS)[:FOLLOW_UPS]))
         settle("every follow-up step carried out once")
         for service in services:
             if service is not victim:
