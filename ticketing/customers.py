@@ -3,7 +3,7 @@ SMS consent. Nothing here commits: the view or job that calls it does."""
 
 import re
 
-from sqlalchemy import Select, exists, func, select, update
+from sqlalchemy import Select, and_, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -345,6 +345,13 @@ def _text(value) -> str:
 MOVED = (Ticket, Call, UssdSession, Outbox, Event)  # rows that say whose they are
 
 
+def _whose(model, customer_id: int):
+    """The rows of `model` that name the customer; a ticket's events go with their ticket."""
+    if model is Event:
+        return and_(Event.customer_id == customer_id, Event.ticket_id.is_(None))
+    return model.customer_id == customer_id
+
+
 def merge(kept: Customer, duplicate: Customer, *, by: User) -> bool:
     """Fold `duplicate` into `kept`: its tickets (with their messages, promises and answers),
     calls, USSD sessions, messages owed and events become kept's, its STOPs too (one per
@@ -366,9 +373,14 @@ def merge(kept: Customer, duplicate: Customer, *, by: User) -> bool:
     moved = merge_preview(duplicate)
     filled = _fill_from(kept, duplicate)
     _merge_opt_outs(kept, duplicate)
-    for model in (*MOVED, Customer):
-        link = Customer.merged_into_id if model is Customer else model.customer_id
-        db.session.execute(update(model).where(link == duplicate.id).values({link.key: kept.id}))
+    for model in MOVED:
+        moving = update(model).where(_whose(model, duplicate.id))
+        db.session.execute(moving.values(customer_id=kept.id))
+    db.session.execute(
+        update(Customer)
+        .where(Customer.merged_into_id == duplicate.id)
+        .values(merged_into_id=kept.id)
+    )
     duplicate.merged_into_id = kept.id
     db.session.flush()
     db.session.expire(kept, ["tickets"])
@@ -387,7 +399,7 @@ def merge_preview(duplicate: Customer) -> dict[str, int]:
     """How many of each kind of row a merge of `duplicate` moves, for the confirmation page."""
     counts = {
         model.__tablename__: db.session.scalar(
-            select(func.count()).select_from(model).where(model.customer_id == duplicate.id)
+            select(func.count()).select_from(model).where(_whose(model, duplicate.id))
         )
         for model in MOVED
     }

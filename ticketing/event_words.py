@@ -18,7 +18,7 @@ def sentence(event: Event, *, at: str = "", quoted: str = "") -> str:
     if event.kind in MESSAGE_KINDS:
         return _message_sentence(event, data, when) + (f": {quoted}" if quoted else "")
     if event.kind == "reply_not_delivered":
-        return _not_delivered(data, when)
+        return _not_delivered(event, data, when)
     by = f"by {event.actor.name}" if event.actor else "automatically"
     return f"{_what(event.kind, data)} {by}{when}"
 
@@ -33,8 +33,9 @@ def actor(event: Event) -> str:
 def _message_sentence(event: Event, data: dict, when: str) -> str:
     who = actor(event)
     if event.kind == "created":
-        via = f" by {_channel(data)}" if data.get("channel") else ""
-        into = f" in {data['department']}" if data.get("department") else ""
+        via = f" by {_channel(data, event)}" if _channel(data, event) else ""
+        opened_in = data.get("department") or _opened_in(event)
+        into = f" in {opened_in}" if opened_in else ""
         after = f", following {data['previous']}" if data.get("previous") else ""
         return f"{who} opened the ticket{when}{via}{into}{after}"
     if event.kind == "noted":
@@ -47,10 +48,10 @@ def _message_sentence(event: Event, data: dict, when: str) -> str:
     return f"{data.get('sender') or who} wrote{when}"
 
 
-def _not_delivered(data: dict, when: str) -> str:
+def _not_delivered(event: Event, data: dict, when: str) -> str:
     """A reply refused after it was handed over: by which channel, the provider's code, and
     what became of the first response."""
-    via = f" by {_channel(data)}" if data.get("channel") else ""
+    via = f" by {_channel(data, event)}" if _channel(data, event) else ""
     code = f" (code {data['code']})" if data.get("code") else ""
     answer = {
         "moved": "; the next reply is now the first answer",
@@ -101,9 +102,19 @@ def _what(kind: str, data: dict) -> str:
     return _spaced(kind).capitalize()
 
 
-def _channel(data: dict) -> str:
-    value = str(data.get("channel", ""))
+def _channel(data: dict, event: Event) -> str:
+    """The event's channel, or its ticket's: events leave out the channel the ticket says."""
+    value = str(data.get("channel") or (event.ticket.channel if event.ticket else ""))
     return {"whatsapp": "WhatsApp", "walk_in": "a visit"}.get(value, value.upper())
+
+
+def _opened_in(event: Event) -> str:
+    """The department a ticket opened in: the one its first transfer left, or its own."""
+    ticket = event.ticket
+    if ticket is None:
+        return ""
+    moves = [e.data.get("old") for e in ticket.events if e.kind == "transferred"]
+    return (moves[0] if moves else None) or ticket.department.name
 
 
 def _spaced(code) -> str:

@@ -1,0 +1,188 @@
+"""Events stay lean: a ticket's events leave whose ticket it is, its channel and its
+department to the ticket row, the timeline still says them, and the partial indexes that
+replaced the full ones serve the real queries of the reports, jobs and customer page."""
+
+import re
+
+import pytest
+from flask_migrate import downgrade, upgrade
+from harness import WEEK
+from sqlalchemy import bindparam, event, select, text, update
+from sqlalchemy.engine import Engine
+
+from ticketing import alerts, customers, event_words, lifecycle, thread
+from ticketing.extensions import db as database
+from ticketing.models import Customer, Event, Ticket
+from ticketing.models.enums import Channel, Role
+
+
+def _opened(ticket: Ticket) -> Event:
+    return database.session.scalar(
+        select(Event).where(Event.ticket_id == ticket.id, Event.kind == "created")
+    )
+
+
+def test_a_tickets_events_leave_to_the_ticket_what_it_says_and_the_timeline_still_says_it(
+    db, department, staff
+):
+    department("General")
+    billing = department("Billing")
+    grace = staff("grace", role=Role.SUPERVISOR)
+    customer = Customer(name="Amina", email="amina@example.test")
+    db.session.add(customer)
+    ticket = lifecycle.open_ticket(customer, subject="Fridge", body="Warm.", channel=Channel.WEB)
+    lifecycle.add_customer_message(ticket, body="Still warm.", channel=Channel.EMAIL)
+    lifecycle.add_customer_message(ticket, body="And now?", channel=Channel.WEB)
+    db.session.commit()
+
+    rows = db.session.scalars(select(Event).where(Event.ticket_id == ticket.id)).all()
+    assert {row.customer_id for row in rows} == {None}
+    opened = _opened(ticket)
+    assert "channel" not in opened.data and "department" not in opened.data
+    written = [row.data.get("channel") for row in rows if row.kind == "customer_message"]
+    assert written == ["email", None]  # kept only where it differs from the ticket's
+    assert event_words.sentence(opened) == "Customer opened the ticket by WEB in General"
+
+    lifecycle.transfer(ticket, billing, by=grace)
+    db.session.commit()
+    db.session.expire_all()
+    sentences = [words for _, words in thread.timeline(db.session.get(Ticket, ticket.id))]
+    assert "Customer opened the ticket by WEB in General" in sentences
+
+
+def test_a_customers_own_events_keep_their_customer_and_are_found_on_their_page(db, department):
+    department("General")
+    customer = Customer(name="Wanjiku", phone="+254712000001")
+    db.session.add(customer)
+    db.session.flush()
+    customers.set_sms_opt_out(customer, True, line="+254700000001", source="SMS STOP")
+    db.session.commit()
+    [own] = customers.recent_events(customer)
+    assert own.kind == "sms_opt_out" and own.customer_id == customer.id
+    assert customers.merge_preview(customer)["events"] == 1
+
+
+OLD_SHAPE = {"channel": "email", "department": "General"}
+
+
+def test_the_upgrade_compacts_old_events_and_keeps_what_the_ticket_does_not_say(
+    app, db, department, staff
+):
+    department("General")
+    billing = department("Billing")
+    grace = staff("grace", role=Role.SUPERVISOR)
+    customer = Customer(name="Brian", email="brian@example.test")
+    db.session.add(customer)
+    stays = lifecycle.open_ticket(customer, subject="Fridge", body="Warm.", channel=Channel.EMAIL)
+    moved = lifecycle.open_ticket(customer, subject="Bill", body="Twice.", channel=Channel.EMAIL)
+    lifecycle.transfer(moved, billing, by=grace)
+    lifecycle.add_customer_message(stays, body="By text.", channel=Channel.SMS)
+    customers.set_sms_opt_out(customer, True, line="+254700000001", source="SMS STOP")
+    db.session.commit()
+    ids = {"stays": stays.id, "moved": moved.id, "customer": customer.id}
+    db.session.remove()
+    directory = str(app.config["MIGRATIONS_DIR"])
+    downgrade(directory=directory, revision="0011")
+    try:  # as the older code wrote them
+        db.session.execute(
+            text(
+                "UPDATE events SET customer_id = :customer WHERE ticket_id IS NOT NULL"
+            ).bindparams(customer=ids["customer"])
+        )
+        for ticket_id in (ids["stays"], ids["moved"]):
+            db.session.execute(
+                update_data(),
+                {"data": OLD_SHAPE, "ticket": ticket_id, "of_kind": "created"},
+            )
+        db.session.commit()
+        assert _opened(db.session.get(Ticket, ids["stays"])).data == OLD_SHAPE
+    finally:
+        db.session.remove()
+        upgrade(directory=directory)
+
+    events = db.session.scalars(select(Event).order_by(Event.id)).all()
+    assert {e.customer_id for e in events if e.ticket_id} == {None}
+    [own] = [e for e in events if e.ticket_id is None]
+    assert own.customer_id == ids["customer"] and own.data["source"] == "SMS STOP"
+    stays, moved = db.session.get(Ticket, ids["stays"]), db.session.get(Ticket, ids["moved"])
+    assert _opened(stays).data == {}
+    assert _opened(moved).data == {"department": "General"}  # the ticket now says Billing
+    sms = [e.data for e in stays.events if e.kind == "customer_message"]
+    assert sms == [{"channel": "sms", "automated": False}]
+    assert event_words.sentence(_opened(stays)) == "Customer opened the ticket by EMAIL in General"
+    assert event_words.sentence(_opened(moved)) == "Customer opened the ticket by EMAIL in General"
+
+
+def update_data():
+    return (
+        update(Event)
+        .where(Event.ticket_id == bindparam("ticket"), Event.kind == bindparam("of_kind"))
+        .values(data=bindparam("data"))
+    )
+
+
+def _captured(action) -> list[tuple[str, object]]:
+    """The statements `action` sends to the database, with their parameters (from any
+    engine: the test client's app has its own)."""
+    seen = []
+
+    def grab(conn, cursor, statement, params, context, many):
+        if not many and re.search(r"\bevents\.", statement):
+            seen.append((statement, params))
+
+    event.listen(Engine, "before_cursor_execute", grab)
+    try:
+        action()
+    finally:
+        event.remove(Engine, "before_cursor_execute", grab)
+    return seen
+
+
+def _plans(statements) -> list[str]:
+    """Each statement's plan as one line of text; on PostgreSQL with sequential scans
+    priced out, so that the plan shows whether an index can serve it at all (a handful of
+    rows would make any planner read the table)."""
+    plans = []
+    with database.engine.connect() as connection:
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:
+            connection.exec_driver_sql("SET enable_seqscan = off")
+        for statement, params in statements:
+            prefix = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
+            rows = connection.exec_driver_sql(prefix + statement, params).all()
+            plans.append(" | ".join(str(row[-1]) for row in rows))
+        connection.rollback()
+    return plans
+
+
+def _plan_of(statements, pattern: str) -> str:
+    found = [(s, p) for s, p in statements if re.search(pattern, s, re.S)]
+    assert found, f"no statement matched {pattern}"
+    return " || ".join(_plans(found))
+
+
+def test_the_reports_read_events_through_the_partial_indexes(client, login, week):
+    login(client, week.grace)
+    responses = []
+    statements = _captured(lambda: responses.append(client.get("/reports/", query_string=WEEK)))
+    assert responses[0].status_code == 200
+    plans = _plan_of(statements, r"events\.kind = ")
+    for kind in ("status", "follow_up", "rated", "sms_opt_out", "call_logged", "desk"):
+        assert f"ix_events_{kind}_created" in plans, kind
+    assert "ix_events_kind_created" not in " ".join(_plans(statements))
+
+
+@pytest.mark.parametrize(
+    "action, index",
+    [
+        (lambda customer: customers.recent_events(customer), "ix_events_customer"),
+        (lambda customer: customers.merge_preview(customer), "ix_events_customer"),
+        (lambda customer: alerts.breaches_noted(), "ix_events_breach_noted_created"),
+    ],
+)
+def test_the_customer_page_and_the_digest_use_their_partial_indexes(db, action, index):
+    customer = Customer(name="Achieng", phone="+254712000009")
+    db.session.add(customer)
+    db.session.commit()
+    statements = _captured(lambda: action(customer))
+    assert index in " ".join(_plans(statements))
