@@ -296,15 +296,18 @@ def _move(
 
 
 def _write(row: Outbox, condition, **values) -> bool:
-    """One conditional UPDATE, then the row is read afresh: another writer may have won."""
-    result = db.session.execute(
+    """One conditional UPDATE whose RETURNING refreshes `row` in the same statement; when the
+    condition failed (another writer won), the row is read afresh on its next use."""
+    written = db.session.execute(
         update(Outbox)
         .where(Outbox.id == row.id, condition)
         .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expire(row)
-    return result.rowcount == 1
+        .returning(Outbox)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    ).scalar()
+    if written is None:
+        db.session.expire(row)
+    return written is not None
 
 
 def _opt_out_if(opted_out: bool, row: Outbox, code: str | None) -> None:

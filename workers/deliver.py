@@ -15,9 +15,11 @@ anything goes, or by Twilio with 63016) is suppressed and its words owed by SMS 
 An agent's reply refused here for good (or suppressed at send time) is no answer to the
 customer: lifecycle.reply_refused moves the ticket's first response off it."""
 
+from sqlalchemy.orm import joinedload
+
 from ticketing import channels, lifecycle, outbox, updates, whatsapp
 from ticketing.extensions import db
-from ticketing.models import Outbox
+from ticketing.models import Customer, Outbox, Ticket
 from ticketing.models.enums import Channel
 
 
@@ -27,12 +29,26 @@ def deliver(outbox_id: int) -> str:
     db.session.commit()  # every other worker sees the claim before we send
     if not claimed:
         return "not due or already handled"
-    row = db.session.get(Outbox, outbox_id)
+    row = _load(outbox_id)
     if row.doubt_since is None or not _settled_by_asking(row):
         _hand_over(row)
     lifecycle.reply_refused(row)  # a refused reply is no answer (it does nothing otherwise)
+    status = row.status.value  # read before the commit expires it
     db.session.commit()
-    return row.status.value
+    return status
+
+
+def _load(outbox_id: int) -> Outbox:
+    """The claimed row with what sending it reads in one query instead of four: its ticket
+    (the link in the words), and the ticket's customer with their opt-outs (the STOP check;
+    a row owed to someone else loads its own customer when asked)."""
+    return db.session.get(
+        Outbox,
+        outbox_id,
+        options=[
+            joinedload(Outbox.ticket).joinedload(Ticket.customer).joinedload(Customer.opt_outs)
+        ],
+    )
 
 
 def _settled_by_asking(row: Outbox) -> bool:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import joinedload
 
 from ticketing import alerts, chases, events, hours, promises, queues
 from ticketing.extensions import db
-from ticketing.models import Department, Promise, Ticket
+from ticketing.models import Customer, Department, Promise, Ticket
 from ticketing.models.enums import FollowUpStep, PromiseStatus
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ BREACH_STEPS = {FollowUpStep.FIRST_RESPONSE_BREACH.value, FollowUpStep.RESOLUTIO
 BREACH_DIGESTS = queues.JobRef("workers.followups.send_breach_digests", queues.DEFAULT, "digests")
 # What every step reads, loaded with the ticket in one query rather than one query each.
 STEP_LOADS = [
-    joinedload(Ticket.customer),
+    joinedload(Ticket.customer).joinedload(Customer.opt_outs),  # a chase's STOP check
     joinedload(Ticket.assignee),
     joinedload(Ticket.department).joinedload(Department.supervisor),
 ]

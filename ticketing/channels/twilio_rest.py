@@ -56,13 +56,29 @@ return slot - now
 
 
 def client() -> Client:
+    """The app's Twilio client, built once per process and settings: its HTTP session keeps
+    the connection to Twilio open between messages (one TLS handshake, not one a message)."""
     config = current_app.config
-    twilio = Client(
-        config["TWILIO_ACCOUNT_SID"],
-        config["TWILIO_AUTH_TOKEN"],
-        http_client=TwilioHttpClient(timeout=config["TWILIO_TIMEOUT"]),
+    settings = tuple(
+        config[name]
+        for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_TIMEOUT", "TWILIO_API_BASE")
     )
-    twilio.api.base_url = config["TWILIO_API_BASE"]
+    built = current_app.extensions.get("twilio")
+    if built is None or built[0] != settings:
+        built = (settings, _build(*settings))
+        current_app.extensions["twilio"] = built
+    return built[1]
+
+
+def _build(account_sid: str, auth_token: str, timeout: int, api_base: str) -> Client:
+    """A client whose session read the environment's proxy and CA bundle settings once, for
+    Twilio's address, instead of on every request (requests' default, a tenth of a send)."""
+    http = TwilioHttpClient(timeout=timeout)
+    found = http.session.merge_environment_settings(api_base, {}, None, None, None)
+    http.session.proxies, http.session.verify = found["proxies"], found["verify"]
+    http.session.trust_env = False
+    twilio = Client(account_sid, auth_token, http_client=http)
+    twilio.api.base_url = api_base
     return twilio
 
 
@@ -191,10 +207,14 @@ def pace(sender: str) -> None:
     """Keep to SMS_PER_SECOND messages a second per sending number, across all workers.
 
     Each send reserves the sender's next free slot and waits for it. A worker waits at most
-    (workers sending from this number) / SMS_PER_SECOND, since only running jobs reserve."""
+    (workers sending from this number) / SMS_PER_SECOND, since only running jobs reserve.
+    0 turns pacing off (a provider that queues and paces itself): no Redis round trip."""
     from ticketing.queues import connection
 
-    interval = int(1_000_000 / current_app.config["SMS_PER_SECOND"])
+    per_second = current_app.config["SMS_PER_SECOND"]
+    if per_second <= 0:
+        return
+    interval = int(1_000_000 / per_second)
     try:
         wait = connection().eval(PACE_SCRIPT, 1, f"fuatilia:sms-pace:{sender}", interval)
     except RedisError as error:
