@@ -3,6 +3,9 @@ clear 429 with Retry-After (a page for people, JSON for machines), a provider's 
 refused, unsigned floods refused cheaply, and intake open when Redis is down."""
 
 import logging
+import threading
+import time
+import uuid
 
 import pytest
 from fakes.twilio_stub import sign
@@ -15,6 +18,7 @@ from harness import (
     counts,
 )
 from limits import parse
+from redis import Redis
 
 from ticketing import limits
 
@@ -160,3 +164,38 @@ def test_with_redis_down_intake_fails_open(db, make_app, app, desk, caplog):
         assert texter.post(texter.params(f"still here {index}")).status_code == 200
     assert counts()["inbound_raw"] == amount(limits.WEBHOOK_REFUSED_PER_IP) + 1
     assert "Failed to rate limit. Swallowing error" in caplog.text
+
+
+def limiter_round_trips(app, post) -> list[str]:
+    """The commands on the limit keys that this app's clients sent Redis while `post` ran
+    (MONITOR, this database only; a script's own commands are not round trips)."""
+    redis = Redis.from_url(app.config["REDIS_URL"])
+    database = redis.connection_pool.connection_kwargs.get("db", 0)
+    seen, ready, end = [], threading.Event(), f"end-{uuid.uuid4().hex}"
+
+    def watch():
+        with redis.monitor() as monitor:
+            ready.set()
+            for command in monitor.listen():
+                if end in command["command"]:
+                    return
+                if command["db"] == database and command.get("client_type") != "lua":
+                    seen.append(command["command"])
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    ready.wait(5)
+    time.sleep(0.1)  # MONITOR answers OK before it starts relaying
+    post()
+    redis.echo(end)
+    watcher.join(10)
+    return [command for command in seen if "LIMITS:" in command]
+
+
+def test_a_support_post_counts_both_windows_in_one_round_trip(app, client, desk):
+    assert client.post("/support", data=SUPPORT_FORM).status_code == 302  # scripts loaded
+    trips = limiter_round_trips(
+        app, lambda: client.post("/support", data=SUPPORT_FORM | {"subject": "Again"})
+    )
+    assert len(trips) == 1, trips  # Flask-Limiter took four: a script per window, GET, TTL
+    assert "/10/1/minute" in trips[0] and "/60/1/hour" in trips[0]

@@ -2,7 +2,7 @@
 
 import re
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 
 from ticketing import settings_cache
 from ticketing.extensions import db
@@ -36,27 +36,28 @@ def pick_department(text: str, channel: Channel, category: Category) -> Departme
     return settings_cache.department(settings.default_department_id)
 
 
+# Built once: composing it took half of pick_assignee's time on every ticket.
+_OPEN_COUNT = (
+    select(func.count())  # count(*) lets PostgreSQL answer from the index alone
+    .where(and_(Ticket.assignee_id == User.id, Ticket.status.in_(OPEN_STATUSES)))
+    .correlate(User)
+    .scalar_subquery()
+)
+_LEAST_LOADED = (
+    select(User)
+    .join(user_departments, user_departments.c.user_id == User.id)
+    .where(
+        user_departments.c.department_id == bindparam("department_id"),
+        User.is_enabled,
+        ~User.is_away,
+        User.role == Role.AGENT,
+    )
+    .order_by(_OPEN_COUNT, User.last_assigned_at.is_(None).desc(), User.last_assigned_at, User.id)
+    .limit(1)
+)
+
+
 def pick_assignee(department: Department) -> User | None:
     """The on-duty agent of the department with the fewest open tickets; ties go to whoever
     was assigned least recently. None when nobody is on duty."""
-    open_count = (
-        select(func.count())  # count(*) lets PostgreSQL answer from the index alone
-        .where(and_(Ticket.assignee_id == User.id, Ticket.status.in_(OPEN_STATUSES)))
-        .correlate(User)
-        .scalar_subquery()
-    )
-    query = (
-        select(User)
-        .join(user_departments, user_departments.c.user_id == User.id)
-        .where(
-            user_departments.c.department_id == department.id,
-            User.is_enabled,
-            ~User.is_away,
-            User.role == Role.AGENT,
-        )
-        .order_by(
-            open_count, User.last_assigned_at.is_(None).desc(), User.last_assigned_at, User.id
-        )
-        .limit(1)
-    )
-    return db.session.scalar(query)
+    return db.session.scalar(_LEAST_LOADED, {"department_id": department.id})

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text
 
-from ticketing import answers, hours, intake, languages, limits, queues, spool
+from ticketing import answers, hours, intake, languages, limits, queues, spool, support_page
 from ticketing.channels import Inbound, web
 from ticketing.extensions import db
 from ticketing.forms import ConfirmFixForm, CustomerReplyForm, RatingForm, SupportForm
@@ -51,10 +51,11 @@ def replay_spool():
 @accepts_files
 @limits.support
 def support():
+    if request.method == "GET":
+        return support_page.empty_form()
     form = SupportForm(language=languages.current())  # what they read is what we write in
     if not form.validate_on_submit():
-        status = 400 if request.method == "POST" else 200
-        return render_template("public/support.html", form=form), status
+        return render_template("public/support.html", form=form), 400
     attachments, error = uploaded_attachment(form.attachment.data)
     if error:
         form.attachment.errors = [error]
