@@ -11,7 +11,8 @@ from ticketing.extensions import db
 
 
 class ReportDay(db.Model):
-    """One local day's tickets of one combination of the report's filters. The duration
+    """One local day's tickets of one department, assignee and channel (the filters the
+    dashboard is read with most; a priority or category filter is counted live). The duration
     lists are sorted whole numbers (business minutes, calendar seconds), so medians and
     percentiles come out exactly as the live query's."""
 
@@ -23,8 +24,6 @@ class ReportDay(db.Model):
     department_id: Mapped[int | None]
     assignee_id: Mapped[int | None]
     channel: Mapped[str] = mapped_column(String(32))
-    priority: Mapped[str] = mapped_column(String(32))
-    category: Mapped[str] = mapped_column(String(32))
     created: Mapped[int] = mapped_column(default=0)
     reopened: Mapped[int] = mapped_column(default=0)  # of the created, those reopened since
     resolved: Mapped[int] = mapped_column(default=0)  # really resolved (figures.really_resolved)

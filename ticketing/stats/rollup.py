@@ -1,6 +1,6 @@
 """Daily rollups of the dashboard's ticket figures, and how they are kept equal to the tickets.
 
-A day's rollup (models/rollups.py) holds, per combination of the report's filters, what the
+A day's rollup (models/rollups.py) holds, per department, assignee and channel, what the
 answer, resolution and volume figures count, with the durations as sorted lists so medians
 and percentiles are exact. The reader (stats/rolled.py) takes a day from the rollup only when
 it is built, in the configured TIMEZONE, over, and not marked changed since; every other day
@@ -33,8 +33,6 @@ REPORTABLE = (
     "department_id",
     "assignee_id",
     "channel",
-    "priority",
-    "category",
     "status",
     "reopened_count",
     "merged_into_id",
@@ -46,7 +44,7 @@ REPORTABLE = (
     "first_response_business_minutes",
     "resolution_business_minutes",
 )
-DIMENSIONS = ("department_id", "assignee_id", "channel", "priority", "category")
+DIMENSIONS = ("department_id", "assignee_id", "channel")
 GRACE = timedelta(minutes=10)  # a day is built once it has been over this long
 HISTORY_DAYS = 120  # refresh() builds missing days this far back (a quarter and a month)
 DAYS_PER_PASS = 40  # and at most this many per pass, newest first
@@ -123,13 +121,7 @@ def build_day(day: date, tz: str) -> int:
 
 
 def _add(groups: dict, kind: str, row) -> None:
-    key = (
-        row.department_id,
-        row.assignee_id,
-        str(row.channel),
-        str(row.priority),
-        str(row.category),
-    )
+    key = (row.department_id, row.assignee_id, str(row.channel))
     group = groups.setdefault(
         key,
         {

@@ -24,8 +24,6 @@ def upgrade():
         sa.Column('department_id', sa.Integer(), nullable=True),
         sa.Column('assignee_id', sa.Integer(), nullable=True),
         sa.Column('channel', sa.String(length=32), nullable=False),
-        sa.Column('priority', sa.String(length=32), nullable=False),
-        sa.Column('category', sa.String(length=32), nullable=False),
         sa.Column('created', sa.Integer(), nullable=False),
         sa.Column('reopened', sa.Integer(), nullable=False),
         sa.Column('resolved', sa.Integer(), nullable=False),
