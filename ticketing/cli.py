@@ -21,6 +21,7 @@ def init_app(app) -> None:
         run_all,
         follow_ups,
         poll_mail,
+        rebuild_rollups,
     ):
         app.cli.add_command(command)
 
@@ -124,6 +125,30 @@ def run_all():
     from ticketing import devserver
 
     devserver.run_all()
+
+
+@click.command("rebuild-rollups")
+@click.option("--from", "first", default=None, help="first local day (YYYY-MM-DD)")
+@click.option("--to", "last", default=None, help="last local day; default yesterday")
+@click.option("--days", default=120, show_default=True, help="without --from: how many days")
+def rebuild_rollups(first: str | None, last: str | None, days: int):
+    """Build the report rollups again for a range of local days (after an upgrade or a
+    TIMEZONE change); the dashboard counts unbuilt days live meanwhile."""
+    from datetime import date, timedelta
+
+    from ticketing.stats import rollup
+
+    try:
+        end = date.fromisoformat(last) if last else None
+        start = date.fromisoformat(first) if first else None
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from error
+    end = end or rollup.local_date(hours.now(), rollup.timezone()) - timedelta(days=1)
+    start = start or end - timedelta(days=days - 1)
+    if start > end:
+        raise click.BadParameter("--from is after --to")
+    rows = rollup.rebuild(start, end)
+    click.echo(f"rebuilt {(end - start).days + 1} days ({start} to {end}): {rows} rollup rows")
 
 
 @click.group("follow-ups")

@@ -13,6 +13,7 @@ from rq import cron
 
 from config import Config
 from workers.followups import run_due_followups
+from workers.report_rollups import refresh_rollups
 from workers.sweep import sweep_stuck
 
 cron.register(
@@ -24,6 +25,7 @@ cron.register(
 cron.register(
     sweep_stuck, queue_name="default", interval=Config.SCHEDULE_INTERVAL_SECONDS, job_timeout=300
 )
+cron.register(refresh_rollups, queue_name="default", interval=60, job_timeout=600)
 if Config.IMAP_HOST:
     from workers.mail import poll_mail
 

@@ -32,6 +32,7 @@ from ticketing.models.people import (  # noqa: E402
     User,
     user_departments,
 )
+from ticketing.models.rollups import ReportDay, ReportDayBuilt, ReportDirtyDay  # noqa: E402
 from ticketing.models.saved_views import SavedView  # noqa: E402
 from ticketing.models.settings import SettingsVersion  # noqa: E402
 from ticketing.models.tags import TicketTag  # noqa: E402
@@ -57,6 +58,9 @@ __all__ = [
     "MessageTemplate",
     "Outbox",
     "Promise",
+    "ReportDay",
+    "ReportDayBuilt",
+    "ReportDirtyDay",
     "RoutingRule",
     "SavedView",
     "SettingsVersion",

@@ -1,6 +1,6 @@
 """Every figure of the dashboard as one JSON-ready dict, and the same figures as tables."""
 
-from ticketing.stats import follow_through, sql, tickets
+from ticketing.stats import follow_through, rolled, sql, tickets
 from ticketing.stats.agents import agents
 from ticketing.stats.departments import backlog_by_department
 from ticketing.stats.figures import AFTER_SALE_OUTCOMES
@@ -11,16 +11,16 @@ from ticketing.stats.tags import by_tag
 def summary(scope: Scope) -> dict:
     """All report figures for the scope. Durations in minutes, percentages 0-100 or None."""
     sql.tune_for_reports()
-    times = tickets.times(scope)
     steps = follow_through.follow_ups(scope)
     promises = follow_through.promises(scope)
     silenced = tickets.silence(scope)
+    times, volume = rolled.figures(scope, silenced)
     return {
         "scope": scope.as_json(),
         "first_response": times["first_response"].get(sql.TOTAL) or tickets.timing(None),
         "resolution": times["resolution"].get(sql.TOTAL) or tickets.timing(None),
         "charter": tickets.breaches(scope),
-        "volume": tickets.volume(scope, silenced),
+        "volume": volume,
         "backlog": tickets.backlog(scope),
         "follow_through": {
             "chases": follow_through.chases(steps),

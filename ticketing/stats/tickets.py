@@ -83,6 +83,12 @@ def volume(scope: Scope, silenced: dict | None = None) -> dict:
     silenced = silence(scope) if silenced is None else silenced
     created, reopened = _per_day(scope, Ticket.created_at)
     resolved, _ = _per_day(scope, Ticket.resolved_at, really_resolved())
+    return volume_from(scope, created, reopened, resolved, silenced)
+
+
+def volume_from(scope: Scope, created: dict, reopened: int, resolved: dict, silenced: dict):
+    """volume() from counts per (local day, channel) of the created and the resolved, and
+    how many of the created were reopened (stats/rolled.py counts them from rollups)."""
     created_on, resolved_on = _totals(created, 0), _totals(resolved, 0)
     created_by, resolved_by = _totals(created, 1), _totals(resolved, 1)
     total_created = sum(created.values())
