@@ -8,7 +8,7 @@ Old rows are kept: a value is removed only where the ticket row says the same, a
 On PostgreSQL the rewritten rows leave dead tuples: VACUUM events afterwards.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-03 14:00:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0013'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
