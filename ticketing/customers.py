@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ticketing import audit, events
+from ticketing import audit, events, fresh
 from ticketing.channels import Inbound
 from ticketing.contacts import InvalidContact, normalise_email, normalise_phone
 from ticketing.extensions import db
@@ -97,6 +97,7 @@ def find_or_create(
         customer = db.session.scalar(insert)
         if customer is not None:  # ours, this instant: no opt-out can exist yet to look up
             set_committed_value(customer, "opt_outs", [])
+            fresh.mark(customer)
         else:  # someone else's insert won: theirs is the one row
             customer = find(**{field: value})
     _add_contact_if_free(customer, "email", email)

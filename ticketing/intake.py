@@ -10,7 +10,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import case, select
 
-from ticketing import answers, customers, events, hours, lifecycle, lines, notify, outbox
+from ticketing import answers, customers, events, fresh, hours, lifecycle, lines, notify, outbox
 from ticketing.channels import Inbound, web
 from ticketing.extensions import db
 from ticketing.models import Customer, Message, Ticket
@@ -106,8 +106,8 @@ def thread(customer: Customer, inbound: Inbound) -> Ticket | None:
         )
         if ticket is not None and _is_on(ticket, customer, inbound):
             return _follow_merges(ticket)
-    if inbound.channel not in PHONE_CHANNELS:
-        return None  # a new email subject without a reference is a new request
+    if inbound.channel not in PHONE_CHANNELS or fresh.is_fresh(customer):
+        return None  # a new email subject without a reference, or a new sender: a new request
     mine = select(Ticket).where(Ticket.customer_id == customer.id, Ticket.merged_into_id.is_(None))
     newest = (Ticket.updated_at.desc(), Ticket.id.desc())
     in_progress_first = case((Ticket.status.in_(ACTIVE_STATUSES), 0), else_=1)

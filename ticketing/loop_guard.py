@@ -7,7 +7,7 @@ Kept apart from notify.py so the volume and repetition policy reads in one place
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 
 from ticketing import hours
 from ticketing.extensions import db
@@ -41,23 +41,37 @@ def guard(recipient: str, kind: str, same_text: str | None, *, capped: bool) -> 
     consent confirmations (REPEAT_EXEMPT) are never dropped by it.
     """
     now = hours.now()
-    same = [
-        Outbox.kind == kind,
-        Outbox.user_id.is_(None),
-        Outbox.created_at >= now - REPEAT_WINDOW,
-    ] + ([Outbox.body == same_text] if same_text is not None else [])
-    counted, repeats = db.session.execute(
-        select(
-            func.sum(case((Outbox.status != OutboxStatus.SUPPRESSED, 1), else_=0)),
-            func.sum(case((and_(*same), 1), else_=0)),
-        ).where(
-            Outbox.recipient == recipient,
-            Outbox.is_automatic,
-            Outbox.created_at >= now - timedelta(hours=1),
-        )
-    ).one()
+    values = {
+        "recipient": recipient,
+        "kind": kind,
+        "hour_ago": now - timedelta(hours=1),
+        "window_start": now - REPEAT_WINDOW,
+    }
+    if same_text is not None:
+        values["same_text"] = same_text
+    counted, repeats = db.session.execute(_COUNTS[same_text is not None], values).one()
     if capped and (counted or 0) >= current_app.config["AUTO_MESSAGES_PER_HOUR"]:
         return CAP_REACHED
     if kind not in REPEAT_EXEMPT and (repeats or 0) >= REPEAT_LIMIT:
         return REPEATED
     return None
+
+
+def _counts(by_text: bool):
+    """Both guards' counts in one statement, built once per process (two variants)."""
+    same = [
+        Outbox.kind == bindparam("kind"),
+        Outbox.user_id.is_(None),
+        Outbox.created_at >= bindparam("window_start"),
+    ] + ([Outbox.body == bindparam("same_text")] if by_text else [])
+    return select(
+        func.sum(case((Outbox.status != OutboxStatus.SUPPRESSED, 1), else_=0)),
+        func.sum(case((and_(*same), 1), else_=0)),
+    ).where(
+        Outbox.recipient == bindparam("recipient"),
+        Outbox.is_automatic,
+        Outbox.created_at >= bindparam("hour_ago"),
+    )
+
+
+_COUNTS = {False: _counts(False), True: _counts(True)}

@@ -24,7 +24,7 @@ from email.utils import make_msgid, parseaddr
 from flask import current_app
 from sqlalchemy import select, update
 
-from ticketing import charter, customers, hours, lines, wording
+from ticketing import charter, customers, fresh, hours, lines, wording
 from ticketing.extensions import db
 from ticketing.loop_guard import guard
 from ticketing.models import Customer, Outbox, Ticket, User
@@ -347,14 +347,26 @@ def mail_domain() -> str:
 
 
 def thread_references(ticket: Ticket) -> list[str]:
-    """Message-IDs of the ticket's email thread, oldest first, for In-Reply-To/References."""
-    ours = db.session.execute(
-        select(Outbox.created_at, Outbox.message_id).where(
-            Outbox.ticket_id == ticket.id,
-            Outbox.message_id.is_not(None),
-            Outbox.recipient == (ticket.customer.email or ""),
-        )
-    ).all()
+    """Message-IDs of the ticket's email thread, oldest first, for In-Reply-To/References.
+    A ticket opened by this transaction has all its mail in the session: no query."""
+    recipient = ticket.customer.email or ""
+    if fresh.is_fresh(ticket):
+        ours = [
+            (row.created_at, row.message_id)
+            for row in db.session
+            if isinstance(row, Outbox)
+            and row.ticket is ticket
+            and row.message_id
+            and row.recipient == recipient
+        ]
+    else:
+        ours = db.session.execute(
+            select(Outbox.created_at, Outbox.message_id).where(
+                Outbox.ticket_id == ticket.id,
+                Outbox.message_id.is_not(None),
+                Outbox.recipient == recipient,
+            )
+        ).all()
     theirs = [
         (m.created_at, m.external_id)
         for m in ticket.messages

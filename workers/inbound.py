@@ -49,8 +49,9 @@ def process_inbound(raw_id: int) -> str:
             inbound.mark_ignored(raw)
         else:
             inbound.mark_done(raw, ticket)
+    status = raw.status.value  # read before the commit expires the row: no reload after it
     db.session.commit()
-    return raw.status.value
+    return status
 
 
 def _take(raw_id: int) -> InboundRaw | None:

@@ -3,7 +3,7 @@ the customer and the agents write; the only writer of Message rows."""
 
 from sqlalchemy import select
 
-from ticketing import ccs, charter, events, hours, lines, notify, outbox, routing
+from ticketing import ccs, charter, events, fresh, hours, lines, notify, outbox, routing
 from ticketing.errors import TransitionError
 from ticketing.extensions import db
 from ticketing.lifecycle import base, moves
@@ -68,6 +68,7 @@ def open_ticket(
             line=line,
         )
         db.session.add(ticket)
+        fresh.mark(ticket)
         message = add_message(
             ticket,
             Direction.INBOUND,
