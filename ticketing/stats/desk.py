@@ -4,7 +4,7 @@ start (typed by the agent, kept on the "call_logged" event) to the ticket.
 
 A desk ticket is a phone or walk-in ticket whose "created" event has an actor: a ticket a
 call opens by itself (a missed call's call back) has none. Tickets count by when they were
-logged (ix_events_kind_created). The report's filters apply to the ticket, except that its
+logged (ix_events_desk_created). The report's filters apply to the ticket, except that its
 agent filter means the agent who logged it, not the assignee.
 """
 

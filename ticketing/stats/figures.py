@@ -124,7 +124,7 @@ def resolved_during(scope: Scope) -> list:
 
 def silenced_between(start, end):
     """Tickets closed for silence from `start` to `end` and still closed so: their closing
-    event is found through ix_events_kind_created."""
+    event is found through ix_events_status_created."""
     closings = select(Event.ticket_id).where(
         Event.kind == "status",
         Event.created_at >= start,
