@@ -31,10 +31,13 @@ def record_for_customer(customer: Customer, kind: str, **data) -> Event:
 
 
 def _new(ticket: Ticket, data: dict) -> dict:
-    said = {"channel": ticket.channel, "department": ticket.department and ticket.department.name}
-    return {
-        key: value for key, value in _present(data).items() if key not in said or value != said[key]
-    }
+    kept = _present(data)
+    if kept.get("channel") == ticket.channel:
+        del kept["channel"]
+    # (read only when named: loading the department for every event cost a statement each)
+    if "department" in kept and ticket.department and kept["department"] == ticket.department.name:
+        del kept["department"]
+    return kept
 
 
 def _present(data: dict) -> dict:
