@@ -27,6 +27,7 @@ from ticketing.extensions import db
 from ticketing.models import CharterTarget, Department, User
 from ticketing.models.enums import Priority, Role
 from ticketing.models.tickets import REFERENCE_ALPHABET
+from ticketing.models.times import to_micros
 from ticketing.stats import rollup
 
 REQUESTS = 20
@@ -423,7 +424,7 @@ def _reference(index: int) -> str:
 
 
 def _load(table: str, columns: list[str], rows, in_time_order: bool = False) -> None:
-    """COPY on PostgreSQL; executemany in chunks on SQLite (times as SQLAlchemy stores them).
+    """COPY on PostgreSQL; executemany in chunks on SQLite (times as ticketing/models/times.py stores them).
     `in_time_order`: rows go through a staging table and in by created_at, as a live system
     appends them, so a period's rows sit together on disk."""
     names = ", ".join(columns)
@@ -459,7 +460,7 @@ def _load(table: str, columns: list[str], rows, in_time_order: bool = False) -> 
 
 def _sqlite(value):
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return to_micros(value)
     return int(value) if isinstance(value, bool) else value
 
 

@@ -27,6 +27,7 @@ from ticketing import create_app, hours, queues  # noqa: E402
 from ticketing.extensions import db as _db  # noqa: E402
 from ticketing.models import Department, User  # noqa: E402
 from ticketing.models.enums import Role  # noqa: E402
+from ticketing.models.times import Moment  # noqa: E402
 from workers.app_job import AppJob  # noqa: E402
 
 # Under `pytest -n N` (pytest-xdist) each worker process gets its own database and Redis db:
@@ -217,7 +218,25 @@ def app(make_app, request):
         Redis.from_url(app.config["REDIS_URL"]).flushdb()
         yield app
         _db.session.remove()
+        if _db.engine.dialect.name == "sqlite":
+            found = _times_stored_as_text()
+            _db.session.remove()
+            assert not found, f"times stored as text (bound without their column's type): {found}"
     shutil.rmtree(app.config["SPOOL_DIR"], ignore_errors=True)
+
+
+def _times_stored_as_text() -> list[str]:
+    """The SQLite columns of times that hold text after a test: a time bound without its
+    column's type (say inside func.coalesce) goes in as SQLAlchemy's text instead of
+    ticketing/models/times.py's integer, and sorts apart from every other row. One query."""
+    checks = [
+        f"SELECT '{table.name}.{column.name}' WHERE EXISTS "
+        f"(SELECT 1 FROM {table.name} WHERE typeof({column.name}) = 'text')"
+        for table in _db.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, Moment)
+    ]
+    return _db.session.scalars(text(" UNION ALL ".join(checks))).all()
 
 
 def _empty_database() -> None:

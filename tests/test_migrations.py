@@ -1,6 +1,9 @@
 """The migrations are the schema: they match the models, and each one upgrades a database that
 already holds tickets without losing them (on SQLite through batch table copies)."""
 
+from datetime import datetime
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -143,3 +146,39 @@ def test_an_sms_stop_from_before_lines_keeps_every_line_silent(app, db, departme
     rows = db.session.execute(select(OptOut.customer_id, OptOut.line)).all()
     assert [tuple(r) for r in rows] == [(quiet_id, "*")]
     assert customers.is_opted_out(db.session.get(Customer, quiet_id), "africastalking:21525")
+
+
+def test_sqlite_times_are_integers_and_migrate_to_text_and_back_to_the_microsecond(
+    app, db, department
+):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL keeps its own timestamps")
+    department("General")
+    customer = Customer(name="Amina", phone="+254712000002")
+    db.session.add(customer)
+    ticket = lifecycle.open_ticket(customer, subject="Fridge", body="Warm.", channel=Channel.SMS)
+    ticket.next_follow_up_at = datetime(2026, 12, 3, 14, 0, 0, 123456)
+    ticket.resolved_at = datetime(2026, 12, 3, 14, 0, 0)  # no microseconds
+    db.session.commit()
+    ticket_id, created = ticket.id, ticket.created_at
+    stored = "SELECT typeof(created_at), next_follow_up_at FROM tickets WHERE id = :id"
+    assert tuple(db.session.execute(text(stored), {"id": ticket_id}).one()) == (
+        "integer",
+        1796306400123456,
+    )
+    db.session.remove()
+    directory = str(app.config["MIGRATIONS_DIR"])
+
+    try:
+        downgrade(directory=directory, revision="0013")
+        as_text = db.session.execute(text(stored), {"id": ticket_id}).one()
+        assert tuple(as_text) == ("text", "2026-12-03 14:00:00.123456")
+        db.session.remove()
+    finally:
+        upgrade(directory=directory)
+
+    ticket = db.session.get(Ticket, ticket_id)
+    assert ticket.created_at == created
+    assert ticket.next_follow_up_at == datetime(2026, 12, 3, 14, 0, 0, 123456)
+    assert ticket.resolved_at == datetime(2026, 12, 3, 14, 0, 0)
+

@@ -218,7 +218,7 @@ def record_report(
         moved = _move(
             row,
             report.status,
-            sent_at=func.coalesce(Outbox.sent_at, now),
+            sent_at=func.coalesce(Outbox.sent_at, literal(now, Outbox.sent_at.type)),
             last_error=None,
             error_code=None,
             **({"delivered_at": now} if report.status == OutboxStatus.DELIVERED else {}),

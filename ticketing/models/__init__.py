@@ -1,8 +1,13 @@
 """Every model, importable from one place."""
 
+from datetime import datetime
+
 from sqlalchemy import Enum
 
-from ticketing.extensions import db  # noqa: F401
+from ticketing.extensions import db
+from ticketing.models.times import Moment
+
+db.Model.registry.update_type_annotation_map({datetime: Moment})  # before any model below
 
 
 def stored_as_value(enum) -> Enum:

@@ -14,7 +14,14 @@ from ticketing.extensions import db
 from ticketing.models import Department, Event, Ticket
 from ticketing.models.enums import Channel
 from ticketing.stats.scope import Scope
-from ticketing.stats.sql import TOTAL, dialect, distribution, empty, seconds_between
+from ticketing.stats.sql import (
+    TOTAL,
+    dialect,
+    distribution,
+    empty,
+    micros_of_text,
+    seconds_between,
+)
 
 DESK_CHANNELS = (Channel.PHONE, Channel.WALK_IN)
 
@@ -67,10 +74,9 @@ def _counts(scope: Scope) -> dict:
 
 
 def _call_started_at():
-    """The call's start kept in the event's data (ISO naive UTC), as a time SQL can subtract:
-    PostgreSQL needs the cast; SQLite's julianday() reads the text itself."""
+    """The call's start kept in the event's data (ISO naive UTC), as a time SQL can subtract."""
     text = Event.data["call_started_at"].as_string()
-    return cast(text, DateTime) if dialect() == "postgresql" else text
+    return cast(text, DateTime) if dialect() == "postgresql" else micros_of_text(text)
 
 
 def _figures(key, counts: dict, waits: dict) -> dict:

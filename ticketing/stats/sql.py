@@ -20,10 +20,12 @@ from sqlalchemy import (
     literal_column,
     text,
     tuple_,
+    type_coerce,
 )
 from sqlalchemy import select as sql_select
 
 from ticketing.extensions import db
+from ticketing.models.times import PER_SECOND
 
 PERCENTILES = {"median": 0.5, "p90": 0.9}
 TOTAL = "total"  # distribution()'s key for all rows together
@@ -48,14 +50,21 @@ def seconds_between(start, end):
     """Whole seconds from `start` to `end`."""
     if dialect() == "postgresql":  # date_part is float8: cheaper than extract's numeric
         return cast(func.round(func.date_part("epoch", end - start)), Integer)
-    return cast(func.round((func.julianday(end) - func.julianday(start)) * 86400), Integer)
+    micros = type_coerce(end, Integer) - type_coerce(start, Integer)  # ticketing/models/times.py
+    return cast(func.round(micros / float(PER_SECOND)), Integer)
+
+
+def micros_of_text(iso_text):
+    """An ISO time held as text (in an event's data) in SQLite's stored form of a time."""
+    return cast(func.round((func.julianday(iso_text) - 2440587.5) * 86400 * PER_SECOND), Integer)
 
 
 def local_day(column, offset_minutes: int):
     """The local calendar day of a naive UTC timestamp, in a zone `offset_minutes` east."""
     if dialect() == "postgresql":
         return cast(column + literal(timedelta(minutes=offset_minutes), Interval), Date)
-    return func.date(column, f"{offset_minutes:+d} minutes")
+    seconds = type_coerce(column, Integer) / PER_SECOND
+    return func.date(seconds, "unixepoch", f"{offset_minutes:+d} minutes")
 
 
 def distribution(
