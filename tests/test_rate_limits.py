@@ -199,3 +199,26 @@ def test_a_support_post_counts_both_windows_in_one_round_trip(app, client, desk)
     )
     assert len(trips) == 1, trips  # Flask-Limiter took four: a script per window, GET, TTL
     assert "/10/1/minute" in trips[0] and "/60/1/hour" in trips[0]
+
+
+def test_a_webhook_post_counts_its_ceiling_and_reads_its_refusals_in_one_round_trip(sms_app, phone):
+    assert phone.post(phone.params("first")).status_code == 200  # the script is loaded
+    trips = limiter_round_trips(sms_app, lambda: phone.post(phone.params("second")))
+    mine = [trip for trip in trips if "webhooks.twilio_sms" in trip]
+    assert len(mine) == 1, trips  # Flask-Limiter took five: INCR, EXPIRE, GET, GET, TTL
+    assert "/1200/1/minute" in mine[0] and "/10/1/minute" in mine[0]
+    assert len(trips) == 2 and "sms-sender" in trips[1]  # per sender, counted once signed
+
+
+def test_a_refused_webhook_post_is_counted_and_past_the_refusals_none_reach_the_check(
+    sms_app, phone
+):
+    forged = lambda: phone.post(phone.params("forged"), signature="bad")  # noqa: E731
+    assert forged().status_code == 403
+    trips = limiter_round_trips(sms_app, forged)
+    assert len(trips) == 2, trips  # the check, then the refusal counted
+    for _ in range(amount(limits.WEBHOOK_REFUSED_PER_IP) - 2):
+        assert forged().status_code == 403
+    refused = forged()
+    assert_refused_clearly(refused, json=True)
+    assert refused.headers["X-RateLimit-Remaining"] == "0"

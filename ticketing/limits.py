@@ -17,7 +17,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from limits import parse, parse_many
 from redis.exceptions import RedisError
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from ticketing import queues
 from ticketing.extensions import limiter
@@ -76,52 +76,76 @@ DEVICE_FAILURES = "5 per 15 minutes"
 # attempts, capped at LOGIN_MAX_DELAY_SECONDS (config.py).
 
 
-def _refused(response) -> bool:
-    return response.status_code in (401, 403)
-
-
 def _not_found(response) -> bool:
     return response.status_code == 404
 
 
-_webhook_ceiling = limiter.limit(WEBHOOK_PER_IP, methods=["POST"])
-_webhook_refusals = limiter.limit(WEBHOOK_REFUSED_PER_IP, deduct_when=_refused)
-_ussd_ceiling = limiter.limit(USSD_PER_IP, methods=["POST"])
 _status_misses = limiter.shared_limit(
     STATUS_MISSES_PER_IP, scope="status-miss", deduct_when=_not_found
 )
 _status_views = limiter.shared_limit(STATUS_VIEWS_PER_IP, scope="status-view", methods=["GET"])
 _status_posts = limiter.shared_limit(STATUS_POSTS_PER_IP, scope="status-post", methods=["POST"])
 
-# Every window of a limit counted in one round trip: INCR each key (its expiry set when the
-# window opens) and give back each count and time to live. Flask-Limiter takes one round trip
-# per window and two more for its headers: four of a /support POST's six.
+# Every window of a limit in one round trip: INCR each of the first ARGV[1] keys (its expiry
+# set when the window opens), read the others, and give back each count and time to live.
+# Flask-Limiter takes one round trip per window and two more for its headers: four of a
+# /support POST's six, five of a webhook's.
 _COUNT_WINDOWS = """
+local hits = tonumber(ARGV[1])
 local counted = {}
 for i, key in ipairs(KEYS) do
-  local count = redis.call('INCR', key)
-  if count == 1 then redis.call('EXPIRE', key, ARGV[i]) end
+  local count
+  if i <= hits then
+    count = redis.call('INCR', key)
+    if count == 1 then redis.call('EXPIRE', key, ARGV[i + 1]) end
+  else
+    count = tonumber(redis.call('GET', key) or '0')
+  end
   counted[#counted + 1] = count
   counted[#counted + 1] = redis.call('TTL', key)
 end
 return counted
 """
+REFUSED = (401, 403)  # a webhook's answers to a bad signature or secret
 _SUPPORT_WINDOWS = parse_many(SUPPORT_PER_IP)
+_WEBHOOK_WINDOWS = parse_many(WEBHOOK_PER_IP)
+_USSD_WINDOWS = parse_many(USSD_PER_IP)
+_REFUSED_WINDOWS = parse_many(WEBHOOK_REFUSED_PER_IP)
 
 
 def support(view):
     """Limit /support POSTs per address (SUPPORT_PER_IP) in one Redis round trip; the same
     keys, fixed windows, 429 page and headers as the Flask-Limiter limits, and open when Redis
     is down."""
+    return _limited(view, _SUPPORT_WINDOWS)
+
+
+def webhook(view):
+    """Limit a provider webhook (WEBHOOK_PER_IP, and WEBHOOK_REFUSED_PER_IP of refused
+    requests); put it above the signature check, which a flood of refused posts never reaches."""
+    return _limited(view, _WEBHOOK_WINDOWS, refusals=_REFUSED_WINDOWS)
+
+
+def ussd(view):
+    """Limit the USSD gateway's callbacks like a webhook, with the gateway's higher ceiling."""
+    return _limited(view, _USSD_WINDOWS, refusals=_REFUSED_WINDOWS)
+
+
+def _limited(view, windows, refusals=()):
+    """`view` behind POSTs counted in `windows` and, when there are `refusals` windows, the
+    requests it refused (401, 403) counted there: past either, 429 with Retry-After. One round
+    trip a request (a refused one takes a second to be counted)."""
 
     @wraps(view)
     def limited(*args, **kwargs):
         if request.method != "POST" or not current_app.config["RATELIMIT_ENABLED"]:
             return view(*args, **kwargs)
-        windows = _count(_SUPPORT_WINDOWS, request.endpoint)
-        if windows is None:
+        found = _count(windows, request.endpoint, read=refusals)
+        if found is None:
             return view(*args, **kwargs)
-        over = [(item, ttl) for item, count, ttl in windows if count > item.amount]
+        hit, read = found[: len(windows)], found[len(windows) :]
+        over = [(item, ttl) for item, count, ttl in hit if count > item.amount]
+        over += [(item, ttl) for item, count, ttl in read if count >= item.amount]
         if over:
             response = current_app.make_response(
                 current_app.handle_user_exception(TooManyRequests())
@@ -129,27 +153,43 @@ def support(view):
             item, ttl = max(over, key=lambda window: window[1])
             response.headers["Retry-After"] = str(ttl)
             return _rate_headers(response, item, 0, ttl)
-        item, count, ttl = min(windows, key=lambda window: window[0].amount - window[1])
-        return _rate_headers(
-            current_app.make_response(view(*args, **kwargs)), item, item.amount - count, ttl
-        )
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+        except HTTPException as error:  # a signature check's abort(403)
+            if refusals and error.code in REFUSED:
+                _count(refusals, request.endpoint)
+            raise
+        if refusals and response.status_code in REFUSED:
+            _count(refusals, request.endpoint)
+        item, count, ttl = min(hit, key=lambda window: window[0].amount - window[1])
+        return _rate_headers(response, item, item.amount - count, ttl)
 
     return limited
 
 
-def _count(items, scope: str):
-    """[(item, count, seconds left)] of each window after this hit; None if Redis is down."""
+def _count(items, scope: str, read=()):
+    """[(item, count, seconds left)] of each window of `items` after this hit, then of each
+    window of `read` (counted elsewhere, read here); None if Redis is down."""
     address = get_remote_address()  # the Limiter's key_func (ticketing/extensions.py)
-    keys = [f"LIMITS:{item.key_for('fuatilia', address, scope)}" for item in items]
+    windows = [*items, *read]
+    keys = [f"LIMITS:{item.key_for('fuatilia', address, scope)}" for item in windows]
+    expiries = [item.get_expiry() for item in items]
     try:
-        connection = queues.connection()
-        counted = connection.register_script(_COUNT_WINDOWS)(
-            keys=keys, args=[item.get_expiry() for item in items], client=connection
-        )
+        counted = _count_windows()(keys=keys, args=[len(items), *expiries])
     except RedisError as error:
         log.warning("Failed to rate limit. Swallowing error (%s): %s open", error, scope)
         return None
-    return [(item, counted[2 * i], max(counted[2 * i + 1], 1)) for i, item in enumerate(items)]
+    return [(item, counted[2 * i], max(counted[2 * i + 1], 1)) for i, item in enumerate(windows)]
+
+
+def _count_windows():
+    """The counting script, registered once per app's Redis client (its SHA is computed then;
+    redis-py loads it again by itself after a Redis restart)."""
+    client = queues.connection()
+    script = current_app.extensions.get("count_windows")
+    if script is None or script.registered_client is not client:
+        script = current_app.extensions["count_windows"] = client.register_script(_COUNT_WINDOWS)
+    return script
 
 
 def _rate_headers(response, item, remaining: int, ttl: int):
@@ -165,16 +205,6 @@ def _signed_in_user() -> str:
 
 channel_test = limiter.limit(CHANNEL_TESTS_PER_ADMIN, key_func=_signed_in_user, methods=["POST"])
 imap_check = limiter.limit(IMAP_CHECKS_PER_ADMIN, key_func=_signed_in_user, methods=["POST"])
-
-
-def webhook(view):
-    """Limit a provider webhook; put it above the signature check, which it spares."""
-    return _webhook_ceiling(_webhook_refusals(view))
-
-
-def ussd(view):
-    """Limit the USSD gateway's callbacks like a webhook, with the gateway's higher ceiling."""
-    return _ussd_ceiling(_webhook_refusals(view))
 
 
 def status_page(view):
