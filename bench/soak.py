@@ -31,6 +31,7 @@ from ticketing.models.enums import InboundStatus
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from fakes.processes import WORKER, Service, wait_for  # noqa: E402 - the tests' helpers
+from test_scale_out import email_request  # noqa: E402 - the scale-out test's email
 
 DATABASES = ("postgresql",)  # production's shape; SQLite is the one-process demo
 RUN = "once"
@@ -105,13 +106,8 @@ def _mixed(base_url: str, agent: str, answered: dict):
 
 
 def _email(base_url: str, session, n: int) -> bool:
-    mail = (
-        f"From: Customer {n} <soak{n}@customers.example>\r\nTo: support@fuatilia.test\r\n"
-        f"Subject: Order {n} is late\r\nMessage-ID: <soak-{n}@customers.example>\r\n"
-        f"Date: Thu, 03 Dec 2026 10:00:00 +0300\r\n\r\nOrder {n} has not arrived.\r\n"
-    ).encode()
-    headers = {"Authorization": f"Bearer {SECRET}", "Content-Type": "message/rfc822"}
-    answer = session.post(f"{base_url}/webhooks/email", data=mail, headers=headers, timeout=30)
+    mail = email_request(base_url, n, f"soak{n}@customers.example", SECRET)
+    answer = session.post(mail["url"], data=mail["data"], headers=mail["headers"], timeout=30)
     return answer.status_code == 200
 
 

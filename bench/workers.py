@@ -18,7 +18,8 @@ database. A worker's start-up is therefore not counted; everything after the com
   start; afterwards every step must show once in the events, in the outbox and at the stand-in.
   The pass runs at noon of the last working day (`at`), so quiet hours never hold the chases.
 
-BENCH_REDIS_URL picks the Redis database (default 14), flushed by each workload.
+BENCH_REDIS_URL picks the Redis database (default 14), flushed by each workload;
+BENCH_MESSAGES how many texts, emails and owed SMS each of the first three stores (600).
 """
 
 import os
@@ -41,7 +42,7 @@ from ticketing.models.enums import Channel, FollowUpStep, InboundStatus, OutboxS
 from workers.followups import run_due_followups
 
 ROOT = Path(__file__).resolve().parent.parent
-MESSAGES = 600
+MESSAGES = int(os.environ.get("BENCH_MESSAGES", "600"))
 WORKERS = 2
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 WORKER = [sys.executable, "-m", "workers.worker"]

@@ -94,13 +94,13 @@ def sms_request(base_url: str, token: str, index: int, number: str) -> dict:
     return {"url": base_url + WEBHOOK, "data": params, "headers": {"X-Twilio-Signature": signature}}
 
 
-def email_request(base_url: str, index: int, address: str) -> dict:
+def email_request(base_url: str, index: int, address: str, secret: str = SECRET) -> dict:
     mail = (
         f"From: Customer {index} <{address}>\r\nTo: support@fuatilia.test\r\n"
         f"Subject: Order {index} is late\r\nMessage-ID: <scale-{index}@scale.example>\r\n"
         f"Date: Thu, 03 Dec 2026 10:00:00 +0300\r\n\r\nOrder {index} has not arrived.\r\n"
     ).encode()
-    headers = {"Authorization": f"Bearer {SECRET}", "Content-Type": "message/rfc822"}
+    headers = {"Authorization": f"Bearer {secret}", "Content-Type": "message/rfc822"}
     return {"url": base_url + "/webhooks/email", "data": mail, "headers": headers}
 
 

@@ -217,8 +217,7 @@ def _mark_days_of(session: Session, tickets: list[Ticket]) -> None:
         columns = [getattr(Ticket, name) for name in MOMENTS]
         for row in session.execute(select(*columns).where(Ticket.id.in_(unknown))):
             moments += list(row)
-    days = {local_date(m, tz) for m in moments if m is not None} - {today}
-    days = {d for d in days if d < today}
+    days = {day for m in moments if m is not None and (day := local_date(m, tz)) < today}
     if days:
         _mark(session, days)
 
