@@ -119,6 +119,13 @@ class _CompiledTemplates(BytecodeCache):
 TEMPLATES_COMPILED = _CompiledTemplates()
 
 
+def pytest_collection_modifyitems(items):
+    """The slow tests (real service processes, most of their time spent waiting out an outage
+    or a minute's tick) start first, so that under xdist they overlap the rest of the suite
+    instead of running alone at its end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def redis_url():
     """A real Redis: TEST_REDIS_URL, or a private redis-server on a unix socket."""

@@ -30,6 +30,7 @@ a column fails loudly.
 """
 
 import ast
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,11 +103,27 @@ class Write:
 
 def scan(record: Record, paths, root: Path) -> list[Write]:
     """Every creation and write of `record` in the files at `paths`."""
-    trees = {str(p.relative_to(root)): ast.parse(p.read_text(), str(p)) for p in paths}
+    trees = {str(p.relative_to(root)): _tree(p) for p in paths}
     returning = _returning(record, trees.values())
     return sorted(
         w for path, tree in trees.items() for w in Scanner(record, tree, path, returning).found
     )
+
+
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """A source file parsed once per run: every rule scans all of them (read-only)."""
+    return ast.parse(path.read_text(), str(path))
+
+
+@functools.cache
+def _nodes(tree: ast.AST) -> tuple[ast.AST, ...]:
+    return tuple(ast.walk(tree))
+
+
+@functools.cache
+def _parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
+    return {c: n for n in _nodes(tree) for c in ast.iter_child_nodes(n)}
 
 
 def writes_in(record: Record, source: str) -> list[Write]:
@@ -118,7 +135,7 @@ def _returning(record: Record, trees) -> tuple[set[str], set[str]]:
     """(functions declared to return the model, functions declared to return another one)."""
     ours, theirs = set(), set()
     for tree in trees:
-        for node in ast.walk(tree):
+        for node in _nodes(tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns:
                 names = {_name(n) for n in ast.walk(_typed(node.returns))}
                 if record.model.__name__ in names:
@@ -178,14 +195,16 @@ def _value(node: ast.AST) -> ast.AST | None:
     return None
 
 
-def _own_nodes(scope: ast.AST):
+@functools.cache
+def _own_nodes(scope: ast.AST) -> tuple[ast.AST, ...]:
     """Nodes of `scope` itself, not of the functions nested in it (those are scopes too)."""
-    stack = list(ast.iter_child_nodes(scope))
+    found, stack = [], list(ast.iter_child_nodes(scope))
     while stack:
         node = stack.pop()
-        yield node
+        found.append(node)
         if not isinstance(node, SCOPES):
             stack.extend(ast.iter_child_nodes(node))
+    return tuple(found)
 
 
 def _arguments(scope: ast.AST) -> list[ast.arg]:
@@ -216,22 +235,22 @@ class Scanner:
         model = record.model.__name__
         self.aliases = {model} | {
             a.asname
-            for n in ast.walk(tree)
+            for n in _nodes(tree)
             if isinstance(n, ast.Import | ast.ImportFrom)
             for a in n.names
             if a.asname and a.name.endswith(model)
         }
         self.bulk_names = {
             a.asname: a.name
-            for n in ast.walk(tree)  # import update as upd
+            for n in _nodes(tree)  # import update as upd
             if isinstance(n, ast.ImportFrom)
             for a in n.names
             if a.asname and a.name in BULK
         }
-        for node in ast.walk(tree):  # Raw = InboundRaw
+        for node in _nodes(tree):  # Raw = InboundRaw
             if isinstance(node, ast.Assign) and self.entity(node.value):
                 self.aliases |= {t.id for t in _targets(node) if isinstance(t, ast.Name)}
-        self.parent = {c: n for n in ast.walk(tree) for c in ast.iter_child_nodes(n)}
+        self.parent = _parents(tree)
         self.found: set[Write] = set()
         self.scan(tree, set(), "<module>")
 
