@@ -18,8 +18,9 @@ run: $(STAMP)
 	$(BIN)/flask --app wsgi seed-demo
 	$(BIN)/flask --app wsgi run-all
 
-# Two pytest processes (pytest-xdist), each with its own database and Redis db (tests/conftest.py).
-PYTEST_WORKERS ?= 2
+# Three pytest processes (pytest-xdist), each with its own database and Redis db
+# (tests/conftest.py): on two cores, the third runs while the fault tests wait out an outage.
+PYTEST_WORKERS ?= 3
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
