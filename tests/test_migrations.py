@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select, text
 
-from ticketing import customers, extensions, lifecycle
+from ticketing import customers, extensions, fulltext, lifecycle
 from ticketing.models import Customer, Event, Message, OptOut, Ticket, User
 from ticketing.models.enums import Channel
 
@@ -182,3 +182,42 @@ def test_sqlite_times_are_integers_and_migrate_to_text_and_back_to_the_microseco
     assert ticket.next_follow_up_at == datetime(2026, 12, 3, 14, 0, 0, 123456)
     assert ticket.resolved_at == datetime(2026, 12, 3, 14, 0, 0)
 
+
+def test_sqlite_full_text_keeps_rows_not_positions_and_finds_old_and_new_words(app, db, department):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's GIN indexes are not changed")
+    department("General")
+    customer = Customer(name="Wanjiku Kariuki", phone="+254712000003")
+    db.session.add(customer)
+    lifecycle.open_ticket(customer, subject="Fridge", body="Haipoi kabisa.", channel=Channel.SMS)
+    db.session.commit()
+    db.session.remove()
+    directory = str(app.config["MIGRATIONS_DIR"])
+    try:
+        downgrade(directory=directory, revision="0014")
+        assert "detail" not in _fts_options(db, "messages_fts")
+    finally:
+        upgrade(directory=directory)  # made again, and filled from the messages
+
+    for fts in ("messages_fts", "tickets_fts", "customers_fts"):
+        assert "detail=none, columnsize=0" in _fts_options(db, fts)
+    later = Customer(name="Otieno", phone="+254712000004")
+    db.session.add(later)
+    lifecycle.open_ticket(later, subject="Cooker", body="Haiwaki.", channel=Channel.SMS)
+    db.session.commit()  # the triggers still feed the remade tables
+
+    def found(words: str) -> list[str]:
+        ids = {
+            i
+            for q in fulltext.tickets_with_words(tuple(words.split()))
+            for i in db.session.scalars(q)
+        }
+        return sorted(db.session.get(Ticket, i).subject for i in ids)
+
+    assert found("haip kab") == ["Fridge"] and found("haiw") == ["Cooker"]
+    assert found("wanj kari") == ["Fridge"] and found("cook") == ["Cooker"]
+    assert found("haipoi cooker") == []
+
+
+def _fts_options(db, name: str) -> str:
+    return db.session.scalar(text("SELECT sql FROM sqlite_master WHERE name = :n"), {"n": name})
