@@ -24,7 +24,7 @@ from sqlalchemy import select
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
-from ticketing import customers, lifecycle, whatsapp
+from ticketing import customers, lifecycle, thread, whatsapp
 from ticketing.extensions import db
 from ticketing.models import Customer, Event, Outbox, Ticket
 from ticketing.models.enums import Channel, InboundStatus, OutboxStatus
@@ -510,3 +510,25 @@ def test_the_window_is_per_whatsapp_sender(ticket, desk, run_jobs, twilio, clock
     row.line = other.key  # the same words, owed from the sender she never wrote to
     assert not whatsapp.is_open(row)
     db.session.rollback()
+
+
+def test_an_automatic_message_that_went_by_sms_shows_once_in_the_thread_as_the_sms(
+    wa_app, ticket, desk, run_jobs, twilio, clock, login
+):
+    """Outside the window, with no template: the notice that the fridge is fixed goes by SMS,
+    and the thread holds it once, by its SMS row, not also as a WhatsApp message never sent."""
+    clock.advance(hours=25)
+    lifecycle.resolve(db.session.get(Ticket, ticket.id), by=desk)
+    db.session.commit()
+    clock.advance(minutes=10)  # past any hold on the update
+    sweep_stuck()
+    run_jobs()
+    [whatsapp_row] = outbox_rows(channel=Channel.WHATSAPP, last_error=whatsapp.SENT_BY_SMS)
+    [sms] = outbox_rows(channel=Channel.SMS, kind=whatsapp_row.kind)
+    assert sms.status == OutboxStatus.QUEUED and len(twilio.sent_to(CUSTOMER)) == 1
+    shown = [e.automatic for e in thread.entries(db.session.get(Ticket, ticket.id))]
+    assert [(row.kind, row.channel) for row in shown if row and row.kind == sms.kind] == [
+        (sms.kind, Channel.SMS)
+    ]
+    page = agent_page(wa_app, login, desk, ticket)
+    assert f'id="undelivered-{whatsapp_row.id}"' not in page

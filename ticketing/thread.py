@@ -5,7 +5,7 @@ follow-ups, reminders), in time order; and the timeline of its events in words. 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from ticketing import event_words, whatsapp
 from ticketing.extensions import db
@@ -34,12 +34,14 @@ def entries(ticket: Ticket) -> list[Entry]:
             Outbox.ticket_id == ticket.id,
             Outbox.user_id.is_(None),  # staff alerts are not part of the conversation
             Outbox.id.not_in(filed),
-            or_(Outbox.last_error.is_(None), Outbox.last_error.not_like(f"{NOTHING_NEW}%")),
-            # a reply's WhatsApp row whose words went by SMS: the reply is shown, carried by SMS
+            # a WhatsApp row whose words went by SMS is shown once: an automatic message by
+            # its SMS row, a reply as the reply (carried by SMS)
             or_(
-                Outbox.kind != "reply",
                 Outbox.last_error.is_(None),
-                Outbox.last_error != whatsapp.SENT_BY_SMS,
+                and_(
+                    Outbox.last_error.not_like(f"{NOTHING_NEW}%"),
+                    Outbox.last_error != whatsapp.SENT_BY_SMS,
+                ),
             ),
         )
         .order_by(Outbox.id)
