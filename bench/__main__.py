@@ -46,26 +46,8 @@ def database_url(kind: str) -> str:
     if kind == "sqlite":
         return f"sqlite:///{tempfile.mkdtemp(prefix='fuatilia-bench-')}/bench.db"
     if kind == "postgresql":
-        return _created(POSTGRES_URL)
+        return _data.created(POSTGRES_URL)
     return kind
-
-
-def _created(url: str) -> str:
-    """`url`, its database created first when the server has none of that name (a fresh
-    machine has only `test`), so that `make bench` runs from a clean clone."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    wanted = make_url(url)
-    server = create_engine(wanted.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        found = connection.scalar(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": wanted.database}
-        )
-        if not found:
-            connection.execute(text(f'CREATE DATABASE "{wanted.database}"'))
-    server.dispose()
-    return url
 
 
 def benchmarks(only: list[str]) -> list:

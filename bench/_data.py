@@ -41,6 +41,24 @@ STATUS_MIX = (
 )
 
 
+def created(url: str) -> str:
+    """PostgreSQL `url`, its database created first when the server has none of that name (a
+    fresh machine has only `test`): for `make bench` and for each pytest-xdist process."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    wanted = make_url(url)
+    server = create_engine(wanted.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        found = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": wanted.database}
+        )
+        if not found:
+            connection.execute(text(f'CREATE DATABASE "{wanted.database}"'))
+    server.dispose()
+    return url
+
+
 def bench_app(database_url: str, redis_url: str = REDIS_URL):
     return create_app(
         {

@@ -424,9 +424,9 @@ def _reference(index: int) -> str:
 
 
 def _load(table: str, columns: list[str], rows, in_time_order: bool = False) -> None:
-    """COPY on PostgreSQL; executemany in chunks on SQLite (times as ticketing/models/times.py stores them).
-    `in_time_order`: rows go through a staging table and in by created_at, as a live system
-    appends them, so a period's rows sit together on disk."""
+    """COPY on PostgreSQL; executemany in chunks on SQLite (times as ticketing/models/times.py
+    stores them). `in_time_order`: rows go through a staging table and in by created_at, as a
+    live system appends them, so a period's rows sit together on disk."""
     names = ", ".join(columns)
     target = f"staging_{table}" if in_time_order else table
     if in_time_order:

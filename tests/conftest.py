@@ -41,20 +41,13 @@ def _worker_database(url: str | None) -> str:
         return f"sqlite:///{TMP / 'test.db'}"
     if "PYTEST_XDIST_WORKER" not in os.environ:
         return url
-    from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
+
+    from bench._data import created
 
     base = make_url(url)
     name = f"{base.database}_gw{WORKER}"
-    engine = create_engine(base, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        exists = connection.scalar(
-            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
-        )
-        if not exists:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+    return created(base.set(database=name).render_as_string(hide_password=False))
 
 
 def _worker_redis(url: str) -> str:
