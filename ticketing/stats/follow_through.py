@@ -15,7 +15,7 @@ from ticketing.stats.figures import (
     score_of,
     step_of,
 )
-from ticketing.stats.scope import Scope
+from ticketing.stats.scope import Scope, ticket_in
 from ticketing.stats.sql import TOTAL
 from ticketing.stats.tickets import percent
 
@@ -156,9 +156,7 @@ def delivery(scope: Scope) -> dict:
         scope.during(Outbox.created_at), Outbox.user_id.is_(None)
     )
     if scope.has_dimensions:
-        query = query.where(
-            Outbox.ticket_id.in_(select(Ticket.id).where(*scope.ticket_conditions(merged=True)))
-        )
+        query = query.where(ticket_in(Outbox.ticket_id, *scope.ticket_conditions(merged=True)))
     counts = db.session.execute(
         query.group_by(Outbox.channel, Outbox.status, Outbox.error_code)
     ).all()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, select
+from sqlalchemy import and_, exists, select
 
 from ticketing import hours
 from ticketing.models import Ticket
@@ -102,7 +102,7 @@ class Scope:
         if not extra and not scope.has_dimensions:
             merged = select(Ticket.id).where(Ticket.merged_into_id.is_not(None))
             return [ticket_id.not_in(merged)]
-        return [ticket_id.in_(select(Ticket.id).where(*scope.ticket_conditions(), *extra))]
+        return [ticket_in(ticket_id, *scope.ticket_conditions(), *extra)]
 
     def query_args(self) -> dict:
         """The arguments that give this scope back: for links, exports and the API."""
@@ -136,6 +136,14 @@ class Scope:
                 "category": self.category,
             },
         }
+
+
+def ticket_in(ticket_id, *conditions):
+    """Whether the row's ticket meets `conditions`: a look-up by key for each row of the
+    period, where `ticket_id IN (SELECT ...)` made SQLite list every matching ticket of all
+    time first and then walk the rows by ticket, whatever the period (issue 14: 124 -> 25 ms
+    for a quarter's after-sale outcomes at 100k tickets). PostgreSQL plans both as a semi-join."""
+    return exists(select(1).where(Ticket.id == ticket_id, *conditions)).correlate_except(Ticket)
 
 
 def _days(period: str, args, today: date) -> tuple[date, date]:
