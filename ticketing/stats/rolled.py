@@ -9,10 +9,11 @@ put together: counts add up, and durations are merged sorted lists, from which m
 and mean are computed as PostgreSQL's percentile_cont and avg compute them (stats/sql.py).
 """
 
+import json
 import math
 from datetime import date, timedelta
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import false, func, or_, select
 
 from ticketing.extensions import db
 from ticketing.models import ReportDay, Ticket
@@ -36,18 +37,20 @@ def figures(scope: Scope, silenced: dict) -> tuple[dict, dict]:
         return tickets.times(scope), tickets.volume(scope, silenced)
     timed = {"answered": {}, "resolved": {}}
     created, resolved, reopened = {}, {}, 0
-    for row in db.session.execute(_rollup_rows(scope, sorted(usable))):
+    conditions = _rollup_conditions(scope, sorted(usable))
+    for row in db.session.execute(_counts(conditions)):
         day, channel = row.day.isoformat(), row.channel
         created[(day, channel)] = created.get((day, channel), 0) + row.created
         resolved[(day, channel)] = resolved.get((day, channel), 0) + row.resolved
         reopened += row.reopened
+    for row in db.session.execute(_durations(conditions)):
         for kind in timed:
             _take(
                 timed[kind],
                 row.assignee_id,
                 getattr(row, f"{kind}_in_time"),
-                getattr(row, f"{kind}_business"),
-                getattr(row, f"{kind}_calendar"),
+                _numbers(getattr(row, f"{kind}_business")),
+                _numbers(getattr(row, f"{kind}_calendar")),
             )
     window = _live_window(scope, [d for d in scope.days if d not in usable], tz)
     for row in db.session.execute(_live(scope, "created", window)):
@@ -68,13 +71,48 @@ def figures(scope: Scope, silenced: dict) -> tuple[dict, dict]:
     return times, tickets.volume_from(scope, created, reopened, resolved, silenced)
 
 
-def _rollup_rows(scope: Scope, days: list[date]):
+def _rollup_conditions(scope: Scope, days: list[date]) -> list:
     conditions = [ReportDay.day.in_(days)]
     for name, column in FILTERS.items():
         value = getattr(scope, name)
         if value is not None:
             conditions.append(getattr(ReportDay, column) == value)
-    return select(*[c for c in ReportDay.__table__.c if c.name != "id"]).where(*conditions)
+    return conditions
+
+
+def _counts(conditions: list):
+    """The volume figures by day and channel, summed in the database."""
+    return (
+        select(
+            ReportDay.day,
+            ReportDay.channel,
+            *[func.sum(c).label(c.key) for c in (ReportDay.created, ReportDay.resolved)],
+            func.sum(ReportDay.reopened).label("reopened"),
+        )
+        .where(*conditions)
+        .group_by(ReportDay.day, ReportDay.channel)
+    )
+
+
+def _durations(conditions: list):
+    """The timing figures by assignee: in-time counts summed, duration lists joined. A
+    quarter is some 13,000 rollup rows at 100k tickets; parsing each row's four lists in
+    Python took 200 ms, one text per assignee and list takes a few (issue 14)."""
+    lists = ("answered_business", "answered_calendar", "resolved_business", "resolved_calendar")
+    return (
+        select(
+            ReportDay.assignee_id,
+            func.sum(ReportDay.answered_in_time).label("answered_in_time"),
+            func.sum(ReportDay.resolved_in_time).label("resolved_in_time"),
+            *[sql.joined_lists(getattr(ReportDay, name)).label(name) for name in lists],
+        )
+        .where(*conditions)
+        .group_by(ReportDay.assignee_id)
+    )
+
+
+def _numbers(joined: str | None) -> list:
+    return json.loads(f"[{joined}]") if joined else []
 
 
 def _live_window(scope: Scope, days: list[date], tz: str):

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Float,
     Integer,
     Interval,
+    Text,
     case,
     cast,
     func,
@@ -44,6 +45,16 @@ def tune_for_reports() -> None:
     if dialect() == "postgresql":
         db.session.execute(text("SET LOCAL random_page_cost = 1.1"))
         db.session.execute(text("SET LOCAL work_mem = '32MB'"))
+
+
+def joined_lists(column):
+    """The JSON number lists of a group's rows as one comma-separated text (NULL for none):
+    the rows are joined in the database, and the numbers parsed once (stats/rolled.py)."""
+    if dialect() == "postgresql":
+        items = func.nullif(func.btrim(cast(column, Text), "[]"), "")
+        return func.string_agg(items, ",")
+    items = func.nullif(func.trim(type_coerce(column, Text), "[]"), "")
+    return func.group_concat(items, ",")
 
 
 def seconds_between(start, end):
