@@ -172,6 +172,26 @@ def test_the_reports_read_events_through_the_partial_indexes(client, login, week
     assert "ix_events_kind_created" not in " ".join(_plans(statements))
 
 
+def test_filtered_sections_walk_the_periods_events_and_read_each_ticket_by_key(client, login, week):
+    """With a filter (and in the after-sale outcomes, which filter by category), a section
+    that reads events must take them from the period on its kind's time index and look each
+    ticket up by key: `ticket_id IN (SELECT id FROM tickets ...)` made SQLite list every
+    matching ticket of all time and walk the events by ticket, whatever the period."""
+    login(client, week.grace)
+    responses = []
+    query = WEEK | {"department": str(week.after.id)}
+    statements = _captured(lambda: responses.append(client.get("/reports/", query_string=query)))
+    assert responses[0].status_code == 200
+    of_tickets = r"EXISTS \(SELECT 1\s+FROM tickets|events\.ticket_id IN \(SELECT tickets\.id"
+    by_kind = [(s, p) for s, p in statements if re.search(of_tickets, s)]
+    assert len(by_kind) >= 4  # follow-ups, after-sale outcomes, the ratings, the latest comments
+    if database.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL plans IN and EXISTS alike, as a semi-join")
+    for plan in _plans(by_kind):
+        assert "SCAN tickets" not in plan and "LIST SUBQUERY" not in plan, plan
+        assert re.search(r"SEARCH events USING INDEX ix_events_\w+_created", plan), plan
+
+
 @pytest.mark.parametrize(
     "action, index",
     [
