@@ -38,9 +38,9 @@ def mail(headers: str = "", body: str = "Hello, my fridge is broken.", head: str
     ids=lambda value: value[:30],
 )
 def test_malformed_headers_parse_without_error(app, headers):
-    started = time.perf_counter()
+    started = time.process_time()  # the work done, not how busy the machine is
     inbound = email.parse(mail(headers))
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
     assert inbound.sender == "kamau@example.test"
     assert inbound.external_id
 
@@ -65,9 +65,9 @@ def test_a_200_level_nested_multipart_is_cut_off_with_a_note_in_bounded_time(app
         body += f'--b{level}\r\nContent-Type: multipart/mixed; boundary="b{level + 1}"\r\n\r\n'
     body += "--b200\r\nContent-Type: text/plain\r\n\r\ndeep text\r\n"
     raw = mail('MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b0"\r\n', body)
-    started = time.perf_counter()
+    started = time.process_time()  # the work done, not how busy the machine is
     inbound = email.parse(raw)
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
     assert any("nested deeper" in note for note in inbound.notes)
 
 
@@ -174,9 +174,9 @@ def test_html_with_thousands_of_links_is_sanitised_quickly_and_cut_with_a_note(a
     raw = mail(
         "MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n", f"<p>Links</p>{links}"
     )
-    started = time.perf_counter()
+    started = time.process_time()  # the work done, not how busy the machine is
     inbound = email.parse(raw)
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
     assert 5000 < inbound.html.count('href="https://shop.example/') < 6000  # 350,000 characters
     assert inbound.notes == (
         "the last 51793 characters of the HTML were not read: too long or too deeply nested",
@@ -353,7 +353,7 @@ def test_reply_text_is_separated_from_quoted_history(text, new):
 )
 def test_pathological_html_is_read_in_bounded_time_and_the_cut_is_noted(app, html):
     raw = mail("MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n", html)
-    started = time.perf_counter()
+    started = time.process_time()  # the work done, not how busy the machine is (1 s quiet)
     inbound = email.parse(raw)
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
     assert any("of the HTML were not read" in note for note in inbound.notes)
