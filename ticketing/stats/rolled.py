@@ -86,8 +86,10 @@ def _counts(conditions: list):
         select(
             ReportDay.day,
             ReportDay.channel,
-            *[func.sum(c).label(c.key) for c in (ReportDay.created, ReportDay.resolved)],
-            func.sum(ReportDay.reopened).label("reopened"),
+            *[
+                func.sum(c).label(c.key)
+                for c in (ReportDay.created, ReportDay.resolved, ReportDay.reopened)
+            ],
         )
         .where(*conditions)
         .group_by(ReportDay.day, ReportDay.channel)
