@@ -50,6 +50,32 @@ def test_a_tickets_events_leave_to_the_ticket_what_it_says_and_the_timeline_stil
     assert "Customer opened the ticket by WEB in General" in sentences
 
 
+def test_json_is_written_without_spaces(db, department):
+    """json.dumps puts a space after every , and : which SQLite (and PostgreSQL's json) keep
+    as written: the engine writes JSON compact, as migration 0013 left the old events."""
+    department("General")
+    customer = Customer(name="Amina", email="amina@example.test")
+    db.session.add(customer)
+    ticket = lifecycle.open_ticket(
+        customer,
+        subject="Fridge",
+        body="Warm.",
+        channel=Channel.EMAIL,
+        cc=["brian@example.test", "chao@example.test"],
+    )
+    db.session.commit()
+    raw = db.session.scalar(
+        text("SELECT CAST(cc_emails AS TEXT) FROM tickets WHERE id = :id"), {"id": ticket.id}
+    )
+    assert raw == '["brian@example.test","chao@example.test"]'
+    if db.engine.dialect.name == "sqlite":  # (JSONB on PostgreSQL keeps no text)
+        written = db.session.scalars(
+            text("SELECT data FROM events WHERE ticket_id = :id AND data != '{}'"),
+            {"id": ticket.id},
+        ).all()
+        assert written == ['{"added":"brian@example.test, chao@example.test"}']
+
+
 def test_a_customers_own_events_keep_their_customer_and_are_found_on_their_page(db, department):
     department("General")
     customer = Customer(name="Wanjiku", phone="+254712000001")

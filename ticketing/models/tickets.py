@@ -10,7 +10,6 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
-    UniqueConstraint,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -41,9 +40,11 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def _partial(name: str, *columns: str, where: str) -> Index:
+def _partial(name: str, *columns: str, where: str, unique: bool = False) -> Index:
     """An index of only the rows `where` picks, on both databases."""
-    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
+    return Index(
+        name, *columns, unique=unique, sqlite_where=text(where), postgresql_where=text(where)
+    )
 
 
 class Ticket(db.Model):
@@ -157,7 +158,15 @@ class Ticket(db.Model):
 class Message(db.Model):
     __tablename__ = "messages"
     __table_args__ = (
-        UniqueConstraint("channel", "external_id"),
+        # a provider's id arrives once (a retried webhook, a re-fetched mailbox): unique per
+        # channel; agents' replies and notes have none, so the index holds only those that do
+        _partial(
+            "uq_messages_channel_external_id",
+            "channel",
+            "external_id",
+            where="external_id IS NOT NULL",
+            unique=True,
+        ),
         Index("ix_messages_ticket", "ticket_id", "id"),
     )
 
