@@ -39,7 +39,6 @@ def run(database_url: str, size: int) -> list[dict]:
         keys = _due_keys(SAMPLE_BATCHES * BATCH)
         steps_ms, done = _timed(lambda: run_batch(keys))
         _empty_queues()
-        db.drop_all()
     row = {"bench": "scheduler", "database": kind, "size": size}
     return [
         row
