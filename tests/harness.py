@@ -17,7 +17,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from fakes.twilio_stub import inbound_sms_params, sign
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
 from werkzeug.serving import make_server
 
 from ticketing import answers, chases, hours, intake, lifecycle, live, promises
@@ -506,3 +507,37 @@ def figures(html: str) -> dict[str, str]:
     parser.found = {}
     parser.feed(html)
     return parser.found
+
+
+def statements_of(action, pattern: str) -> list[tuple[str, object]]:
+    """The statements matching `pattern` that `action` sends to the database, with their
+    parameters (from any engine: the test client's app has its own)."""
+    seen = []
+
+    def grab(conn, cursor, statement, params, context, many):
+        if not many and re.search(pattern, statement):
+            seen.append((statement, params))
+
+    event.listen(Engine, "before_cursor_execute", grab)
+    try:
+        action()
+    finally:
+        event.remove(Engine, "before_cursor_execute", grab)
+    return seen
+
+
+def plans(statements) -> list[str]:
+    """Each statement's plan as one line of text; on PostgreSQL with sequential scans
+    priced out, so that the plan shows whether an index can serve it at all (a handful of
+    rows would make any planner read the table)."""
+    found = []
+    with db.engine.connect() as connection:
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:
+            connection.exec_driver_sql("SET enable_seqscan = off")
+        for statement, params in statements:
+            prefix = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
+            rows = connection.exec_driver_sql(prefix + statement, params).all()
+            found.append(" | ".join(str(row[-1]) for row in rows))
+        connection.rollback()
+    return found

@@ -6,9 +6,8 @@ import re
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from harness import WEEK
-from sqlalchemy import bindparam, event, select, text, update
-from sqlalchemy.engine import Engine
+from harness import WEEK, plans, statements_of
+from sqlalchemy import bindparam, select, text, update
 
 from ticketing import alerts, customers, event_words, lifecycle, thread
 from ticketing.extensions import db as database
@@ -147,55 +146,25 @@ def update_data():
     )
 
 
-def _captured(action) -> list[tuple[str, object]]:
-    """The statements `action` sends to the database, with their parameters (from any
-    engine: the test client's app has its own)."""
-    seen = []
-
-    def grab(conn, cursor, statement, params, context, many):
-        if not many and re.search(r"\bevents\.", statement):
-            seen.append((statement, params))
-
-    event.listen(Engine, "before_cursor_execute", grab)
-    try:
-        action()
-    finally:
-        event.remove(Engine, "before_cursor_execute", grab)
-    return seen
-
-
-def _plans(statements) -> list[str]:
-    """Each statement's plan as one line of text; on PostgreSQL with sequential scans
-    priced out, so that the plan shows whether an index can serve it at all (a handful of
-    rows would make any planner read the table)."""
-    plans = []
-    with database.engine.connect() as connection:
-        postgres = connection.dialect.name == "postgresql"
-        if postgres:
-            connection.exec_driver_sql("SET enable_seqscan = off")
-        for statement, params in statements:
-            prefix = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
-            rows = connection.exec_driver_sql(prefix + statement, params).all()
-            plans.append(" | ".join(str(row[-1]) for row in rows))
-        connection.rollback()
-    return plans
+def _events_sent(action) -> list[tuple[str, object]]:
+    return statements_of(action, r"\bevents\.")
 
 
 def _plan_of(statements, pattern: str) -> str:
     found = [(s, p) for s, p in statements if re.search(pattern, s, re.S)]
     assert found, f"no statement matched {pattern}"
-    return " || ".join(_plans(found))
+    return " || ".join(plans(found))
 
 
 def test_the_reports_read_events_through_the_partial_indexes(client, login, week):
     login(client, week.grace)
     responses = []
-    statements = _captured(lambda: responses.append(client.get("/reports/", query_string=WEEK)))
+    statements = _events_sent(lambda: responses.append(client.get("/reports/", query_string=WEEK)))
     assert responses[0].status_code == 200
-    plans = _plan_of(statements, r"events\.kind = ")
+    by_kind = _plan_of(statements, r"events\.kind = ")
     for kind in ("status", "follow_up", "rated", "sms_opt_out", "call_logged", "desk"):
-        assert f"ix_events_{kind}_created" in plans, kind
-    assert "ix_events_kind_created" not in " ".join(_plans(statements))
+        assert f"ix_events_{kind}_created" in by_kind, kind
+    assert "ix_events_kind_created" not in " ".join(plans(statements))
 
 
 def test_filtered_sections_walk_the_periods_events_and_read_each_ticket_by_key(client, login, week):
@@ -206,14 +175,14 @@ def test_filtered_sections_walk_the_periods_events_and_read_each_ticket_by_key(c
     login(client, week.grace)
     responses = []
     query = WEEK | {"department": str(week.after.id)}
-    statements = _captured(lambda: responses.append(client.get("/reports/", query_string=query)))
+    statements = _events_sent(lambda: responses.append(client.get("/reports/", query_string=query)))
     assert responses[0].status_code == 200
     of_tickets = r"EXISTS \(SELECT 1\s+FROM tickets|events\.ticket_id IN \(SELECT tickets\.id"
     by_kind = [(s, p) for s, p in statements if re.search(of_tickets, s)]
     assert len(by_kind) >= 4  # follow-ups, after-sale outcomes, the ratings, the latest comments
     if database.engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL plans IN and EXISTS alike, as a semi-join")
-    for plan in _plans(by_kind):
+    for plan in plans(by_kind):
         assert "SCAN tickets" not in plan and "LIST SUBQUERY" not in plan, plan
         assert re.search(r"SEARCH events USING INDEX ix_events_\w+_created", plan), plan
 
@@ -230,5 +199,5 @@ def test_the_customer_page_and_the_digest_use_their_partial_indexes(db, action, 
     customer = Customer(name="Achieng", phone="+254712000009")
     db.session.add(customer)
     db.session.commit()
-    statements = _captured(lambda: action(customer))
-    assert index in " ".join(_plans(statements))
+    statements = _events_sent(lambda: action(customer))
+    assert index in " ".join(plans(statements))

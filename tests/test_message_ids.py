@@ -2,12 +2,10 @@
 only the messages that carry one (migration 0016): notes and replies, which have none, are
 not indexed, and the look-ups by id still go through the index."""
 
-import re
-
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import event, func, inspect, select
-from sqlalchemy.engine import Engine
+from harness import plans, statements_of
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from ticketing import fulltext, intake, lifecycle
@@ -51,33 +49,9 @@ def test_an_id_is_taken_once_per_channel_and_messages_without_one_stand_side_by_
 
 
 def _plans_of(action) -> list[str]:
-    """The plans of the messages look-ups `action` sends, with sequential scans priced out on
-    PostgreSQL (a near-empty table would be read whole by any planner)."""
-    seen = []
-
-    def grab(conn, cursor, statement, params, context, many):
-        if re.search(r"FROM messages\b", statement) and "external_id" in statement:
-            seen.append((statement, params))
-
-    event.listen(Engine, "before_cursor_execute", grab)
-    try:
-        action()
-    finally:
-        event.remove(Engine, "before_cursor_execute", grab)
-    assert seen, "no look-up by external id was sent"
-    from ticketing.extensions import db
-
-    plans = []
-    with db.engine.connect() as connection:
-        postgres = connection.dialect.name == "postgresql"
-        if postgres:
-            connection.exec_driver_sql("SET enable_seqscan = off")
-        for statement, params in seen:
-            prefix = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
-            rows = connection.exec_driver_sql(prefix + statement, params).all()
-            plans.append(" | ".join(str(row[-1]) for row in rows))
-        connection.rollback()
-    return plans
+    sent = statements_of(action, r"(?s)FROM messages\b.*external_id")
+    assert sent, "no look-up by external id was sent"
+    return plans(sent)
 
 
 def test_threading_by_message_id_reads_the_partial_index(db, department):
