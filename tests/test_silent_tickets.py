@@ -1,7 +1,7 @@
 """A ticket in progress with no next step is a defect the supervisor must see, with why:
 the silent-tickets view lists it, and says what the policy would do and what went wrong."""
 
-from harness import MONDAY_10_NAIROBI, page_text
+from harness import MONDAY_10_NAIROBI, page_text, statements_of
 from sqlalchemy import update
 
 from ticketing import events, lifecycle, stats
@@ -47,3 +47,30 @@ def test_the_reason_names_the_failed_step_and_the_page_shows_it(
     login(client, staff("grace", role=Role.SUPERVISOR))
     text = page_text(client.get("/reports/").get_data(as_text=True))
     assert ticket.reference in text and "Why: its last follow-up step failed" in text
+
+
+def test_the_list_reads_the_last_failures_in_one_query_and_names_each_tickets_own(
+    db, department, clock
+):
+    clock.set(MONDAY_10_NAIROBI)
+    department("General")
+    tickets = []
+    for n in range(3):
+        customer = Customer(name=f"Customer {n}", phone=f"+25471200001{n}")
+        db.session.add(customer)
+        tickets.append(
+            lifecycle.open_ticket(customer, subject="Fridge", body="Broken", channel=Channel.SMS)
+        )
+    db.session.commit()
+    first, second, third = tickets
+    events.record_by_id(first.id, "follow_up_failed", step="x", error="old failure")
+    events.record_by_id(first.id, "follow_up_failed", step="x", error="newest failure")
+    events.record_by_id(second.id, "follow_up_failed", step="x", error="second's failure")
+    for ticket in tickets:
+        silence(db, ticket)
+    statements = statements_of(lambda: stats.silent_tickets(), r"\bevents\b")
+    reasons = {found.id: reason for found, reason in stats.silent_tickets()}
+    assert len(statements) == 1  # not one per ticket
+    assert "failed (newest failure)" in reasons[first.id] and "old" not in reasons[first.id]
+    assert "failed (second's failure)" in reasons[second.id]
+    assert "failed" not in reasons[third.id] and "outside the lifecycle" in reasons[third.id]

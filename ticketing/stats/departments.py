@@ -44,14 +44,16 @@ def backlog_by_department() -> list:
 
 def silent_tickets(limit: int = 50) -> list["Silent"]:
     """Tickets still in progress with no next step planned, each with why: every one is a
-    defect, and the reason tells the supervisor which."""
+    defect, and the reason tells the supervisor which. Their last failed steps are read in
+    one query (one per ticket cost the dashboard 40 ms at 50 tickets)."""
     found = db.session.scalars(
         select(Ticket)
         .where(Ticket.status.in_(ACTIVE_STATUSES), Ticket.next_follow_up_at.is_(None))
         .order_by(Ticket.id)
         .limit(limit)
     ).all()
-    return [Silent(ticket, why_silent(ticket)) for ticket in found]
+    failures = _last_failures([ticket.id for ticket in found])
+    return [Silent(ticket, why_silent(ticket, failures.get(ticket.id))) for ticket in found]
 
 
 class Silent(NamedTuple):
@@ -59,14 +61,21 @@ class Silent(NamedTuple):
     reason: str
 
 
-def why_silent(ticket: Ticket) -> str:
-    """What the policy would plan for the ticket now, and what went wrong instead."""
-    failure = db.session.scalar(
-        select(Event.data)
-        .where(Event.ticket_id == ticket.id, Event.kind == "follow_up_failed")
-        .order_by(Event.id.desc())
-        .limit(1)
+def _last_failures(ticket_ids: list[int]) -> dict[int, dict]:
+    """Each ticket's last follow_up_failed event data, by ticket id."""
+    if not ticket_ids:
+        return {}
+    rows = db.session.execute(
+        select(Event.ticket_id, Event.data)
+        .where(Event.ticket_id.in_(ticket_ids), Event.kind == "follow_up_failed")
+        .order_by(Event.id)
     )
+    return {ticket_id: data for ticket_id, data in rows}  # the last one wins
+
+
+def why_silent(ticket: Ticket, failure: dict | None) -> str:
+    """What the policy would plan for the ticket now, and what went wrong instead
+    (`failure`: the data of its last failed follow-up step, if any)."""
     calendar = charter.calendar_for(ticket.department)
     step, at = followup.plan(ticket, hours.now(), calendar, ticket.department.setting)
     if step is None:
